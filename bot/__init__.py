@@ -1,0 +1,1 @@
+"""norcrin-bot core: configuration, domain types, language, routing and the CLI."""

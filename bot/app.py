@@ -1,0 +1,36 @@
+"""The composition root: the only place that wires storage, features and surfaces together."""
+
+from __future__ import annotations
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.core import Bot, Services
+from bot.router import Router
+
+
+def feature_routers() -> list[Router]:
+    """Every feature's router, in dispatch order (interceptors of earlier ones run first)."""
+    from commands import ask
+
+    return [ask.router]
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    db: object | None = None,
+    clock: Clock | None = None,
+    prepare: bool = True,
+) -> Bot:
+    """A ready bot on `settings.database_url` (migrated and loaded unless `prepare=False`)."""
+    from storage.db import Database
+    from storage.search import SearchIndex
+
+    database = db if db is not None else Database(settings.database_url)
+    if prepare and isinstance(database, Database):
+        database.prepare()
+    services = Services(settings=settings, db=database, search=SearchIndex(), clock=clock or SystemClock())
+    router = Router()
+    for feature in feature_routers():
+        router.include(feature)
+    return Bot(services, router)

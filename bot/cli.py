@@ -1,0 +1,229 @@
+"""`norcrin-bot`: the command line, and with `bot/app.py` the composition root.
+
+Every sub-command reads settings from the environment, so a wrong setting prints one clear line
+(exit 2) instead of a traceback. Feature modules add their own sub-commands through
+`register_cli(subparsers)` and are listed in `FEATURE_CLIS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("norcrin_bot")
+
+# Modules with `register_cli(subparsers)`; each adds its own sub-commands.
+FEATURE_CLIS: tuple[str, ...] = ()
+
+Runner = Callable[[argparse.Namespace, Settings], int]
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def _configure_logging(verbose: bool, default: int = logging.WARNING) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else default,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "azure", "kiota", "alembic", "apscheduler.executors"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def open_bot(settings: Settings, **kwargs: Any) -> Any:
+    from bot.app import build_bot
+
+    return build_bot(settings, **kwargs)
+
+
+def console_person(bot: Any, name: str | None) -> Any:
+    """The directory person `--user NAME` stands for (the local operator when no name)."""
+    from bot.replies import Person
+    from storage.directory import find_person_by_name
+
+    settings: Settings = bot.services.settings
+    if not name:
+        return Person(platform="console", user_id="operator", name="operator", is_admin=True)
+    with bot.services.db.session() as session:
+        person = find_person_by_name(session, name)
+        if person is None:
+            raise CliError(f"--user {name!r}: no such person in the directory.")
+        admin_keys = {person.id, person.name, person.slack_user_id or ""}
+        return Person(
+            platform="console",
+            user_id=person.id,
+            person_id=person.id,
+            name=person.name,
+            is_admin=bool(admin_keys & settings.admins),
+        )
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from integrations.console.chat import run_chat
+
+    bot = open_bot(settings)
+    person = console_person(bot, args.user)
+    hooks = bot.services.extras.get("console_pending", [])
+    return run_chat(bot, person, pending=hooks)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.replies import Message, Person
+
+    bot = open_bot(settings)
+    sender = Person(platform="cli", user_id="cli", name="cli")
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        replies = bot.handle(Message(text=question, sender=sender, surface="cli"))
+        reply = replies[0]
+        if args.json:
+            sys.stdout.write(json.dumps(reply.as_json(), ensure_ascii=False) + "\n")
+        else:
+            from rich.console import Console
+
+            from integrations.console.render import render_reply
+
+            Console(highlight=False).print(render_reply(reply))
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+
+    from storage.db import Database
+    from storage.loader import import_file
+
+    db = Database(settings.database_url)
+    db.prepare()
+    with db.session() as session:
+        summary = import_file(
+            session, args.kind, Path(args.file), replace=args.replace, show_progress=True
+        )
+    Console(stderr=True).print(f"Imported {args.kind} from {args.file}: {summary}.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import Database
+    from storage.loader import export_text
+
+    db = Database(settings.database_url)
+    db.prepare()
+    target = Path(args.file)
+    suffix = target.suffix.lower() if args.file != "-" else f".{args.format}"
+    with db.session() as session:
+        text = export_text(session, args.kind, suffix)
+    if args.file == "-":
+        sys.stdout.write(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+        print(f"Exported {args.kind} to {target}.", file=sys.stderr)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    db.prepare(load_defaults=not args.empty)
+    print("database is up to date", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from integrations.slack.serve import serve
+
+    return serve(args, settings, open_bot)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="norcrin-bot",
+        description="NorCRIN's chat bot: people, work packages, SOPs, status forms, agendas.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("--user", metavar="NAME", help="act as this directory person")
+    chat.set_defaults(run=cmd_chat)
+
+    ask = sub.add_parser("ask", help="answer one question (or one per stdin line)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
+    ask.set_defaults(run=cmd_ask)
+
+    serve = sub.add_parser("serve", help="serve Slack (Socket Mode, or HTTP with --http)")
+    serve.add_argument("--http", action="store_true", help="Events API over HTTP")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--no-worker", action="store_true", help="do not run scheduled jobs here")
+    serve.set_defaults(run=cmd_serve)
+
+    imp = sub.add_parser("import", help="import people or documents from YAML/CSV")
+    imp.add_argument("kind", choices=["people", "documents"])
+    imp.add_argument("file")
+    imp.add_argument("--replace", action="store_true",
+                     help="people: drop memberships not in the file for the people in it")
+    imp.set_defaults(run=cmd_import)
+
+    exp = sub.add_parser("export", help="export people or documents to YAML/CSV")
+    exp.add_argument("kind", choices=["people", "documents"])
+    exp.add_argument("file", help="target .yaml/.csv, or - for stdout")
+    exp.add_argument("--format", choices=["yaml", "csv"], default="yaml", help="with -")
+    exp.set_defaults(run=cmd_export)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("--empty", action="store_true", help="do not load the embedded data")
+    db.set_defaults(run=cmd_db)
+
+    for module_name in FEATURE_CLIS:
+        importlib.import_module(module_name).register_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, logging.INFO if args.command in ("serve", "worker") else logging.WARNING)
+    try:
+        settings = load_settings()
+        return int(args.run(args, settings) or 0)
+    except ConfigError as exc:
+        print(f"norcrin-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"norcrin-bot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one clear line
+        from sqlalchemy.exc import OperationalError
+
+        from storage.loader import DataFileError
+
+        if isinstance(exc, DataFileError):
+            print(f"norcrin-bot: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OperationalError):
+            print(f"norcrin-bot: cannot use the database: {exc.orig}", file=sys.stderr)
+            return 2
+        log.exception("unexpected failure")
+        print(f"norcrin-bot: unexpected error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

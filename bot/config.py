@@ -1,0 +1,137 @@
+"""Settings read from the environment (and an optional `.env`), validated once at start-up.
+
+A wrong setting must give the operator one clear line, not a traceback: every problem is raised as
+`ConfigError` with the variable's name in it, and the CLI prints just that message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+LANGUAGES = ("nb", "en")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is safe to print as is."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    database_url: str
+    language: str = "nb"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Oslo"))
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    admins: frozenset[str] = frozenset()
+    graph_base_url: str = DEFAULT_GRAPH_BASE_URL
+    azure_tenant_id: str | None = None
+    azure_client_id: str | None = None
+    azure_client_secret: str | None = None
+    graph_access_token: str | None = None
+    graph_mail_sender: str | None = None
+    graph_token_store: str | None = None
+    news_feed_url: str | None = None
+    secretariat_channel: str | None = None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def require_slack(self, *, socket_mode: bool) -> None:
+        """Fail early, naming the variable, when Slack cannot be served with these settings."""
+        if not self.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN is not set (a bot token starting with xoxb-).")
+        if not self.slack_bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
+        if socket_mode:
+            if not (self.slack_app_token or "").startswith("xapp-"):
+                raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
+        elif not (self.slack_signing_secret or "").strip():
+            raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to verify Slack requests).")
+
+
+def default_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("norcrin-bot", appauthor=False))
+    return f"sqlite:///{data_dir / 'norcrin-bot.sqlite3'}"
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
+    """Build settings from `env` (default: the process environment plus `./.env`)."""
+    if env is None:
+        merged: dict[str, str] = {}
+        dotenv_path = dotenv if dotenv is not None else Path.cwd() / ".env"
+        if dotenv_path.is_file():
+            merged.update(_read_dotenv(dotenv_path))
+        merged.update(os.environ)
+        env = merged
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value.strip() if value and value.strip() else None
+
+    language = (get("BOT_LANGUAGE") or "nb").lower()
+    if language in ("no", "nob", "norwegian", "norsk"):
+        language = "nb"
+    if language not in LANGUAGES:
+        raise ConfigError(f"BOT_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {language!r}.")
+
+    tz_name = get("TZ") or "Europe/Oslo"
+    if tz_name.startswith(":"):
+        tz_name = tz_name[1:]
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TZ={tz_name!r} is not a known time zone (e.g. Europe/Oslo).") from None
+
+    database_url = get("DATABASE_URL") or default_database_url()
+    if "://" not in database_url:
+        raise ConfigError(
+            f"DATABASE_URL={database_url!r} is not a database URL "
+            "(e.g. sqlite:///path/bot.sqlite3 or postgresql+psycopg://user@host/db)."
+        )
+    if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+
+    for name in ("SLACK_API_URL", "GRAPH_BASE_URL"):
+        value = get(name)
+        if value and not value.startswith(("http://", "https://")):
+            raise ConfigError(f"{name}={value!r} must be an http(s) URL.")
+
+    admins = frozenset(a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip())
+    return Settings(
+        database_url=database_url,
+        language=language,
+        timezone=timezone,
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_api_url=get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+        admins=frozenset(a.strip() for a in admins),
+        graph_base_url=(get("GRAPH_BASE_URL") or DEFAULT_GRAPH_BASE_URL).rstrip("/"),
+        azure_tenant_id=get("AZURE_TENANT_ID"),
+        azure_client_id=get("AZURE_CLIENT_ID"),
+        azure_client_secret=get("AZURE_CLIENT_SECRET"),
+        graph_access_token=get("GRAPH_ACCESS_TOKEN"),
+        graph_mail_sender=get("GRAPH_MAIL_SENDER"),
+        graph_token_store=get("GRAPH_TOKEN_STORE"),
+        news_feed_url=get("NEWS_FEED_URL"),
+        secretariat_channel=get("SECRETARIAT_CHANNEL"),
+    )

@@ -1,0 +1,97 @@
+"""The bot itself: one `handle(message) -> replies` for every surface, with the error boundary.
+
+Surfaces (terminal, Slack, …) build a `Message`, call `Bot.handle` and render the replies. The
+bot never raises to a surface: an unexpected error is logged with a correlation id and the user
+gets a short apology carrying that id, so no question is ever left silently unanswered.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.replies import Message, Reply
+from bot.router import Context, Router, clean_text, language_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything handlers may use; assembled by `bot.app.build_bot` (the composition root)."""
+
+    settings: Settings
+    db: Any
+    search: Any
+    clock: Clock
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Bot:
+    def __init__(self, services: Services, router: Router) -> None:
+        self.services = services
+        self.router = router
+
+    def language(self, text: str) -> str:
+        return language_for(text, self.services.settings.language)
+
+    def handle(self, message: Message) -> list[Reply]:
+        """Answer one message; never raises."""
+        text = clean_text(message.text)
+        message = Message(
+            text=text,
+            sender=message.sender,
+            surface=message.surface,
+            channel=message.channel,
+            thread=message.thread,
+            direct=message.direct,
+            extra=message.extra,
+        )
+        context = Context(bot=self, message=message, language=self.language(text))
+        try:
+            for interceptor in self.router.interceptors:
+                replies = interceptor(context)
+                if replies is not None:
+                    return replies
+            route, rest = self.router.find(text)
+            if route is not None:
+                if route.admin_only and not message.sender.is_admin:
+                    return [self.not_allowed(context)]
+                return _as_list(route.handler(context, rest))
+            if self.router.fallback is None:
+                raise RuntimeError("no fallback handler registered")
+            return _as_list(self.router.fallback(context, text))
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception(
+                "handler failed (incident %s, surface %s, event %s)",
+                incident,
+                message.surface,
+                message.extra.get("event_id", "-"),
+            )
+            return [self.apology(context, incident)]
+
+    @staticmethod
+    def apology(context: Context, incident: str) -> Reply:
+        text = context.t(
+            f"Beklager, noe gikk galt hos meg. Prøv igjen om litt (feil-id {incident}).",
+            f"Sorry, something went wrong on my side. Please try again shortly "
+            f"(incident {incident}).",
+        )
+        return Reply(text=text, language=context.language, intent="error")  # type: ignore[arg-type]
+
+    @staticmethod
+    def not_allowed(context: Context) -> Reply:
+        text = context.t(
+            "Dette kan bare sekretariatet (administratorer) gjøre.",
+            "Only the secretariat (administrators) can do this.",
+        )
+        return Reply(text=text, language=context.language, intent="refused")  # type: ignore[arg-type]
+
+
+def _as_list(value: Reply | list[Reply]) -> list[Reply]:
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,56 @@
+"""The bilingual field glossary (bot/data/glossary.yaml), pre-stemmed for phrase matching."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import snowballstemmer
+import yaml
+
+_WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    words: dict[str, tuple[str, ...]]  # concept id -> every nb/en phrase
+    phrase_stems: dict[str, tuple[tuple[str, ...], ...]]  # concept id -> phrases as stem tuples
+
+
+def _load() -> Glossary:
+    from bot.text import fold  # local import: text imports this module at load time
+
+    raw = yaml.safe_load(resources.files("bot").joinpath("data/glossary.yaml").read_text("utf-8"))
+    nb = snowballstemmer.stemmer("norwegian")
+    en = snowballstemmer.stemmer("english")
+    words: dict[str, tuple[str, ...]] = {}
+    phrase_stems: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for concept, langs in raw.items():
+        phrases = [str(p) for lang in ("nb", "en") for p in (langs.get(lang) or [])]
+        words[concept] = tuple(phrases)
+        stemmed: list[tuple[str, ...]] = []
+        for lang, phrase_list in (("nb", langs.get("nb") or []), ("en", langs.get("en") or [])):
+            stemmer = nb if lang == "nb" else en
+            for phrase in phrase_list:
+                tokens = _WORD.findall(str(phrase).lower())
+                if tokens:
+                    key = tuple(fold(stemmer.stemWord(t)) for t in tokens)
+                    if key not in stemmed:
+                        stemmed.append(key)
+        phrase_stems[concept] = tuple(stemmed)
+    return Glossary(words=words, phrase_stems=phrase_stems)
+
+
+class _LazyGlossary:
+    """Loads on first use, so importing bot.text stays cheap and cycle-free."""
+
+    _value: Glossary | None = None
+
+    def __getattr__(self, name: str) -> object:
+        if _LazyGlossary._value is None:
+            _LazyGlossary._value = _load()
+        return getattr(_LazyGlossary._value, name)
+
+
+GLOSSARY = _LazyGlossary()

@@ -1,0 +1,164 @@
+"""The domain vocabulary every surface renders: what the bot says, independent of Slack or a terminal.
+
+A handler returns a `Reply`; adapters (Slack Block Kit, Rich console, Teams HTML) translate its
+parts. Every reply carries `text`, a plain-text rendering that doubles as the notification
+fallback, so a surface that understands none of the parts can still say something sensible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Language = Literal["nb", "en"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A link (url) or an action the bot handles itself (action + value)."""
+
+    label: str
+    url: str | None = None
+    action: str | None = None
+    value: str | None = None
+    style: Literal["primary", "danger"] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A paragraph of lightly formatted text (`*bold*`, `_italic_`, `<url|label>` links)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Small print: sources, hints, 'did you mean'."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """A person: only fields the directory actually holds are shown."""
+
+    person_id: str
+    name: str
+    roles: tuple[str, ...]
+    organisation: str | None
+    groups: tuple[str, ...] = ()
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentCard:
+    code: str
+    title: str
+    kind: str
+    area: str | None
+    url: str | None
+    summary: str | None = None
+    subtitle: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupCard:
+    group_id: str
+    title: str
+    purpose: str | None
+    leader: str | None = None
+    deputy: str | None = None
+    members: tuple[str, ...] = ()
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A question with a fixed set of answers; surfaces render buttons or numbered options."""
+
+    prompt: str
+    action: str
+    options: tuple[tuple[str, str], ...]  # (label, value)
+
+
+Part = Section | Heading | Note | ContactCard | DocumentCard | GroupCard | Table | Actions | Choice
+
+
+@dataclass(frozen=True)
+class Result:
+    """One ranked hit, as the machine contract (`ask --json`) reports it."""
+
+    kind: Literal["person", "group", "document"]
+    id: str
+    label: str
+    url: str | None
+    score: float
+
+    def as_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"kind": self.kind, "id": self.id}
+        data["name" if self.kind == "person" else "title"] = self.label
+        data["url"] = self.url
+        data["score"] = round(self.score, 4)
+        return data
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot answers to one message."""
+
+    text: str
+    parts: tuple[Part, ...] = ()
+    language: Language = "nb"
+    intent: str = "help"
+    results: tuple[Result, ...] = ()
+    ephemeral: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "language": self.language,
+            "intent": self.intent,
+            "text": self.text,
+            "results": [r.as_json() for r in self.results],
+        }
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is talking to the bot, as far as the directory knows."""
+
+    platform: str
+    user_id: str
+    person_id: str | None = None
+    name: str | None = None
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """One inbound message from any surface."""
+
+    text: str
+    sender: Person
+    surface: str = "console"
+    channel: str | None = None
+    thread: str | None = None
+    direct: bool = True
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,173 @@
+"""Text handling shared by the question parser and the search index: the two must agree exactly.
+
+Both sides turn text into *terms*: lower-cased word stems in Norwegian and English (Snowball),
+folded to ASCII so "Tøndel" and "Tondel" meet, plus glossary concept ids (`zzcconsent`) so a
+Norwegian question finds an English title. Nothing here touches a database: the index stores terms
+and the query is built from terms, so user text can never reach a search engine as syntax.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import snowballstemmer
+
+from bot.glossary import GLOSSARY
+
+_WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", re.IGNORECASE)
+_CODE = re.compile(
+    r"\b(lm|mu|ai|ct|sop|wi|dm)[\s\-]*((?:\d+)(?:\.\d+)*(?:\.[a-z]\b)?)", re.IGNORECASE
+)
+
+STOPWORDS_NB = frozenset(
+    """
+    og i jeg det at en et den til er som på de med han av ikke der så var meg seg men ett har om vi
+    min mitt ha hadde hun nå over da ved fra du ut sin dem oss opp man kan hans hvor eller hva skal
+    selv sjøl her alle vil bli ble blitt kunne inn når være kom noen noe ville dere deres kun ja etter
+    ned skulle denne for deg si sine sitt mot å meget hvorfor dette disse uten hvordan ingen din ditt
+    blir samme hvilken hvilke sånn inni mellom vår hver hvem vors hvis både bare enn fordi før mange
+    også slik vært båe begge siden dykk dykkar dei deira deires deim di då eg ein eit eitt elles honom
+    hjå ho hoe henne hennar hennes hoss hossen ingi inkje korleis korso kva kvar kvarhelst kven kvi
+    kvifor me medan mi mine mykje no nokon noka nokor noko nokre sia sidan so somt somme um upp vere
+    vore verte vort varte vart finnes finner finne trenger trenge hei takk gjerne please norcrin
+    """.split()
+)
+STOPWORDS_EN = frozenset(
+    """
+    a an the and or of to in on at for from by with about as is are was were be been being am do does
+    did doing have has had having i me my we our you your he him his she her it its they them their
+    what which who whom whose this that these those there here where when why how can could should
+    would will shall may might must not no yes any some all each every both few more most other such
+    only own same so than too very just into out up down over under again further then once also
+    please hi hello thanks find get need looking tell show give want know anyone someone
+    """.split()
+)
+STOPWORDS = STOPWORDS_NB | STOPWORDS_EN
+
+# Words that tell the language of a question even when it is short.
+_NB_HINTS = frozenset(
+    """
+    hvem hva hvor hvordan hvilken hvilke er og i på til med som leder leier nestleder medlem medlemmer
+    mal maler skjema sjekkliste logg for av om jeg vi kontakt kontaktperson arbeidspakke arbeidspakken
+    prosedyre prosedyrer gruppen gruppa sekretariatet styret styreleder hjelp finn finnes trenger
+    ansvarlig sitter jobber kven kva kor korleis eg
+    """.split()
+)
+_EN_HINTS = frozenset(
+    """
+    who what where which how is are the of for in on to leads lead leader head deputy member members
+    template templates form checklist log procedure procedures group work package contact find need
+    does do responsible sits works board secretariat help report about
+    """.split()
+)
+
+_stemmers = {
+    "nb": snowballstemmer.stemmer("norwegian"),
+    "en": snowballstemmer.stemmer("english"),
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold to ASCII ('Tøndel' -> 'tondel', 'Åse' -> 'aase' is not attempted)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, Norwegian letters kept (the stemmers need them)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _WORD.findall(text)
+
+
+def document_codes(text: str) -> list[str]:
+    """Catalogue codes mentioned in the text, normalised ('lm 2.11', 'sop 1.12.a')."""
+    return [f"{m.group(1).lower()} {m.group(2).lower()}" for m in _CODE.finditer(text)]
+
+
+@lru_cache(maxsize=65536)
+def stems(word: str) -> tuple[str, ...]:
+    """The Norwegian and English stems of one word, ASCII-folded and de-duplicated."""
+    out: list[str] = []
+    for stemmer in _stemmers.values():
+        stem = fold(stemmer.stemWord(word))
+        if stem and stem not in out:
+            out.append(stem)
+    folded = fold(word)
+    if folded not in out and len(folded) <= 3:
+        out.append(folded)
+    return tuple(out)
+
+
+def primary_stem(word: str) -> str:
+    return stems(word)[0]
+
+
+def detect_language(text: str, default: str = "nb") -> str:
+    """Guess bokmål or English from the words used; fall back to `default` when unsure."""
+    tokens = words(text)
+    if not tokens:
+        return default
+    nb = sum(1 for t in tokens if t in _NB_HINTS or t in STOPWORDS_NB and t not in STOPWORDS_EN)
+    en = sum(1 for t in tokens if t in _EN_HINTS or t in STOPWORDS_EN and t not in STOPWORDS_NB)
+    if any(ch in text.lower() for ch in "æøå"):
+        nb += 1
+    if nb == en:
+        return default
+    return "nb" if nb > en else "en"
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+def concepts(tokens: Iterable[str]) -> set[str]:
+    """Glossary concept ids whose phrases occur in the token sequence (matched on stems)."""
+    stem_seq = [primary_stem(t) for t in tokens]
+    all_stems = [set(stems(t)) for t in tokens]
+    found: set[str] = set()
+    for concept_id, phrases in GLOSSARY.phrase_stems.items():
+        for phrase in phrases:
+            n = len(phrase)
+            for i in range(len(stem_seq) - n + 1):
+                if all(phrase[j] in all_stems[i + j] for j in range(n)):
+                    found.add(concept_id)
+                    break
+            if concept_id in found:
+                break
+    return found
+
+
+def terms(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Index/query terms for a text: stems of content words, codes and glossary concepts."""
+    tokens = words(text) if keep_stopwords else content_words(text)
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(term: str) -> None:
+        if term and term not in seen:
+            seen.add(term)
+            out.append(term)
+
+    for token in tokens:
+        for stem in stems(token):
+            add(stem)
+    for concept in sorted(concepts(words(text))):
+        add(concept_term(concept))
+    for code in document_codes(text):
+        add(code_term(code))
+    return out
+
+
+def concept_term(concept_id: str) -> str:
+    """A glossary concept as an index term: only letters and digits, so every tokenizer keeps it."""
+    return "zzc" + re.sub(r"[^a-z0-9]", "", concept_id.lower())
+
+
+def code_term(code: str) -> str:
+    """A catalogue code ('lm 2.11') as one alphanumeric index term ('zzdlm2x11')."""
+    return "zzd" + re.sub(r"[^a-z0-9]", "x", fold(code).replace(" ", ""))

@@ -1,0 +1,1 @@
+"""Platform-neutral feature handlers. `FEATURES` lists every feature router, in dispatch order."""

@@ -1,0 +1,544 @@
+"""Answering free-text questions about people, groups and documents.
+
+The parser (`bot.questions`) finds roles, organisations and group references; the search index
+finds everything else. The decision below is deliberately simple and explainable: a named person
+wins; a question about people in a group (or with a role) lists those people; a question about a
+group describes it; anything else is a document search. When nothing fits, the bot says so and
+points to the group that can help: AP2 for procedures, the secretariat for everything else.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.questions import Question, Vocabulary, parse_question
+from bot.replies import (
+    ContactCard,
+    DocumentCard,
+    GroupCard,
+    Note,
+    Reply,
+    Result,
+    Section,
+    Table,
+)
+from bot.roles import role_label, role_rank
+from bot.router import Context, Router
+from bot.text import document_codes, fold
+from storage import directory
+from storage.models import Document, Group, Meta, Organisation, Person
+from storage.search import Hit, QueryWord, SearchIndex
+
+SECRETARIAT_EMAIL = "norcrin@helse-bergen.no"
+SOP_GROUP = "AP2"
+SECRETARIAT_GROUP = "SEKR"
+MAX_RESULTS = 5
+MAX_ALTERNATIVES = 3
+# "member" asks who is in a group at all, so leaders and deputies count too.
+ROLE_FILTERS = {
+    "member": None,
+    "leader": ["leader", "chair"],
+    "deputy": ["deputy", "deputy_chair"],
+}
+
+
+@dataclass
+class _Found:
+    """What the decision produced: an intent and ranked results, plus the reply parts."""
+
+    intent: str
+    results: list[Result]
+    reply: Reply
+
+
+class _VocabularyCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: tuple[str, Vocabulary] | None = None
+
+    def get(self, session: Session) -> Vocabulary:
+        version = session.get(Meta, "index_version")
+        key = version.value if version else "0"
+        with self._lock:
+            if self._value is None or self._value[0] != key:
+                aliases: dict[str, str] = {}
+                for org in directory.organisations(session):
+                    if org.kind == "network":
+                        continue  # "NorCRIN" is the network itself, not a place to filter on
+                    for name in [org.id, org.name_nb, org.name_en or "", *(org.aliases or [])]:
+                        folded = " ".join(fold(name).replace(".", " ").split())
+                        if len(folded) >= 2:
+                            aliases.setdefault(folded, org.id)
+                ids = frozenset(g.id for g in directory.groups(session))
+                self._value = (key, Vocabulary(aliases, ids))
+            return self._value[1]
+
+
+_vocabulary = _VocabularyCache()
+
+
+def vocabulary(session: Session) -> Vocabulary:
+    return _vocabulary.get(session)
+
+
+def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None) -> Reply:
+    """The reply to a free-text question (also used by `ask --json`)."""
+    services = context.services
+    language = context.language
+    if not text.strip():
+        return help_reply(context)
+    with services.db.session() as session:
+        question = parse_question(text, vocabulary(session), services.settings.language)
+        language = question.language
+        context.language = language
+        found = _decide(context, session, services.search, question, kinds)
+    return found.reply
+
+
+def _query(session: Session, index: SearchIndex, question: Question) -> list[QueryWord]:
+    query = index.query_words(session, question.remainder)
+    known = {w.source for w in query}
+    for code in document_codes(question.text):
+        word = index.code_word(code)
+        if word.source not in known:
+            query.append(word)
+    return query
+
+
+def _decide(
+    context: Context,
+    session: Session,
+    index: SearchIndex,
+    question: Question,
+    kinds: tuple[str, ...] | None,
+) -> _Found:
+    query = _query(session, index, question)
+    hits = index.search(session, query, kinds=kinds, limit=1000) if query else []
+    people_hits = [h for h in hits if h.kind == "person"]
+    group_hits = [h for h in hits if h.kind == "group"]
+    doc_hits = [h for h in hits if h.kind == "document"]
+    documents_only = kinds == ("document",)
+
+    named = [h for h in people_hits if h.title_coverage >= 0.5]
+    if named and not documents_only and (not doc_hits or named[0].score >= doc_hits[0].score * 0.6):
+        best = named[0].title_coverage
+        chosen = [h.ref_id for h in named if h.title_coverage >= best - 0.01]
+        return _people_by_name(context, session, chosen + [h.ref_id for h in named if h.ref_id not in chosen])
+
+    groups = list(question.group_ids)
+    if not groups and group_hits and not documents_only:
+        top = group_hits[0]
+        strong_doc = bool(doc_hits) and question.doc_cue and doc_hits[0].score > top.score
+        threshold = 0.34 if question.wants_people or question.mentions_group else 0.5
+        if top.coverage >= threshold and not (strong_doc and not question.wants_people):
+            if not doc_hits or top.score >= doc_hits[0].score * 0.7 or question.wants_people or (
+                question.mentions_group and not question.doc_cue
+            ):
+                groups = [top.ref_id]
+
+    if not documents_only and (
+        question.wants_people and (groups or question.roles or question.organisation_ids)
+    ):
+        found = _role_holders(context, session, question, groups)
+        if found.intent == "none" and groups and not question.group_ids:
+            # The group was only a guess from the wording: ask again without it.
+            found = _role_holders(context, session, question, [])
+        return found
+    if groups and not documents_only:
+        return _describe_groups(context, session, groups, [h.ref_id for h in group_hits])
+    if doc_hits:
+        return _documents(context, session, doc_hits)
+    if people_hits and not documents_only:
+        return _people_by_name(context, session, [h.ref_id for h in people_hits])
+    return _nothing(context, question)
+
+
+def _person_card(person: Person, language: str, only_groups: set[str] | None = None) -> ContactCard:
+    memberships = sorted(person.memberships, key=lambda m: (role_rank(m.role), m.group_id))
+    roles = tuple(
+        f"{role_label(m.role, language)}, {m.group_id}" for m in memberships
+        if only_groups is None or m.group_id in only_groups
+    ) or tuple(f"{role_label(m.role, language)}, {m.group_id}" for m in memberships[:3])
+    groups = tuple(dict.fromkeys(m.group_id for m in memberships))
+    organisation = person.organisation.name(language) if person.organisation else None
+    return ContactCard(
+        person_id=person.id,
+        name=person.name,
+        roles=roles,
+        organisation=organisation,
+        groups=groups,
+        email=person.email,
+        phone=person.phone,
+    )
+
+
+def _person_result(person: Person, score: float) -> Result:
+    return Result("person", person.id, person.name, None, score)
+
+
+def _group_result(group: Group, language: str, score: float) -> Result:
+    return Result("group", group.id, group.title(language), group.url, score)
+
+
+def _document_result(doc: Document, language: str, score: float) -> Result:
+    return Result("document", doc.id, doc.title(language), doc.url, score)
+
+
+def _people_by_name(context: Context, session: Session, person_ids: list[str]) -> _Found:
+    language = context.language
+    found = directory.people(session, person_ids[:MAX_RESULTS])
+    ordered = [found[p] for p in person_ids if p in found]
+    cards = tuple(_person_card(p, language) for p in ordered[: 1 + MAX_ALTERNATIVES])
+    results = [_person_result(p, 1.0 - i * 0.1) for i, p in enumerate(ordered)]
+    text = _card_text(cards[0], language)
+    parts: list = [cards[0]]
+    if len(cards) > 1:
+        parts.append(Note(context.t("Mente du en av disse?", "Did you mean one of these?")))
+        parts.extend(cards[1:])
+        text += "\n" + context.t("Andre treff: ", "Other matches: ") + ", ".join(
+            c.name for c in cards[1:]
+        )
+    reply = Reply(text=text, parts=tuple(parts), language=language, intent="person",  # type: ignore[arg-type]
+                  results=tuple(results))
+    return _Found("person", results, reply)
+
+
+def _card_text(card: ContactCard, language: str) -> str:
+    bits = [card.name]
+    if card.organisation:
+        bits.append(f"({card.organisation})")
+    line = " ".join(bits)
+    if card.roles:
+        line += ": " + "; ".join(card.roles)
+    contact = [c for c in (card.email, card.phone) if c]
+    if contact:
+        line += " — " + ", ".join(contact)
+    return line
+
+
+def _role_holders(
+    context: Context, session: Session, question: Question, groups: list[str]
+) -> _Found:
+    language = context.language
+    roles: list[str] | None = []
+    for role in question.roles:
+        mapped = ROLE_FILTERS.get(role, [role])
+        if mapped is None:
+            roles = None
+            break
+        assert roles is not None
+        roles.extend(mapped)
+    holders = directory.role_holders(
+        session,
+        group_ids=groups or None,
+        roles=roles or None,
+        organisation_ids=list(question.organisation_ids) or None,
+    )
+    group_objects = [g for g in (directory.group(session, gid) for gid in groups) if g]
+    scope = ", ".join(g.title(language) for g in group_objects)
+    if not holders:
+        return _nobody(context, session, question, group_objects, scope)
+    people: dict[str, Person] = {}
+    for holder in holders:
+        people.setdefault(holder.person.id, holder.person)
+    ordered = list(people.values())
+    results = [_person_result(p, 1.0 - i * 0.01) for i, p in enumerate(ordered[:MAX_RESULTS])]
+    results += [_group_result(g, language, 0.5) for g in group_objects]
+    only = set(groups) if groups else None
+    parts: list = []
+    described = _describe_role_question(context, question, scope)
+    if len(ordered) <= 4:
+        cards = [_person_card(p, language, only) for p in ordered]
+        parts.extend(cards)
+        text = described + "\n" + "\n".join(_card_text(c, language) for c in cards)
+    else:
+        rows = tuple(
+            (h.person.name, role_label(h.role, language), h.group.id,
+             h.person.organisation.id if h.person.organisation else "")
+            for h in holders[:40]
+        )
+        columns = (
+            context.t("Navn", "Name"), context.t("Rolle", "Role"),
+            context.t("Gruppe", "Group"), context.t("Sted", "Organisation"),
+        )
+        parts.append(Table(columns=columns, rows=rows))
+        text = described + "\n" + "\n".join(" · ".join(r) for r in rows)
+    parts.insert(0, Section(described))
+    reply = Reply(text=text, parts=tuple(parts), language=language, intent="person",  # type: ignore[arg-type]
+                  results=tuple(results))
+    return _Found("person", results, reply)
+
+
+def _describe_role_question(context: Context, question: Question, scope: str) -> str:
+    role_names = ", ".join(role_label(r, context.language) for r in question.roles) or context.t(
+        "medlemmer", "members"
+    )
+    where = f" {context.t('i', 'in')} {scope}" if scope else ""
+    orgs = ", ".join(question.organisation_ids)
+    org_text = f" ({context.t('fra', 'from')} {orgs})" if orgs else ""
+    return f"*{role_names.capitalize()}{where}{org_text}:*"
+
+
+def _nobody(
+    context: Context, session: Session, question: Question, group_objects: list[Group], scope: str
+) -> _Found:
+    language = context.language
+    orgs = ", ".join(question.organisation_ids)
+    role_names = ", ".join(role_label(r, language) for r in question.roles) or context.t(
+        "noen", "anyone"
+    )
+    where = " ".join(filter(None, [scope, orgs]))
+    text = context.t(
+        f"Jeg finner ingen ({role_names}) registrert for {where or 'dette'}. "
+        f"Sekretariatet ({SECRETARIAT_EMAIL}) kan hjelpe deg videre.",
+        f"I have no {role_names} on record for {where or 'that'}. "
+        f"The secretariat ({SECRETARIAT_EMAIL}) can help you further.",
+    )
+    secretariat = directory.group(session, SECRETARIAT_GROUP)
+    fallback = group_objects or ([secretariat] if secretariat else [])
+    results = [_group_result(g, language, 0.3) for g in fallback]
+    reply = Reply(text=text, parts=(Section(text),), language=language, intent="person",  # type: ignore[arg-type]
+                  results=tuple(results))
+    return _Found("none", results, reply)
+
+
+def _group_card(group: Group, session: Session, language: str) -> GroupCard:
+    holders = directory.role_holders(session, group_ids=[group.id])
+    leader = next((h.person.name for h in holders if h.role in ("leader", "chair")), None)
+    deputy = next((h.person.name for h in holders if h.role in ("deputy", "deputy_chair")), None)
+    members = tuple(
+        dict.fromkeys(
+            f"{h.person.name} ({h.person.organisation.id})" if h.person.organisation else h.person.name
+            for h in holders
+            if h.role not in ("leader", "chair", "deputy", "deputy_chair")
+        )
+    )
+    return GroupCard(
+        group_id=group.id,
+        title=group.title(language),
+        purpose=group.purpose(language),
+        leader=leader,
+        deputy=deputy,
+        members=members,
+        url=group.url,
+    )
+
+
+def _describe_groups(
+    context: Context, session: Session, groups: list[str], other_hits: list[str]
+) -> _Found:
+    language = context.language
+    objects = [g for g in (directory.group(session, gid) for gid in groups) if g]
+    if not objects:
+        return _nothing(context, None)
+    main = objects[0]
+    card = _group_card(main, session, language)
+    results = [_group_result(main, language, 1.0)]
+    leader_holders = directory.role_holders(session, group_ids=[main.id], roles=["leader", "chair"])
+    results += [_person_result(h.person, 0.6) for h in leader_holders[:1]]
+    for gid in other_hits:
+        if gid != main.id and len(results) < MAX_RESULTS:
+            other = directory.group(session, gid)
+            if other:
+                results.append(_group_result(other, language, 0.4))
+    text = f"{card.title}: {card.purpose or ''}".strip()
+    if card.leader:
+        text += "\n" + context.t("Leder", "Leader") + f": {card.leader}"
+    if card.deputy:
+        text += "\n" + context.t("Nestleder", "Deputy") + f": {card.deputy}"
+    reply = Reply(text=text, parts=(card,), language=language, intent="group",  # type: ignore[arg-type]
+                  results=tuple(results))
+    return _Found("group", results, reply)
+
+
+def _documents(context: Context, session: Session, hits: list[Hit]) -> _Found:
+    language = context.language
+    top = hits[:MAX_RESULTS]
+    docs = directory.documents(session, [h.ref_id for h in top])
+    ordered = [(h, docs[h.ref_id]) for h in top if h.ref_id in docs]
+    results = [_document_result(d, language, h.score) for h, d in ordered]
+    best_hit, best = ordered[0]
+    unsure = len(ordered) > 1 and ordered[1][0].score >= best_hit.score * 0.75
+    parts: list = [_document_card(best, language)]
+    text = f"{best.id} — {best.title(language)}" + (f"\n{best.url}" if best.url else "")
+    if unsure or best_hit.coverage < 0.6:
+        alternatives = ordered[1 : 1 + MAX_ALTERNATIVES]
+        if alternatives:
+            parts.append(Note(context.t("Andre som kan passe:", "Other possible matches:")))
+            for _, doc in alternatives:
+                parts.append(_document_card(doc, language))
+            text += "\n" + context.t("Andre som kan passe: ", "Other possible matches: ") + "; ".join(
+                f"{d.id} — {d.title(language)}" for _, d in alternatives
+            )
+    reply = Reply(text=text, parts=tuple(parts), language=language, intent="document",  # type: ignore[arg-type]
+                  results=tuple(results))
+    return _Found("document", results, reply)
+
+
+KIND_LABELS = {
+    "sop": ("SOP", "SOP"),
+    "attachment": ("Vedlegg", "Attachment"),
+    "template": ("Mal", "Template"),
+    "checklist": ("Sjekkliste", "Checklist"),
+    "guidance": ("Veiledning", "Guidance"),
+    "other": ("Dokument", "Document"),
+}
+
+
+def _document_card(doc: Document, language: str) -> DocumentCard:
+    nb, en = KIND_LABELS.get(doc.kind, ("Dokument", "Document"))
+    other_title = doc.title_no if language == "en" else doc.title_en
+    subtitle = other_title if other_title and other_title != doc.title(language) else None
+    return DocumentCard(
+        code=doc.id,
+        title=doc.title(language),
+        kind=en if language == "en" else nb,
+        area=doc.area,
+        url=doc.url,
+        summary=doc.summary,
+        subtitle=subtitle,
+    )
+
+
+def _nothing(context: Context, question: Question | None) -> _Found:
+    language = context.language
+    about_documents = bool(question and question.doc_cue)
+    if about_documents:
+        text = context.t(
+            "Jeg fant ingen prosedyre eller mal som passer. AP2 (prosedyrer/SOP) kan hjelpe: "
+            "spør dem, eller skriv til post@norcrin.no.",
+            "I found no procedure or template that fits. AP2 (procedures/SOPs) can help: "
+            "ask them, or write to post@norcrin.no.",
+        )
+        group_id = SOP_GROUP
+    else:
+        text = context.t(
+            f"Jeg fant ikke noe som passer. Sekretariatet hjelper gjerne: {SECRETARIAT_EMAIL}. "
+            "Skriv «hjelp» for å se hva jeg kan svare på.",
+            f"I couldn't find anything that fits. The secretariat is happy to help: "
+            f"{SECRETARIAT_EMAIL}. Type 'help' to see what I can answer.",
+        )
+        group_id = SECRETARIAT_GROUP
+    with context.services.db.session() as session:
+        group = directory.group(session, group_id)
+        results = [_group_result(group, language, 0.0)] if group else []
+    reply = Reply(
+        text=text,
+        parts=(Section(text),),
+        language=language,  # type: ignore[arg-type]
+        intent="none",
+        results=tuple(results),
+    )
+    return _Found("none", results, reply)
+
+
+def help_reply(context: Context) -> Reply:
+    text = context.t(
+        "Hei! Jeg er NorCRINs bot. Spør meg om folk, arbeidspakker og prosedyrer, f.eks.:\n"
+        "• hvem leder AP8?\n• hvem fra St. Olavs er med i statistikkgruppen?\n"
+        "• SOP for SUSAR-rapportering\n• mal for protokoll\n"
+        "Kommandoer: help, contact ORG, wp KODE, sop TEKST, status",
+        "Hi! I am NorCRIN's bot. Ask me about people, work packages and procedures, e.g.:\n"
+        "• who leads AP8?\n• who from St. Olavs is in the statistics group?\n"
+        "• SOP for SUSAR reporting\n• protocol template\n"
+        "Commands: help, contact ORG, wp CODE, sop TEXT, status",
+    )
+    sections = text.split("\n", 1)
+    return Reply(
+        text=text,
+        parts=(Section(sections[0]), Section(sections[1]) if len(sections) > 1 else Note("")),
+        language=context.language,  # type: ignore[arg-type]
+        intent="help",
+        results=(),
+    )
+
+
+
+router = Router()
+
+
+@router.command("help", "hjelp", "?", help_nb="vis hva jeg kan", help_en="show what I can do")
+def show_help(context: Context, rest: str) -> Reply:
+    return help_reply(context)
+
+
+@router.command(
+    "contact", "kontakt", usage="ORG", help_nb="kontaktpersoner ved et sykehus",
+    help_en="contacts at a hospital",
+)
+def contact(context: Context, rest: str) -> Reply:
+    """People to contact at an organisation: local contacts first, then group leaders."""
+    with context.services.db.session() as session:
+        question = parse_question(rest, vocabulary(session), context.services.settings.language)
+        if not question.organisation_ids:
+            return answer(context, f"{context.message.text}")
+        org_id = question.organisation_ids[0]
+        org = session.get(Organisation, org_id)
+        holders = directory.role_holders(
+            session, organisation_ids=[org_id], roles=["local_contact"]
+        ) or [
+            h
+            for h in directory.role_holders(session, organisation_ids=[org_id])
+            if h.role in ("leader", "deputy", "chair", "deputy_chair", "board_member")
+        ]
+        language = context.language
+        org_name = org.name(language) if org else org_id
+        if not holders:
+            text = context.t(
+                f"Jeg har ingen kontaktpersoner registrert for {org_name}. "
+                f"Sekretariatet ({SECRETARIAT_EMAIL}) kan hjelpe.",
+                f"I have no contacts on record for {org_name}. "
+                f"The secretariat ({SECRETARIAT_EMAIL}) can help.",
+            )
+            return Reply(text=text, parts=(Section(text),), language=language,  # type: ignore[arg-type]
+                         intent="person")
+        local = any(h.role == "local_contact" for h in holders)
+        heading = context.t(
+            f"*{'Lokale NorCRIN-kontakter' if local else 'Ledere og nestledere'} ved {org_name}:*",
+            f"*{'Local NorCRIN contacts' if local else 'Leaders and deputies'} at {org_name}:*",
+        )
+        rows = tuple(
+            (h.person.name, role_label(h.role, language), h.group.title(language),
+             h.person.email or "")
+            for h in holders[:40]
+        )
+        columns = (context.t("Navn", "Name"), context.t("Rolle", "Role"),
+                   context.t("Gruppe", "Group"), context.t("E-post", "E-mail"))
+        seen: dict[str, Person] = {}
+        for holder in holders:
+            seen.setdefault(holder.person.id, holder.person)
+        results = tuple(_person_result(p, 1.0 - i * 0.01) for i, p in enumerate(list(seen.values())[:MAX_RESULTS]))
+        text = heading + "\n" + "\n".join(" · ".join(filter(None, r)) for r in rows)
+        return Reply(text=text, parts=(Section(heading), Table(columns=columns, rows=rows)),
+                     language=language, intent="person", results=results)  # type: ignore[arg-type]
+
+
+@router.command(
+    "wp", "ap", "arbeidspakke", usage="KODE", help_nb="om en arbeidspakke eller gruppe",
+    help_en="about a work package or group",
+)
+def work_package(context: Context, rest: str) -> Reply:
+    code = rest.strip().upper().replace(" ", "")
+    if code.isdigit():
+        code = f"AP{int(code)}"
+    with context.services.db.session() as session:
+        group = directory.group(session, code) if code else None
+        if group is not None:
+            return _describe_groups(context, session, [group.id], []).reply
+    return answer(context, f"{context.message.text}")
+
+
+@router.command("sop", usage="TEKST", help_nb="søk i prosedyrer og maler",
+                help_en="search procedures and templates")
+def sop(context: Context, rest: str) -> Reply:
+    return answer(context, rest or context.message.text, kinds=("document",))
+
+
+def free_text(context: Context, text: str) -> Reply:
+    return answer(context, text)
+
+
+router.fallback = free_text

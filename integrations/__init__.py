@@ -1,0 +1,1 @@
+"""Surfaces and remote services: Slack (bolt), the terminal, Microsoft Graph."""

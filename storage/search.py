@@ -1,0 +1,292 @@
+"""Full-text search over documents, groups and people, the same on SQLite (FTS5) and PostgreSQL.
+
+The database finds candidates: every entry sharing at least one term with the question, through
+FTS5 `MATCH` on SQLite and a `tsvector @@ tsquery` on PostgreSQL. Ranking then happens here, in
+Python, from the stored terms and document frequencies, so both databases give the same order.
+Queries are assembled from our own alphanumeric terms only: no user text reaches either engine.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from bot.text import STOPWORDS, code_term, concepts, document_codes, fold, stems, terms, words
+from storage.models import Document, Group, Meta, Person, SearchEntry
+
+_SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
+KIND_WORDS = {
+    "sop": "SOP prosedyre procedure",
+    "template": "mal template",
+    "checklist": "sjekkliste checklist",
+    "guidance": "veiledning guidance",
+    "attachment": "vedlegg attachment",
+    "other": "",
+}
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """One word (or concept) of a question and the index terms that count as a match for it."""
+
+    source: str
+    alternatives: frozenset[str]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    ref_id: str
+    score: float
+    title_coverage: float  # share of the question's weight found in the title/name
+    coverage: float  # share of the question's weight found anywhere
+
+
+@dataclass
+class _Entry:
+    kind: str
+    ref_id: str
+    title: frozenset[str]
+    body: frozenset[str]
+
+
+class _Snapshot:
+    """Terms and frequencies of the whole index, reloaded when the index version changes."""
+
+    def __init__(self, entries: list[_Entry], version: str) -> None:
+        self.version = version
+        self.entries = {(e.kind, e.ref_id): e for e in entries}
+        df: Counter[str] = Counter()
+        for entry in entries:
+            df.update(entry.title | entry.body)
+        self.df = df
+        self.n = max(len(entries), 1)
+        self.vocabulary = sorted(t for t in df if not t.startswith("zz"))
+        self.vocabulary_set = frozenset(self.vocabulary)
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+
+def _document_texts(doc: Document) -> tuple[str, str]:
+    title = " ".join(filter(None, [doc.id, doc.title_no, doc.title_en]))
+    body = " ".join(
+        filter(
+            None,
+            [doc.summary, " ".join(doc.keywords or []), KIND_WORDS.get(doc.kind, ""), doc.area,
+             (doc.body or "")[:20000]],
+        )
+    )
+    return title, body
+
+
+def _group_texts(group: Group) -> tuple[str, str]:
+    number = re.sub(r"\D", "", group.id)
+    aliases = f"ap{number} wp{number} arbeidspakke{number}" if group.kind == "work_package" else ""
+    title = " ".join(filter(None, [group.id, group.short, group.name_nb, group.name_en, aliases]))
+    body = " ".join(
+        [*(group.topics_nb or []), *(group.topics_en or []), group.purpose_nb or "",
+         group.purpose_en or ""]
+    )
+    return title, body
+
+
+def _person_texts(person: Person) -> tuple[str, str]:
+    return " ".join([person.name, *(person.aliases or [])]), ""
+
+
+def _split_compound(word: str, vocabulary: frozenset[str]) -> list[str] | None:
+    """Split a Norwegian compound ('destruksjonslogg') into parts the index knows."""
+    if len(word) < 8 or set(stems(word)) & vocabulary:
+        return None
+    best: tuple[int, list[str]] | None = None
+    for i in range(4, len(word) - 2):
+        left, right = word[:i], word[i:]
+        for head in {left, left[:-1] if left.endswith(("s", "e")) and len(left) > 4 else left}:
+            if set(stems(head)) & vocabulary and set(stems(right)) & vocabulary:
+                quality = min(len(head), len(right))
+                if best is None or quality > best[0]:
+                    best = (quality, [head, right])
+    return best[1] if best else None
+
+
+def _expanded_words(text_value: str, vocabulary: frozenset[str]) -> list[str]:
+    out: list[str] = []
+    for word in words(text_value):
+        parts = _split_compound(word, vocabulary) if vocabulary else None
+        out.extend(parts or [word])
+    return out
+
+
+def _terms_with_compounds(text_value: str, vocabulary: frozenset[str]) -> list[str]:
+    base = terms(text_value)
+    expanded = _expanded_words(text_value, vocabulary)
+    extra = [s for w in expanded if w not in STOPWORDS for s in stems(w)]
+    extra += ["zzc" + c for c in concepts(expanded)]
+    seen = set(base)
+    return base + [t for t in extra if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+
+
+def rebuild_index(session: Session) -> int:
+    """Recompute every search entry from the directory and catalogue; returns the entry count."""
+    raw: list[tuple[str, str, str, str]] = []
+    for doc in session.scalars(select(Document)):
+        raw.append(("document", doc.id, *_document_texts(doc)))
+    for group in session.scalars(select(Group)):
+        raw.append(("group", group.id, *_group_texts(group)))
+    for person in session.scalars(select(Person)):
+        raw.append(("person", person.id, *_person_texts(person)))
+    vocabulary = frozenset(
+        s for _, _, title, body in raw for w in words(title + " " + body) for s in stems(w)
+    )
+    session.execute(delete(SearchEntry))
+    session.flush()
+    for kind, ref_id, title, body in raw:
+        session.add(
+            SearchEntry(
+                kind=kind,
+                ref_id=ref_id,
+                title_terms=" ".join(_terms_with_compounds(title, vocabulary)),
+                body_terms=" ".join(_terms_with_compounds(body, vocabulary)),
+            )
+        )
+    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
+    version = session.get(Meta, "index_version")
+    if version is None:
+        session.add(Meta(key="index_version", value="1"))
+    else:
+        version.value = str(int(version.value) + 1)
+    session.flush()
+    return len(raw)
+
+
+class SearchIndex:
+    """Query side of the index; one per process, safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    def _current(self, session: Session) -> _Snapshot:
+        version = session.scalar(select(Meta.value).where(Meta.key == "index_version")) or "0"
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        with self._lock:
+            if self._snapshot is None or self._snapshot.version != version:
+                entries = [
+                    _Entry(row.kind, row.ref_id, frozenset(row.title_terms.split()),
+                           frozenset(row.body_terms.split()))
+                    for row in session.scalars(select(SearchEntry))
+                ]
+                self._snapshot = _Snapshot(entries, version)
+            return self._snapshot
+
+    def query_words(self, session: Session, question: str) -> list[QueryWord]:
+        """The question as weighted query words, with compound splits and typo corrections."""
+        snapshot = self._current(session)
+        vocabulary = snapshot.vocabulary_set
+        result: list[QueryWord] = []
+        content = [w for w in _expanded_words(question, vocabulary) if w not in STOPWORDS]
+        for word in content:
+            alternatives = set(stems(word))
+            weight = 1.0
+            if not alternatives & vocabulary and len(word) >= 4 and not word.isdigit():
+                close = process.extract(
+                    fold(word), snapshot.vocabulary, scorer=fuzz.ratio, limit=2, score_cutoff=80
+                )
+                if close:
+                    alternatives |= {match for match, _score, _ in close}
+                    weight = 0.8
+            result.append(QueryWord(word, frozenset(alternatives), weight))
+        for concept in sorted(concepts(_expanded_words(question, vocabulary))):
+            result.append(QueryWord("~" + concept, frozenset({"zzc" + concept}), 0.9))
+        for code in document_codes(question):
+            result.append(self.code_word(code))
+        return result
+
+    @staticmethod
+    def code_word(code: str) -> QueryWord:
+        """A catalogue code in a question weighs more than any ordinary word."""
+        return QueryWord("#" + code, frozenset({code_term(code)}), 2.0)
+
+    def search(
+        self,
+        session: Session,
+        query: Sequence[QueryWord],
+        *,
+        kinds: Iterable[str] | None = None,
+        limit: int = 20,
+    ) -> list[Hit]:
+        snapshot = self._current(session)
+        all_terms = sorted({t for w in query for t in w.alternatives if _SAFE_TERM.match(t)})
+        if not all_terms:
+            return []
+        wanted = set(kinds) if kinds else None
+        keys = self._candidates(session, all_terms)
+        total = sum(self._weight(snapshot, w) for w in query) or 1.0
+        hits: list[Hit] = []
+        for key in keys:
+            entry = snapshot.entries.get(key)
+            if entry is None or (wanted and entry.kind not in wanted):
+                continue
+            score = title_weight = any_weight = 0.0
+            for word in query:
+                weight = self._weight(snapshot, word)
+                if word.alternatives & entry.title:
+                    score += 2.0 * weight
+                    title_weight += weight
+                    any_weight += weight
+                elif word.alternatives & entry.body:
+                    score += weight
+                    any_weight += weight
+            if score <= 0:
+                continue
+            coverage = any_weight / total
+            title_coverage = title_weight / total
+            # Favour entries that answer the whole question, and short titles that are mostly it.
+            precision = len({t for w in query for t in w.alternatives} & entry.title) / max(
+                len(entry.title), 1
+            )
+            final = score * (0.35 + 0.65 * coverage) * (1 + 0.3 * precision)
+            hits.append(Hit(entry.kind, entry.ref_id, final, title_coverage, coverage))
+        hits.sort(key=lambda h: (-h.score, h.kind, h.ref_id))
+        return hits[:limit]
+
+    @staticmethod
+    def _weight(snapshot: _Snapshot, word: QueryWord) -> float:
+        idf = max((snapshot.idf(t) for t in word.alternatives), default=0.0)
+        return idf * word.weight
+
+    @staticmethod
+    def _candidates(session: Session, all_terms: list[str]) -> list[tuple[str, str]]:
+        if session.get_bind().dialect.name == "sqlite":
+            match = " OR ".join(f'"{t}"' for t in all_terms)
+            rows = session.execute(
+                text(
+                    "SELECT e.kind, e.ref_id FROM search_fts "
+                    "JOIN search_entries e ON e.rowid = search_fts.rowid "
+                    "WHERE search_fts MATCH :match"
+                ),
+                {"match": match},
+            )
+        else:
+            rows = session.execute(
+                select(SearchEntry.kind, SearchEntry.ref_id).where(
+                    func.to_tsvector(
+                        "simple", SearchEntry.title_terms + " " + SearchEntry.body_terms
+                    ).op("@@")(func.to_tsquery("simple", " | ".join(all_terms)))
+                )
+            )
+        return [(kind, ref_id) for kind, ref_id in rows]
