@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.replies import Message, Reply
+from bot.replies import Message, Person, Reply
 from bot.router import Context, Router, clean_text, language_for
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,23 @@ class Bot:
                 message.extra.get("event_id", "-"),
             )
             return [self.apology(context, incident)]
+
+    def home(self, person: Person) -> Reply:
+        """What a person's home screen shows: what the bot can do, then each feature's section."""
+        context = Context(
+            bot=self,
+            message=Message(text="help", sender=person, surface="home"),
+            language=self.services.settings.language,
+        )
+        route, _ = self.router.find("help")
+        base = _as_list(route.handler(context, ""))[0] if route else Reply(text="")
+        parts = list(base.parts)
+        for section in self.router.home_sections:
+            try:
+                parts.extend(section(context))
+            except Exception:
+                log.exception("home section failed")
+        return Reply(text=base.text, parts=tuple(parts), language=base.language, intent="home")
 
     @staticmethod
     def apology(context: Context, incident: str) -> Reply:

@@ -16,6 +16,7 @@ _WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", re.IGNORE
 class Glossary:
     words: dict[str, tuple[str, ...]]  # concept id -> every nb/en phrase
     phrase_stems: dict[str, tuple[tuple[str, ...], ...]]  # concept id -> phrases as stem tuples
+    by_first_stem: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # first stem -> phrases
 
 
 def _load() -> Glossary:
@@ -39,7 +40,12 @@ def _load() -> Glossary:
                     if key not in stemmed:
                         stemmed.append(key)
         phrase_stems[concept] = tuple(stemmed)
-    return Glossary(words=words, phrase_stems=phrase_stems)
+    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for concept, phrases_of in phrase_stems.items():
+        for phrase in phrases_of:
+            index.setdefault(phrase[0], []).append((concept, phrase))
+    by_first = {k: tuple(v) for k, v in index.items()}
+    return Glossary(words=words, phrase_stems=phrase_stems, by_first_stem=by_first)
 
 
 class _LazyGlossary:

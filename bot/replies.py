@@ -162,3 +162,64 @@ class Message:
     thread: str | None = None
     direct: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+
+
+_PART_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Section, Heading, Note, ContactCard, DocumentCard, GroupCard, Table, Actions, Choice)
+}
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, Button):
+        return {"_type": "Button", **{k: getattr(value, k) for k in value.__dataclass_fields__}}
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def part_to_dict(part: Part) -> dict[str, object]:
+    """A JSON-safe form of a reply part (for queued posts: the outbox stores replies as JSON)."""
+    data = {k: _encode(getattr(part, k)) for k in part.__dataclass_fields__}
+    return {"_type": type(part).__name__, **data}
+
+
+def part_from_dict(data: dict[str, object]) -> Part:
+    values = dict(data)
+    cls = _PART_TYPES[str(values.pop("_type"))]
+    for key, value in list(values.items()):
+        if isinstance(value, list):
+            values[key] = _decode_list(value)
+    return cls(**values)  # type: ignore[no-any-return]
+
+
+def _decode_list(items: list[object]) -> tuple[object, ...]:
+    out: list[object] = []
+    for item in items:
+        if isinstance(item, dict) and item.get("_type") == "Button":
+            fields = {k: v for k, v in item.items() if k != "_type"}
+            out.append(Button(**fields))  # type: ignore[arg-type]
+        elif isinstance(item, list):
+            out.append(_decode_list(item))
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def reply_to_dict(reply: Reply) -> dict[str, object]:
+    return {
+        "text": reply.text,
+        "parts": [part_to_dict(p) for p in reply.parts],
+        "language": reply.language,
+        "intent": reply.intent,
+    }
+
+
+def reply_from_dict(data: dict[str, object]) -> Reply:
+    parts = tuple(part_from_dict(p) for p in data.get("parts", []))  # type: ignore[union-attr]
+    return Reply(
+        text=str(data.get("text", "")),
+        parts=parts,
+        language=data.get("language", "nb"),  # type: ignore[arg-type]
+        intent=str(data.get("intent", "post")),
+    )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Context", str], Reply | list[Reply]]
 Interceptor = Callable[["Context"], list[Reply] | None]
+HomeSection = Callable[["Context"], list[Any]]
 
 MAX_MESSAGE_CHARS = 4000
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -60,6 +61,7 @@ class Router:
     routes: list[Route] = field(default_factory=list)
     interceptors: list[Interceptor] = field(default_factory=list)
     fallback: Handler | None = None
+    home_sections: list[HomeSection] = field(default_factory=list)
 
     def command(
         self, *names: str, help_nb: str, help_en: str, usage: str = "", admin_only: bool = False
@@ -77,9 +79,15 @@ class Router:
         self.interceptors.append(interceptor)
         return interceptor
 
+    def home(self, section: HomeSection) -> HomeSection:
+        """Register parts for a person's home screen (e.g. their pending forms)."""
+        self.home_sections.append(section)
+        return section
+
     def include(self, other: Router) -> None:
         self.routes.extend(other.routes)
         self.interceptors.extend(other.interceptors)
+        self.home_sections.extend(other.home_sections)
         if other.fallback is not None:
             self.fallback = other.fallback
 

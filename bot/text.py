@@ -127,18 +127,16 @@ def content_words(text: str) -> list[str]:
 
 def concepts(tokens: Iterable[str]) -> set[str]:
     """Glossary concept ids whose phrases occur in the token sequence (matched on stems)."""
-    stem_seq = [primary_stem(t) for t in tokens]
     all_stems = [set(stems(t)) for t in tokens]
+    by_first = GLOSSARY.by_first_stem
     found: set[str] = set()
-    for concept_id, phrases in GLOSSARY.phrase_stems.items():
-        for phrase in phrases:
-            n = len(phrase)
-            for i in range(len(stem_seq) - n + 1):
-                if all(phrase[j] in all_stems[i + j] for j in range(n)):
+    for i, here in enumerate(all_stems):
+        for stem in here:
+            for concept_id, phrase in by_first.get(stem, ()):
+                if concept_id in found or i + len(phrase) > len(all_stems):
+                    continue
+                if all(phrase[j] in all_stems[i + j] for j in range(1, len(phrase))):
                     found.add(concept_id)
-                    break
-            if concept_id in found:
-                break
     return found
 
 

@@ -78,6 +78,16 @@ def make_graph_client(
 
 @asynccontextmanager
 async def open_graph_client(base_url: str, **kwargs: Any) -> AsyncIterator[GraphServiceClient]:
-    """`make_graph_client` whose httpx client is closed on exit (no leaked sockets)."""
-    async with httpx.AsyncClient(timeout=kwargs.pop("timeout", 10.0)) as http:
+    """`make_graph_client` whose connections are really closed on exit.
+
+    msgraph-core 1.5.2's AsyncGraphTransport (which wraps the httpx transport) has no
+    `aclose`, so `AsyncClient.aclose()` leaves pooled sockets open; we close the inner
+    transport ourselves.
+    """
+    transport = httpx.AsyncHTTPTransport()
+    http = httpx.AsyncClient(transport=transport, timeout=kwargs.pop("timeout", 10.0))
+    try:
         yield make_graph_client(base_url, http_client=http, **kwargs)
+    finally:
+        await http.aclose()
+        await transport.aclose()
