@@ -29,7 +29,9 @@ def build_bot(
     database = db if db is not None else Database(settings.database_url)
     if prepare and isinstance(database, Database):
         database.prepare()
-    services = Services(settings=settings, db=database, search=SearchIndex(), clock=clock or SystemClock())
+    services = Services(
+        settings=settings, db=database, search=SearchIndex(), clock=clock or SystemClock()
+    )
     router = Router()
     for feature in feature_routers():
         router.include(feature)

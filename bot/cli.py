@@ -82,7 +82,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     bot = open_bot(settings)
     sender = Person(platform="cli", user_id="cli", name="cli")
-    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    questions = (
+        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    )
     for question in questions:
         replies = bot.handle(Message(text=question, sender=sender, surface="cli"))
         reply = replies[0]
@@ -99,8 +101,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.console import Console
-
     from storage.db import Database
     from storage.loader import import_file
 
@@ -110,7 +110,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         summary = import_file(
             session, args.kind, Path(args.file), replace=args.replace, show_progress=True
         )
-    Console(stderr=True).print(f"Imported {args.kind} from {args.file}: {summary}.")
+    print(f"Imported {args.kind} from {args.file}: {summary}.", file=sys.stderr)
     return 0
 
 
@@ -174,8 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import people or documents from YAML/CSV")
     imp.add_argument("kind", choices=["people", "documents"])
     imp.add_argument("file")
-    imp.add_argument("--replace", action="store_true",
-                     help="people: drop memberships not in the file for the people in it")
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="people: drop memberships not in the file for the people in it",
+    )
     imp.set_defaults(run=cmd_import)
 
     exp = sub.add_parser("export", help="export people or documents to YAML/CSV")
@@ -197,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, logging.INFO if args.command in ("serve", "worker") else logging.WARNING)
+    _configure_logging(
+        args.verbose, logging.INFO if args.command in ("serve", "worker") else logging.WARNING
+    )
     try:
         settings = load_settings()
         return int(args.run(args, settings) or 0)
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one clear line
+    except Exception as exc:
         from sqlalchemy.exc import OperationalError
 
         from storage.loader import DataFileError

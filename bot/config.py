@@ -115,7 +115,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         if value and not value.startswith(("http://", "https://")):
             raise ConfigError(f"{name}={value!r} must be an http(s) URL.")
 
-    admins = frozenset(a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip())
+    admins = frozenset(
+        a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
+    )
     return Settings(
         database_url=database_url,
         language=language,

@@ -13,18 +13,92 @@ from dataclasses import dataclass, field
 from bot.roles import ROLES
 from bot.text import concepts, detect_language, fold, words
 
-_WHO = frozenset({"hvem", "who", "whom", "kven", "whos", "hvem's", "contact", "kontakt",
-                  "kontaktperson", "person", "personer", "people", "navn", "name", "names"})
+_WHO = frozenset(
+    {
+        "hvem",
+        "who",
+        "whom",
+        "kven",
+        "whos",
+        "hvem's",
+        "contact",
+        "kontakt",
+        "kontaktperson",
+        "person",
+        "personer",
+        "people",
+        "navn",
+        "name",
+        "names",
+    }
+)
 _DOC_CONCEPTS = frozenset({"template", "checklist", "log", "procedure", "guidance"})
-_DOC_WORDS = frozenset({"sop", "sops", "dokument", "document", "documents", "dokumenter", "skjema",
-                        "form", "mal", "maler", "template", "vedlegg", "attachment", "prosedyre",
-                        "procedure", "sjekkliste", "checklist", "logg", "log", "rapport", "report"})
-_GROUP_WORDS = frozenset({"gruppe", "gruppen", "gruppa", "group", "arbeidspakke", "arbeidspakken",
-                          "workpackage", "wp", "ap", "arbeidsgruppe", "arbeidsgruppen", "package",
-                          "packages", "arbeidspakker", "pakke", "wps",
-                          "working", "team", "nettverk", "network"})
-_WHAT_WORDS = frozenset({"what", "hva", "kva", "about", "om", "purpose", "formål", "work", "jobber",
-                         "arbeider", "does", "gjør", "driver"})
+_DOC_WORDS = frozenset(
+    {
+        "sop",
+        "sops",
+        "dokument",
+        "document",
+        "documents",
+        "dokumenter",
+        "skjema",
+        "form",
+        "mal",
+        "maler",
+        "template",
+        "vedlegg",
+        "attachment",
+        "prosedyre",
+        "procedure",
+        "sjekkliste",
+        "checklist",
+        "logg",
+        "log",
+        "rapport",
+        "report",
+    }
+)
+_GROUP_WORDS = frozenset(
+    {
+        "gruppe",
+        "gruppen",
+        "gruppa",
+        "group",
+        "arbeidspakke",
+        "arbeidspakken",
+        "workpackage",
+        "wp",
+        "ap",
+        "arbeidsgruppe",
+        "arbeidsgruppen",
+        "package",
+        "packages",
+        "arbeidspakker",
+        "pakke",
+        "wps",
+        "working",
+        "team",
+        "nettverk",
+        "network",
+    }
+)
+_WHAT_WORDS = frozenset(
+    {
+        "what",
+        "hva",
+        "kva",
+        "about",
+        "om",
+        "purpose",
+        "formål",
+        "work",
+        "jobber",
+        "arbeider",
+        "does",
+        "gjør",
+        "driver",
+    }
+)
 
 _WP = re.compile(
     r"\b(?:ap|wp|arbeidspakke(?:n)?|work\s*-?\s*package|workpackage)\s*[-#.]?\s*(\d{1,2})\b",
@@ -36,12 +110,20 @@ _GROUP_PHRASE = re.compile(
 # Named groups (folded text). Ordered: longer names before the short ones they contain.
 _NAMED_GROUPS: tuple[tuple[str, str], ...] = (
     (r"gcp[\s-]*(?:gruppen|gruppa|gruppe|group)", "GCP"),
-    (r"(?:jus|juridisk|lov)[\s-]*(?:gruppen|gruppa|gruppe)|(?:law|legal)[\s-]*(?:working\s*)?group",
-     "JUS"),
-    (r"(?:internasjonal[t]?\s+(?:arbeids)?(?:gruppen|gruppe|samarbeid))"
-     r"|(?:international\s+(?:working\s+)?group)|arbeidsgruppe\s+for\s+internasjonal\w*", "INT"),
+    (
+        r"(?:jus|juridisk|lov)[\s-]*(?:gruppen|gruppa|gruppe)|(?:law|legal)[\s-]*(?:working\s*)?group",
+        "JUS",
+    ),
+    (
+        r"(?:internasjonal[t]?\s+(?:arbeids)?(?:gruppen|gruppe|samarbeid))"
+        r"|(?:international\s+(?:working\s+)?group)|arbeidsgruppe\s+for\s+internasjonal\w*",
+        "INT",
+    ),
     (r"arbeidsutvalg\w*|working\s+committee|executive\s+committee|\bau\b", "AU"),
-    (r"fagrad\w*|expert\s+(?:advisory\s+)?(?:council|group|board)|professional\s+council", "FAGRAD"),
+    (
+        r"fagrad\w*|expert\s+(?:advisory\s+)?(?:council|group|board)|professional\s+council",
+        "FAGRAD",
+    ),
     (r"brukerrad\w*|user\s+(?:advisory\s+)?(?:council|board|panel)", "BRUKERRAD"),
     (r"sekretariat\w*|secretariat|coordinating\s+unit|koordinerende\s+enhet", "SEKR"),
     (r"\bstyre[t]?\b|\bstyrets\b|\bboard\b", "STYRET"),
@@ -113,14 +195,14 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         position += len(token) + 1
     folded = " " + " ".join(folded_tokens) + " "
 
-    mentions_group = bool(_GROUP_PHRASE.search(folded))
-    folded = _blank(_GROUP_PHRASE, folded)
     group_ids: list[str] = []
     for match in _WP.finditer(folded):
         candidate = f"AP{int(match.group(1))}"
         if candidate in vocabulary.group_ids and candidate not in group_ids:
             group_ids.append(candidate)
     folded = _blank(_WP, folded)
+    mentions_group = bool(_GROUP_PHRASE.search(folded))
+    folded = _blank(_GROUP_PHRASE, folded)
     for pattern, group_id in _NAMED_GROUPS:
         if re.search(pattern, folded):
             if group_id in vocabulary.group_ids and group_id not in group_ids:
@@ -162,9 +244,7 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
     asks_who = any(t in _WHO for t in folded_tokens)
     asks_what = any(t in _WHAT_WORDS for t in folded_tokens)
     mentions_group = mentions_group or bool(group_ids) or any(t in _GROUP_WORDS for t in tokens)
-    doc_cue = any(t in _DOC_WORDS for t in original) or bool(
-        concepts(original) & _DOC_CONCEPTS
-    )
+    doc_cue = any(t in _DOC_WORDS for t in original) or bool(concepts(original) & _DOC_CONCEPTS)
     remainder = [orig for orig, fold_token in kept if fold_token not in _WHO | _GROUP_WORDS]
     return Question(
         text=text,

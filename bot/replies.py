@@ -1,4 +1,4 @@
-"""The domain vocabulary every surface renders: what the bot says, independent of Slack or a terminal.
+"""The domain vocabulary every surface renders: what the bot says, whatever the surface.
 
 A handler returns a `Reply`; adapters (Slack Block Kit, Rich console, Teams HTML) translate its
 parts. Every reply carries `text`, a plain-text rendering that doubles as the notification
@@ -166,7 +166,17 @@ class Message:
 
 _PART_TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Section, Heading, Note, ContactCard, DocumentCard, GroupCard, Table, Actions, Choice)
+    for cls in (
+        Section,
+        Heading,
+        Note,
+        ContactCard,
+        DocumentCard,
+        GroupCard,
+        Table,
+        Actions,
+        Choice,
+    )
 }
 
 

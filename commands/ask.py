@@ -126,18 +126,14 @@ def _decide(
     if named and not documents_only and (not doc_hits or named[0].score >= doc_hits[0].score * 0.6):
         best = named[0].title_coverage
         chosen = [h.ref_id for h in named if h.title_coverage >= best - 0.01]
-        return _people_by_name(context, session, chosen + [h.ref_id for h in named if h.ref_id not in chosen])
+        return _people_by_name(
+            context, session, chosen + [h.ref_id for h in named if h.ref_id not in chosen]
+        )
 
     groups = list(question.group_ids)
-    if not groups and group_hits and not documents_only:
-        top = group_hits[0]
-        strong_doc = bool(doc_hits) and question.doc_cue and doc_hits[0].score > top.score
-        threshold = 0.34 if question.wants_people or question.mentions_group else 0.5
-        if top.coverage >= threshold and not (strong_doc and not question.wants_people):
-            if not doc_hits or top.score >= doc_hits[0].score * 0.7 or question.wants_people or (
-                question.mentions_group and not question.doc_cue
-            ):
-                groups = [top.ref_id]
+    if not groups and not documents_only:
+        guessed = _guess_group(question, group_hits, doc_hits)
+        groups = [guessed] if guessed else []
 
     if not documents_only and (
         question.wants_people and (groups or question.roles or question.organisation_ids)
@@ -153,13 +149,32 @@ def _decide(
         return _documents(context, session, doc_hits)
     if people_hits and not documents_only:
         return _people_by_name(context, session, [h.ref_id for h in people_hits])
-    return _nothing(context, question)
+    return _nothing(context, question, about_documents=documents_only)
+
+
+def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit]) -> str | None:
+    """The group a question is about when it names none: its topic words must cover most of it,
+    and a question that reads like a document search must not be taken for a group."""
+    if not group_hits:
+        return None
+    top = group_hits[0]
+    threshold = 0.34 if question.wants_people or question.mentions_group else 0.5
+    if top.coverage < threshold:
+        return None
+    if question.wants_people or not doc_hits:
+        return top.ref_id
+    if question.doc_cue and doc_hits[0].score > top.score:
+        return None
+    if top.score >= doc_hits[0].score * 0.7 or (question.mentions_group and not question.doc_cue):
+        return top.ref_id
+    return None
 
 
 def _person_card(person: Person, language: str, only_groups: set[str] | None = None) -> ContactCard:
     memberships = sorted(person.memberships, key=lambda m: (role_rank(m.role), m.group_id))
     roles = tuple(
-        f"{role_label(m.role, language)}, {m.group_id}" for m in memberships
+        f"{role_label(m.role, language)}, {m.group_id}"
+        for m in memberships
         if only_groups is None or m.group_id in only_groups
     ) or tuple(f"{role_label(m.role, language)}, {m.group_id}" for m in memberships[:3])
     groups = tuple(dict.fromkeys(m.group_id for m in memberships))
@@ -198,11 +213,18 @@ def _people_by_name(context: Context, session: Session, person_ids: list[str]) -
     if len(cards) > 1:
         parts.append(Note(context.t("Mente du en av disse?", "Did you mean one of these?")))
         parts.extend(cards[1:])
-        text += "\n" + context.t("Andre treff: ", "Other matches: ") + ", ".join(
-            c.name for c in cards[1:]
+        text += (
+            "\n"
+            + context.t("Andre treff: ", "Other matches: ")
+            + ", ".join(c.name for c in cards[1:])
         )
-    reply = Reply(text=text, parts=tuple(parts), language=language, intent="person",  # type: ignore[arg-type]
-                  results=tuple(results))
+    reply = Reply(
+        text=text,
+        parts=tuple(parts),
+        language=language,
+        intent="person",  # type: ignore[arg-type]
+        results=tuple(results),
+    )
     return _Found("person", results, reply)
 
 
@@ -256,19 +278,30 @@ def _role_holders(
         text = described + "\n" + "\n".join(_card_text(c, language) for c in cards)
     else:
         rows = tuple(
-            (h.person.name, role_label(h.role, language), h.group.id,
-             h.person.organisation.id if h.person.organisation else "")
+            (
+                h.person.name,
+                role_label(h.role, language),
+                h.group.id,
+                h.person.organisation.id if h.person.organisation else "",
+            )
             for h in holders[:40]
         )
         columns = (
-            context.t("Navn", "Name"), context.t("Rolle", "Role"),
-            context.t("Gruppe", "Group"), context.t("Sted", "Organisation"),
+            context.t("Navn", "Name"),
+            context.t("Rolle", "Role"),
+            context.t("Gruppe", "Group"),
+            context.t("Sted", "Organisation"),
         )
         parts.append(Table(columns=columns, rows=rows))
         text = described + "\n" + "\n".join(" · ".join(r) for r in rows)
     parts.insert(0, Section(described))
-    reply = Reply(text=text, parts=tuple(parts), language=language, intent="person",  # type: ignore[arg-type]
-                  results=tuple(results))
+    reply = Reply(
+        text=text,
+        parts=tuple(parts),
+        language=language,
+        intent="person",  # type: ignore[arg-type]
+        results=tuple(results),
+    )
     return _Found("person", results, reply)
 
 
@@ -300,8 +333,13 @@ def _nobody(
     secretariat = directory.group(session, SECRETARIAT_GROUP)
     fallback = group_objects or ([secretariat] if secretariat else [])
     results = [_group_result(g, language, 0.3) for g in fallback]
-    reply = Reply(text=text, parts=(Section(text),), language=language, intent="person",  # type: ignore[arg-type]
-                  results=tuple(results))
+    reply = Reply(
+        text=text,
+        parts=(Section(text),),
+        language=language,
+        intent="person",  # type: ignore[arg-type]
+        results=tuple(results),
+    )
     return _Found("none", results, reply)
 
 
@@ -311,7 +349,9 @@ def _group_card(group: Group, session: Session, language: str) -> GroupCard:
     deputy = next((h.person.name for h in holders if h.role in ("deputy", "deputy_chair")), None)
     members = tuple(
         dict.fromkeys(
-            f"{h.person.name} ({h.person.organisation.id})" if h.person.organisation else h.person.name
+            f"{h.person.name} ({h.person.organisation.id})"
+            if h.person.organisation
+            else h.person.name
             for h in holders
             if h.role not in ("leader", "chair", "deputy", "deputy_chair")
         )
@@ -349,8 +389,13 @@ def _describe_groups(
         text += "\n" + context.t("Leder", "Leader") + f": {card.leader}"
     if card.deputy:
         text += "\n" + context.t("Nestleder", "Deputy") + f": {card.deputy}"
-    reply = Reply(text=text, parts=(card,), language=language, intent="group",  # type: ignore[arg-type]
-                  results=tuple(results))
+    reply = Reply(
+        text=text,
+        parts=(card,),
+        language=language,
+        intent="group",  # type: ignore[arg-type]
+        results=tuple(results),
+    )
     return _Found("group", results, reply)
 
 
@@ -370,11 +415,18 @@ def _documents(context: Context, session: Session, hits: list[Hit]) -> _Found:
             parts.append(Note(context.t("Andre som kan passe:", "Other possible matches:")))
             for _, doc in alternatives:
                 parts.append(_document_card(doc, language))
-            text += "\n" + context.t("Andre som kan passe: ", "Other possible matches: ") + "; ".join(
-                f"{d.id} — {d.title(language)}" for _, d in alternatives
+            text += (
+                "\n"
+                + context.t("Andre som kan passe: ", "Other possible matches: ")
+                + "; ".join(f"{d.id} — {d.title(language)}" for _, d in alternatives)
             )
-    reply = Reply(text=text, parts=tuple(parts), language=language, intent="document",  # type: ignore[arg-type]
-                  results=tuple(results))
+    reply = Reply(
+        text=text,
+        parts=tuple(parts),
+        language=language,
+        intent="document",  # type: ignore[arg-type]
+        results=tuple(results),
+    )
     return _Found("document", results, reply)
 
 
@@ -403,9 +455,11 @@ def _document_card(doc: Document, language: str) -> DocumentCard:
     )
 
 
-def _nothing(context: Context, question: Question | None) -> _Found:
+def _nothing(
+    context: Context, question: Question | None, *, about_documents: bool = False
+) -> _Found:
     language = context.language
-    about_documents = bool(question and question.doc_cue)
+    about_documents = about_documents or bool(question and question.doc_cue)
     if about_documents:
         text = context.t(
             "Jeg fant ingen prosedyre eller mal som passer. AP2 (prosedyrer/SOP) kan hjelpe: "
@@ -456,7 +510,6 @@ def help_reply(context: Context) -> Reply:
     )
 
 
-
 router = Router()
 
 
@@ -466,7 +519,10 @@ def show_help(context: Context, rest: str) -> Reply:
 
 
 @router.command(
-    "contact", "kontakt", usage="ORG", help_nb="kontaktpersoner ved et sykehus",
+    "contact",
+    "kontakt",
+    usage="ORG",
+    help_nb="kontaktpersoner ved et sykehus",
     help_en="contacts at a hospital",
 )
 def contact(context: Context, rest: str) -> Reply:
@@ -493,31 +549,55 @@ def contact(context: Context, rest: str) -> Reply:
                 f"I have no contacts on record for {org_name}. "
                 f"The secretariat ({SECRETARIAT_EMAIL}) can help.",
             )
-            return Reply(text=text, parts=(Section(text),), language=language,  # type: ignore[arg-type]
-                         intent="person")
+            return Reply(
+                text=text,
+                parts=(Section(text),),
+                language=language,  # type: ignore[arg-type]
+                intent="person",
+            )
         local = any(h.role == "local_contact" for h in holders)
         heading = context.t(
             f"*{'Lokale NorCRIN-kontakter' if local else 'Ledere og nestledere'} ved {org_name}:*",
             f"*{'Local NorCRIN contacts' if local else 'Leaders and deputies'} at {org_name}:*",
         )
         rows = tuple(
-            (h.person.name, role_label(h.role, language), h.group.title(language),
-             h.person.email or "")
+            (
+                h.person.name,
+                role_label(h.role, language),
+                h.group.title(language),
+                h.person.email or "",
+            )
             for h in holders[:40]
         )
-        columns = (context.t("Navn", "Name"), context.t("Rolle", "Role"),
-                   context.t("Gruppe", "Group"), context.t("E-post", "E-mail"))
+        columns = (
+            context.t("Navn", "Name"),
+            context.t("Rolle", "Role"),
+            context.t("Gruppe", "Group"),
+            context.t("E-post", "E-mail"),
+        )
         seen: dict[str, Person] = {}
         for holder in holders:
             seen.setdefault(holder.person.id, holder.person)
-        results = tuple(_person_result(p, 1.0 - i * 0.01) for i, p in enumerate(list(seen.values())[:MAX_RESULTS]))
+        results = tuple(
+            _person_result(p, 1.0 - i * 0.01)
+            for i, p in enumerate(list(seen.values())[:MAX_RESULTS])
+        )
         text = heading + "\n" + "\n".join(" · ".join(filter(None, r)) for r in rows)
-        return Reply(text=text, parts=(Section(heading), Table(columns=columns, rows=rows)),
-                     language=language, intent="person", results=results)  # type: ignore[arg-type]
+        return Reply(
+            text=text,
+            parts=(Section(heading), Table(columns=columns, rows=rows)),
+            language=language,
+            intent="person",
+            results=results,
+        )  # type: ignore[arg-type]
 
 
 @router.command(
-    "wp", "ap", "arbeidspakke", usage="KODE", help_nb="om en arbeidspakke eller gruppe",
+    "wp",
+    "ap",
+    "arbeidspakke",
+    usage="KODE",
+    help_nb="om en arbeidspakke eller gruppe",
     help_en="about a work package or group",
 )
 def work_package(context: Context, rest: str) -> Reply:
@@ -531,8 +611,12 @@ def work_package(context: Context, rest: str) -> Reply:
     return answer(context, f"{context.message.text}")
 
 
-@router.command("sop", usage="TEKST", help_nb="søk i prosedyrer og maler",
-                help_en="search procedures and templates")
+@router.command(
+    "sop",
+    usage="TEKST",
+    help_nb="søk i prosedyrer og maler",
+    help_en="search procedures and templates",
+)
 def sop(context: Context, rest: str) -> Reply:
     return answer(context, rest or context.message.text, kinds=("document",))
 

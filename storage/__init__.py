@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy models, the database handle, migrations, importers and the search index."""
+"""Persistence: models, the database handle, migrations, importers and the search index."""

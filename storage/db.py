@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 # Feature modules that add tables to `Base`; listed here so Alembic and tests see one schema.
-MODEL_MODULES: tuple[str, ...] = ()
+MODEL_MODULES: tuple[str, ...] = (
+    "storage.forms",
+    "storage.outbox",
+    "storage.schedules",
+    "storage.agenda",
+    "storage.news",
+)
 
 
 def import_all_models() -> None:

@@ -80,7 +80,9 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 
 def slugify(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
+    text = unicodedata.normalize(
+        "NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae")
+    )
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
@@ -93,7 +95,7 @@ def read_records(text: str, source: str, *, default_section: str) -> list[Record
     if suffix not in (".yaml", ".yml"):
         raise DataFileError(source, None, None, "unsupported file type: use .yaml, .yml or .csv")
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -124,7 +126,9 @@ def read_records(text: str, source: str, *, default_section: str) -> list[Record
             if not isinstance(item, dict):
                 raise DataFileError(source, None, section, "every item must be a mapping")
             line = item.pop("__line__", None)
-            records.append(Record(data=_strip_lines(item), line=line, source=source, section=section))
+            records.append(
+                Record(data=_strip_lines(item), line=line, source=source, section=section)
+            )
     return records
 
 
@@ -242,7 +246,9 @@ def upsert_group(session: Session, record: Record, summary: ImportSummary) -> No
     _upsert(session, Group, group_id, values, summary)
 
 
-def _upsert(session: Session, model: Any, key: str, values: dict[str, Any], summary: ImportSummary) -> Any:
+def _upsert(
+    session: Session, model: Any, key: str, values: dict[str, Any], summary: ImportSummary
+) -> Any:
     obj = session.get(model, key)
     if obj is None:
         obj = model(id=key, **values)
@@ -277,7 +283,9 @@ def upsert_people(
         if person_id in merged:
             first, existing = merged[person_id]
             if _text(first, "name") != name:
-                raise record.error("id", f"{person_id!r} is already used for {_text(first, 'name')!r}")
+                raise record.error(
+                    "id", f"{person_id!r} is already used for {_text(first, 'name')!r}"
+                )
             existing.extend(memberships)
         else:
             merged[person_id] = (record, memberships)
@@ -330,7 +338,9 @@ def upsert_people(
                 )
             )
             if existing is None:
-                session.add(Membership(person_id=person.id, group_id=group, role=role, note=note_text))
+                session.add(
+                    Membership(person_id=person.id, group_id=group, role=role, note=note_text)
+                )
                 summary.details["memberships"] = summary.details.get("memberships", 0) + 1
             elif existing.note != note_text:
                 existing.note = note_text
@@ -377,7 +387,8 @@ def upsert_documents(
             "series": _text(record, "series", limit=40),
             "phase": _text(record, "phase", limit=40),
             "url": _url(record, "url"),
-            "summary": _text(record, "summary", limit=2000) or _text(record, "summary_en", limit=2000),
+            "summary": _text(record, "summary", limit=2000)
+            or _text(record, "summary_en", limit=2000),
             "body": _text(record, "body", limit=200_000),
             "keywords": keywords,
         }
@@ -411,7 +422,9 @@ def import_text(
             handlers[section](session, record, summary)
     session.flush()
     if kind == "people":
-        upsert_people(session, by_section.pop("people", []), summary, replace=replace, show=show_progress)
+        upsert_people(
+            session, by_section.pop("people", []), summary, replace=replace, show=show_progress
+        )
     elif kind == "documents":
         upsert_documents(session, by_section.pop("documents", []), summary, show=show_progress)
     if by_section:
@@ -495,8 +508,18 @@ def export_text(session: Session, kind: str, suffix: str) -> str:
         raise DataFileError(f"*{suffix}", None, None, "unsupported file type: use .yaml or .csv")
     out = io.StringIO()
     if kind == "documents":
-        columns = ["id", "title_no", "title_en", "kind", "area", "series", "phase", "url", "summary",
-                   "keywords"]
+        columns = [
+            "id",
+            "title_no",
+            "title_en",
+            "kind",
+            "area",
+            "series",
+            "phase",
+            "url",
+            "summary",
+            "keywords",
+        ]
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for record in records:
@@ -504,8 +527,18 @@ def export_text(session: Session, kind: str, suffix: str) -> str:
             row["keywords"] = "; ".join(record.get("keywords", []))
             writer.writerow(row)
     else:
-        columns = ["id", "name", "aliases", "organisation", "email", "phone", "slack_user_id",
-                   "group", "role", "note"]
+        columns = [
+            "id",
+            "name",
+            "aliases",
+            "organisation",
+            "email",
+            "phone",
+            "slack_user_id",
+            "group",
+            "role",
+            "note",
+        ]
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for record in records:

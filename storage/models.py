@@ -7,7 +7,7 @@ Feature modules (forms, agendas, outbox) define their tables in their own module
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -16,7 +16,11 @@ from storage.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        datetime: UTCDateTime,
+    }
 
 
 class Organisation(Base):
@@ -56,7 +60,9 @@ class Group(Base):
         return (self.name_en if language == "en" and self.name_en else self.name_nb) or self.id
 
     def purpose(self, language: str) -> str | None:
-        return (self.purpose_en if language == "en" and self.purpose_en else self.purpose_nb) or None
+        return (
+            self.purpose_en if language == "en" and self.purpose_en else self.purpose_nb
+        ) or None
 
     def title(self, language: str) -> str:
         """'AP8 Datahåndtering' for work packages; the plain name for other groups."""

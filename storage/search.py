@@ -82,8 +82,13 @@ def _document_texts(doc: Document) -> tuple[str, str]:
     body = " ".join(
         filter(
             None,
-            [doc.summary, " ".join(doc.keywords or []), KIND_WORDS.get(doc.kind, ""), doc.area,
-             (doc.body or "")[:20000]],
+            [
+                doc.summary,
+                " ".join(doc.keywords or []),
+                KIND_WORDS.get(doc.kind, ""),
+                doc.area,
+                (doc.body or "")[:20000],
+            ],
         )
     )
     return title, body
@@ -94,8 +99,12 @@ def _group_texts(group: Group) -> tuple[str, str]:
     aliases = f"ap{number} wp{number} arbeidspakke{number}" if group.kind == "work_package" else ""
     title = " ".join(filter(None, [group.id, group.short, group.name_nb, group.name_en, aliases]))
     body = " ".join(
-        [*(group.topics_nb or []), *(group.topics_en or []), group.purpose_nb or "",
-         group.purpose_en or ""]
+        [
+            *(group.topics_nb or []),
+            *(group.topics_en or []),
+            group.purpose_nb or "",
+            group.purpose_en or "",
+        ]
     )
     return title, body
 
@@ -186,8 +195,12 @@ class SearchIndex:
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
                 entries = [
-                    _Entry(row.kind, row.ref_id, frozenset(row.title_terms.split()),
-                           frozenset(row.body_terms.split()))
+                    _Entry(
+                        row.kind,
+                        row.ref_id,
+                        frozenset(row.title_terms.split()),
+                        frozenset(row.body_terms.split()),
+                    )
                     for row in session.scalars(select(SearchEntry))
                 ]
                 self._snapshot = _Snapshot(entries, version)

@@ -67,8 +67,12 @@ def render_part(part: Part) -> RenderableType | None:
             lines.append(f"✉ {part.email}")
         if part.phone:
             lines.append(f"☎ {part.phone}")
-        return Panel("\n".join(escape(line) for line in lines) or "-", title=escape(part.name),
-                     title_align="left", expand=False)
+        return Panel(
+            "\n".join(escape(line) for line in lines) or "-",
+            title=escape(part.name),
+            title_align="left",
+            expand=False,
+        )
     if isinstance(part, DocumentCard):
         lines = [f"[bold]{escape(part.title)}[/bold]"]
         if part.subtitle:
@@ -88,8 +92,9 @@ def render_part(part: Part) -> RenderableType | None:
             lines.append(f"[bold]Nestleder/Deputy:[/bold] {escape(part.deputy)}")
         if part.members:
             lines.append("[bold]Medlemmer/Members:[/bold] " + escape(", ".join(part.members)))
-        return Panel("\n".join(lines) or "-", title=escape(part.title), title_align="left",
-                     expand=False)
+        return Panel(
+            "\n".join(lines) or "-", title=escape(part.title), title_align="left", expand=False
+        )
     if isinstance(part, Table):
         table = RichTable(title=escape(part.title) if part.title else None)
         for column in part.columns:

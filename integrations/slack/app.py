@@ -150,7 +150,9 @@ def _static_authorize(client: WebClient) -> Callable[..., AuthorizeResult]:
     cache: dict[str, AuthorizeResult] = {}
     lock = threading.Lock()
 
-    def authorize(enterprise_id: str | None, team_id: str | None, logger: logging.Logger) -> AuthorizeResult:
+    def authorize(
+        enterprise_id: str | None, team_id: str | None, logger: logging.Logger
+    ) -> AuthorizeResult:
         with lock:
             if "result" not in cache:
                 info = client.auth_test()
@@ -199,7 +201,9 @@ def build_slack_app(
         authorize=_static_authorize(client),
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
-        listener_executor=ThreadPoolExecutor(max_workers=listener_workers, thread_name_prefix="bolt"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=listener_workers, thread_name_prefix="bolt"
+        ),
         raise_error_for_unhandled_request=False,
         ignoring_self_events_enabled=True,
     )
@@ -222,7 +226,9 @@ def _register_core(runtime: SlackRuntime) -> None:
     app, bot = runtime.app, runtime.bot
 
     @app.middleware
-    def deduplicate_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+    def deduplicate_events(
+        body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
         event_id = body.get("event_id") if isinstance(body, dict) else None
         if event_id and body.get("type") == "event_callback" and not claim_event(bot, event_id):
             log.info("event %s already taken; retry ignored", event_id)
@@ -271,7 +277,9 @@ def _register_core(runtime: SlackRuntime) -> None:
         )
 
     @app.command("/norcrin")
-    def on_command(ack: Callable[..., None], body: dict[str, Any], respond: Callable[..., Any]) -> None:
+    def on_command(
+        ack: Callable[..., None], body: dict[str, Any], respond: Callable[..., Any]
+    ) -> None:
         person = runtime.person(body.get("user_id", ""))
         for hook in runtime.command_hooks:
             if hook(body, person, ack):
@@ -287,7 +295,9 @@ def _register_core(runtime: SlackRuntime) -> None:
         )
         runtime.answer(
             message,
-            lambda reply: respond(response_type="ephemeral", replace_original=False, **message_payload(reply)),
+            lambda reply: respond(
+                response_type="ephemeral", replace_original=False, **message_payload(reply)
+            ),
         )
 
     @app.action({"action_id": _LINK_ACTIONS})
@@ -303,6 +313,7 @@ def _register_core(runtime: SlackRuntime) -> None:
 
 
 _LINK_ACTIONS = __import__("re").compile(r"^(open_document|link_\d+):\d+$")
+
 
 def publish_home(runtime: SlackRuntime, user_id: str) -> None:
     person = runtime.person(user_id)

@@ -1,4 +1,4 @@
-"""The Slack Web API client the bot uses: configurable base URL, and retries that never block an ack.
+"""The Slack Web API client: configurable base URL, and retries kept off the ack path.
 
 429s are retried honouring Retry-After and 5xx with backoff; these clients are only used off the
 ack path (answer workers, outbox), so a blocking sleep there costs no deadline.
@@ -14,7 +14,11 @@ from bot.config import Settings
 
 
 def make_web_client(settings: Settings, *, retries: int = 3) -> WebClient:
-    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    base_url = (
+        settings.slack_api_url
+        if settings.slack_api_url.endswith("/")
+        else settings.slack_api_url + "/"
+    )
     return WebClient(
         token=settings.slack_bot_token,
         base_url=base_url,

@@ -53,8 +53,14 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def button(label: str, *, action_id: str, url: str | None = None, value: str | None = None,
-           style: str | None = None) -> ButtonElement:
+def button(
+    label: str,
+    *,
+    action_id: str,
+    url: str | None = None,
+    value: str | None = None,
+    style: str | None = None,
+) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=cut(label, MAX_BUTTON), emoji=True),
         action_id=cut(action_id, 255),

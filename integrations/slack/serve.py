@@ -32,7 +32,7 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> ThreadingHT
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             log.debug("http: " + format, *args)
 
         def _send(self, status: int, body: bytes, headers: dict[str, Any] | None = None) -> None:
@@ -49,13 +49,13 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> ThreadingHT
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path.split("?")[0] in ("/health", "/healthz"):
                 self._send(200, b'{"ok": true}')
             else:
                 self._send(404, b'{"error": "not found"}')
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             if self.path.split("?")[0] != EVENTS_PATH:
                 self._send(404, b'{"error": "not found"}')
                 return
@@ -68,7 +68,9 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> ThreadingHT
             for name, value in self.headers.items():
                 headers.setdefault(name.lower(), []).append(value)
             response = app.dispatch(BoltRequest(body=raw, headers=headers))
-            body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+            body = (
+                response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+            )
             self._send(response.status, body or b"", response.headers)
 
     server = ThreadingHTTPServer((host, port), Handler)
@@ -102,8 +104,18 @@ def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., 
             handler.close()
         else:
             server = make_http_server(runtime, args.host, args.port)
-            log.info("serving Slack events on http://%s:%d%s", args.host, server.server_address[1], EVENTS_PATH)
-            print(json.dumps({"listening": f"http://{args.host}:{server.server_address[1]}{EVENTS_PATH}"}), flush=True)
+            log.info(
+                "serving Slack events on http://%s:%d%s",
+                args.host,
+                server.server_address[1],
+                EVENTS_PATH,
+            )
+            print(
+                json.dumps(
+                    {"listening": f"http://{args.host}:{server.server_address[1]}{EVENTS_PATH}"}
+                ),
+                flush=True,
+            )
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
             try:

@@ -1,0 +1,124 @@
+"""Answer latency (p50/p95) on the embedded data and on a generated corpus ten times larger,
+plus resident memory after start. Prints one line per figure; see README "Figures".
+
+Usage: python bench/ask_latency.py [--rounds N] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.app import build_bot
+from bot.config import load_settings
+from bot.replies import Message, Person
+
+QUESTIONS = [
+    "who leads AP3?",
+    "hvem er nestleder i AP11?",
+    "who from OUS is in the SOP work package",
+    "hvem leder studiesykepleierkurset",
+    "prosjektøkonom i NorCRIN",
+    "what does AP13 work on",
+    "law group",
+    "Ellen Johnsen",
+    "note to file SOP",
+    "CRF og PRO skjema",
+    "query list template",
+    "close-out monitoring report",
+    "protocol version tracking log",
+    "destruksjon av studiemedisin",
+    "CV mal for utprøver",
+    "annual safety report",
+    "SOP for SUSAR reporting",
+    "mal for protokoll",
+    "hvem fra St. Olavs er med i statistikkgruppen",
+    "informert samtykke",
+    "Tanja Iglund",
+]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generated_documents(factor: int) -> list[dict]:
+    """The real catalogue, plus (factor-1) reworded copies with new codes and mixed topics."""
+    catalogue = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "storage/data/sop_catalogue.yaml").read_text("utf-8")
+    )["entries"]
+    rng = random.Random(42)
+    words = [w for e in catalogue for w in (e.get("title_en") or e.get("title_no") or "").split()]
+    out = []
+    for copy in range(1, factor):
+        for entry in catalogue:
+            title = (entry.get("title_en") or entry.get("title_no") or "x").split()
+            extra = rng.sample(words, 3)
+            out.append(
+                {
+                    "id": f"GEN {copy}.{len(out)}",
+                    "title_en": " ".join(title + extra),
+                    "kind": entry.get("kind") or "other",
+                    "area": entry.get("area"),
+                    "url": f"https://example.org/doc/{copy}/{len(out)}",
+                    "summary": entry.get("summary_en"),
+                }
+            )
+    return out
+
+
+def measure(bot, rounds: int) -> tuple[float, float]:
+    sender = Person("bench", "bench")
+    timings = []
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            start = time.perf_counter()
+            bot.handle(Message(text=question, sender=sender))
+            timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        started = time.perf_counter()
+        bot = build_bot(load_settings({"DATABASE_URL": url}))
+        first_start = time.perf_counter() - started
+        bot.handle(Message(text="warm up", sender=Person("bench", "bench")))
+        print(f"first start (migrate + load + index): {first_start:.2f} s")
+        print(f"resident memory after start: {rss_mb():.0f} MB")
+        p50, p95 = measure(bot, args.rounds)
+        label = f"embedded data ({len(QUESTIONS)} questions x {args.rounds})"
+        print(f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+
+        from storage.loader import import_text
+
+        docs = generated_documents(10)
+        with bot.services.db.session() as session:
+            import_text(
+                session, "documents", yaml.safe_dump(docs, allow_unicode=True), "generated.yaml"
+            )
+        p50, p95 = measure(bot, args.rounds)
+        print(f"10x corpus ({len(docs) + 191} documents): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        print(f"resident memory after the 10x corpus: {rss_mb():.0f} MB")
+        bot.services.db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""The outbox: every outgoing post is a row, claimed atomically before it is sent.
+
+Neither Slack nor Graph takes an idempotency key, so "exactly once" is built here: a unique `key`
+per (job, occurrence, destination) makes queueing idempotent, and a claim (status `sending` plus a
+lease) makes sending exclusive across processes. A worker killed after its claim leaves the row to
+be taken over by another once the lease has expired. Sending itself lives in
+`integrations.delivery`; this module only knows rows and states.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Integer, String, Text, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.replies import Reply, reply_from_dict, reply_to_dict
+from storage.models import Base
+from storage.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from bot.core import Services
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("pending", "sending", "sent", "failed")
+DESTINATION_KINDS = ("slack", "slack-user", "teams", "teams-webhook", "mail", "console")
+
+
+class OutboxPost(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    destination: Mapped[str] = mapped_column(String(2000))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_ref: Mapped[str | None] = mapped_column(String(300))
+    update_of: Mapped[str | None] = mapped_column(String(300), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DestinationError(ValueError):
+    """A destination string that names no known kind; the message is safe to print."""
+
+
+def parse_destination(destination: str) -> tuple[str, str]:
+    """`slack:C123` -> ("slack", "C123"); raises DestinationError for anything unknown."""
+    kind, sep, target = destination.partition(":")
+    if not sep or kind not in DESTINATION_KINDS or not target.strip():
+        raise DestinationError(
+            f"{destination!r} is not a destination (slack:CHANNEL, slack-user:USER, "
+            "teams:TEAM/CHANNEL, teams-webhook:URL, mail:ADDRESS[,ADDRESS], console:PERSON)."
+        )
+    if kind == "teams" and "/" not in target:
+        raise DestinationError(f"{destination!r}: Teams destinations are teams:TEAM_ID/CHANNEL_ID.")
+    if kind == "teams-webhook" and not target.startswith(("http://", "https://")):
+        raise DestinationError(f"{destination!r}: the webhook must be an http(s) URL.")
+    return kind, target.strip()
+
+
+def _insert(session: Session) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    destination: str,
+    reply: Reply,
+    due_at: datetime | None = None,
+    update_of: str | None = None,
+) -> bool:
+    """Queue a post once: a second call with the same key does nothing. True if newly queued."""
+    parse_destination(destination)
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValueError("due_at must be timezone-aware")
+    stmt = (
+        _insert(session)(OutboxPost)
+        .values(
+            key=key,
+            destination=destination,
+            payload=reply_to_dict(reply),
+            due_at=due_at,
+            status="pending",
+            attempts=0,
+            update_of=update_of,
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    result = session.execute(stmt)
+    return bool(result.rowcount)
+
+
+def get_post(session: Session, key: str) -> OutboxPost | None:
+    return session.scalar(select(OutboxPost).where(OutboxPost.key == key))
+
+
+def list_posts(
+    session: Session, *, status: str | None = None, limit: int = 100
+) -> list[OutboxPost]:
+    query = select(OutboxPost).order_by(OutboxPost.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxPost.status == status)
+    return list(session.scalars(query))
+
+
+def retry_post(session: Session, key_or_id: str) -> bool:
+    """Put a failed post back in the queue (operators use it after fixing a destination)."""
+    cond = OutboxPost.key == key_or_id
+    if key_or_id.isdigit():
+        cond = or_(cond, OutboxPost.id == int(key_or_id))
+    result = session.execute(
+        update(OutboxPost)
+        .where(cond, OutboxPost.status == "failed")
+        .values(status="pending", attempts=0, due_at=None, last_error=None, lease_until=None)
+    )
+    return bool(result.rowcount)
+
+
+def console_inbox(session: Session, person_id: str) -> list[Reply]:
+    """Posts delivered to `console:PERSON_ID` not yet shown; marks them shown."""
+    rows = list(
+        session.scalars(
+            select(OutboxPost)
+            .where(
+                OutboxPost.destination == f"console:{person_id}",
+                OutboxPost.status == "sent",
+                OutboxPost.shown_at.is_(None),
+            )
+            .order_by(OutboxPost.id)
+        )
+    )
+    now = datetime.now(UTC)
+    for row in rows:
+        row.shown_at = now
+    return [reply_from_dict(row.payload) for row in rows]
+
+
+# -- claiming ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this worker holds the lease on; `attempts` is its fencing token."""
+
+    id: int
+    key: str
+    destination: str
+    payload: dict[str, Any]
+    attempts: int
+    update_of: str | None
+    last_error: str | None
+    created_at: datetime
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        (OutboxPost.status == "pending")
+        & or_(OutboxPost.due_at.is_(None), OutboxPost.due_at <= now),
+        (OutboxPost.status == "sending") & (OutboxPost.lease_until < now),
+    )
+
+
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int = 50,
+    keys: Sequence[str] | None = None,
+) -> list[Claimed]:
+    """Take up to `limit` due rows (or rows whose lease expired) for this worker, atomically.
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED` so concurrent workers pick disjoint rows. SQLite has no
+    row locks (SQLAlchemy drops FOR UPDATE there), so each row is taken by a guarded UPDATE whose
+    rowcount says whether this worker won.
+    """
+    cond = _claimable(now)
+    if keys is not None:
+        cond = cond & OutboxPost.key.in_(list(keys))
+    values = {
+        "status": "sending",
+        "lease_until": now + lease,
+        "attempts": OutboxPost.attempts + 1,
+    }
+    cols = (
+        OutboxPost.id,
+        OutboxPost.key,
+        OutboxPost.destination,
+        OutboxPost.payload,
+        OutboxPost.attempts,
+        OutboxPost.update_of,
+        OutboxPost.last_error,
+        OutboxPost.created_at,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        ids = (
+            select(OutboxPost.id)
+            .where(cond)
+            .order_by(OutboxPost.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        stmt = update(OutboxPost).where(OutboxPost.id.in_(ids), cond).values(**values)
+        rows = session.execute(stmt.returning(*cols)).all()
+        return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+    candidates = list(
+        session.scalars(select(OutboxPost.id).where(cond).order_by(OutboxPost.id).limit(limit))
+    )
+    won: list[Claimed] = []
+    for row_id in candidates:
+        result = session.execute(
+            update(OutboxPost).where(OutboxPost.id == row_id, cond).values(**values)
+        )
+        if result.rowcount == 1:
+            row = session.execute(select(*cols).where(OutboxPost.id == row_id)).one()
+            won.append(Claimed(*row))
+    return won
+
+
+def _fenced(claimed: Claimed) -> Any:
+    return (
+        (OutboxPost.id == claimed.id)
+        & (OutboxPost.status == "sending")
+        & (OutboxPost.attempts == claimed.attempts)
+    )
+
+
+def mark_sent(session: Session, claimed: Claimed, *, ref: str | None, now: datetime) -> bool:
+    """Record success; False if another worker took the row over meanwhile (lease expired)."""
+    result = session.execute(
+        update(OutboxPost)
+        .where(_fenced(claimed))
+        .values(status="sent", sent_ref=ref, sent_at=now, lease_until=None, last_error=None)
+    )
+    return bool(result.rowcount)
+
+
+def release(
+    session: Session,
+    claimed: Claimed,
+    *,
+    error: str,
+    retry_at: datetime | None,
+    refund_attempt: bool = False,
+) -> bool:
+    """Give the row back: pending again from `retry_at`, or failed for good when None."""
+    values: dict[str, Any] = {"lease_until": None, "last_error": error[:2000]}
+    if retry_at is None:
+        values["status"] = "failed"
+    else:
+        values.update(status="pending", due_at=retry_at)
+    if refund_attempt:
+        values["attempts"] = OutboxPost.attempts - 1
+    result = session.execute(update(OutboxPost).where(_fenced(claimed)).values(**values))
+    return bool(result.rowcount)
+
+
+def replace_pending_payload(session: Session, key: str, reply: Reply) -> bool:
+    """Swap the content of a post not yet claimed (an agenda edited before its first post)."""
+    result = session.execute(
+        update(OutboxPost)
+        .where(OutboxPost.key == key, OutboxPost.status == "pending")
+        .values(payload=reply_to_dict(reply))
+    )
+    return bool(result.rowcount)
+
+
+# -- delivery entry point (the shared API) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one post in one delivery round."""
+
+    key: str
+    destination: str
+    status: str  # sent | retry | failed | deferred | lost-lease
+    ref: str | None = None
+    error: str | None = None
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("sent", "deferred")
+
+
+def deliver_due(
+    services: Services,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+    keys: Sequence[str] | None = None,
+) -> list[Outcome]:
+    """Claim due posts and send them (see `integrations.delivery`). Safe in many processes."""
+    from integrations.delivery import deliver_claimed
+
+    return deliver_claimed(services, now=now, limit=limit, keys=keys)
