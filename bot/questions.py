@@ -170,7 +170,13 @@ class Question:
 
 _ROLE_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
     (
-        (re.compile(r"(?<![a-z0-9])" + re.escape(fold(word)) + r"(?![a-z0-9])"), role.id)
+        (
+            # Plural and definite forms too: brukerrepresentanter, lederen, members.
+            re.compile(
+                r"(?<![a-z0-9])" + re.escape(fold(word)) + r"(?:s|e|er|ere|en|ene|et|a)?(?![a-z0-9])"
+            ),
+            role.id,
+        )
         for role in ROLES.values()
         for word in role.words
     ),

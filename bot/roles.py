@@ -56,7 +56,18 @@ ROLES: dict[str, Role] = {
             "nestleder",
             "deputy leader",
             3,
-            ("nestleder", "deputy", "vice", "co-lead", "nestleiar", "stedfortreder"),
+            (
+                "nestleder",
+                "deputy leader",
+                "deputy head",
+                "vice leader",
+                "assisterende leder",
+                "deputy",
+                "vice",
+                "co-lead",
+                "nestleiar",
+                "stedfortreder",
+            ),
         ),
         Role(
             "network_coordinator",
@@ -134,8 +145,6 @@ ROLES: dict[str, Role] = {
                 "norcrin contact",
                 "kontaktperson",
                 "contact person",
-                "kontakt",
-                "contact",
             ),
         ),
         Role(

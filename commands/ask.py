@@ -139,9 +139,8 @@ def _decide(
         question.wants_people and (groups or question.roles or question.organisation_ids)
     ):
         found = _role_holders(context, session, question, groups)
-        if found.intent == "none" and groups and not question.group_ids:
-            # The group was only a guess from the wording: ask again without it.
-            found = _role_holders(context, session, question, [])
+        if found.intent == "none" and groups:
+            found = _role_holders_nearby(context, session, question, groups, found)
         return found
     if groups and not documents_only:
         return _describe_groups(context, session, groups, [h.ref_id for h in group_hits])
@@ -305,6 +304,26 @@ def _role_holders(
     return _Found("person", results, reply)
 
 
+def _role_holders_nearby(
+    context: Context, session: Session, question: Question, groups: list[str], nobody: _Found
+) -> _Found:
+    """Nobody holds the role in the group: a group the data lists no one for (the GCP group)
+    is answered by its parent (AP1); a group that was only guessed from the wording is dropped."""
+    parents = [
+        g.parent_id
+        for g in (directory.group(session, gid) for gid in groups)
+        if g and g.parent_id and not directory.role_holders(session, group_ids=[g.id])
+    ]
+    asks_for_a_role = any(role != "member" for role in question.roles)
+    if parents and asks_for_a_role:
+        found = _role_holders(context, session, question, parents)
+        if found.intent != "none":
+            return found
+    if not question.group_ids:
+        return _role_holders(context, session, question, [])
+    return nobody
+
+
 def _describe_role_question(context: Context, question: Question, scope: str) -> str:
     role_names = ", ".join(role_label(r, context.language) for r in question.roles) or context.t(
         "medlemmer", "members"
@@ -321,11 +340,11 @@ def _nobody(
     language = context.language
     orgs = ", ".join(question.organisation_ids)
     role_names = ", ".join(role_label(r, language) for r in question.roles) or context.t(
-        "noen", "anyone"
+        "medlemmer", "members"
     )
     where = " ".join(filter(None, [scope, orgs]))
     text = context.t(
-        f"Jeg finner ingen ({role_names}) registrert for {where or 'dette'}. "
+        f"Jeg finner ingen {role_names} registrert for {where or 'dette'}. "
         f"Sekretariatet ({SECRETARIAT_EMAIL}) kan hjelpe deg videre.",
         f"I have no {role_names} on record for {where or 'that'}. "
         f"The secretariat ({SECRETARIAT_EMAIL}) can help you further.",

@@ -99,6 +99,11 @@ class Database:
                 load_embedded_data(session)
                 session.merge(Meta(key="defaults_loaded", value="1"))
             log.info("loaded the embedded directory and SOP catalogue")
+        from storage.search import INDEX_FORMAT, rebuild_index
+
+        if load_defaults and self.get_meta("index_format") != INDEX_FORMAT:
+            with self.session() as session:
+                rebuild_index(session)
 
     def get_meta(self, key: str) -> str | None:
         with self.session() as session:

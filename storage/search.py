@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from bot.text import STOPWORDS, code_term, concepts, document_codes, fold, stems, terms, words
 from storage.models import Document, Group, Meta, Person, SearchEntry
 
+# Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index.
+INDEX_FORMAT = "3"
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
 KIND_WORDS = {
     "sop": "SOP prosedyre procedure",
@@ -72,6 +74,8 @@ class _Snapshot:
         self.n = max(len(entries), 1)
         self.vocabulary = sorted(t for t in df if not t.startswith("zz"))
         self.vocabulary_set = frozenset(self.vocabulary)
+        # Compound parts may also be glossary words ('avviks' + 'skjema').
+        self.split_vocabulary = self.vocabulary_set | _glossary_stems()
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
@@ -128,6 +132,13 @@ def _split_compound(word: str, vocabulary: frozenset[str]) -> list[str] | None:
     return best[1] if best else None
 
 
+def _glossary_stems() -> frozenset[str]:
+    from bot.glossary import GLOSSARY
+
+    phrases = GLOSSARY.phrase_stems.values()
+    return frozenset(stem for group in phrases for phrase in group for stem in phrase)
+
+
 def _expanded_words(text_value: str, vocabulary: frozenset[str]) -> list[str]:
     out: list[str] = []
     for word in words(text_value):
@@ -154,7 +165,7 @@ def rebuild_index(session: Session) -> int:
         raw.append(("group", group.id, *_group_texts(group)))
     for person in session.scalars(select(Person)):
         raw.append(("person", person.id, *_person_texts(person)))
-    vocabulary = frozenset(
+    vocabulary = _glossary_stems() | frozenset(
         s for _, _, title, body in raw for w in words(title + " " + body) for s in stems(w)
     )
     session.execute(delete(SearchEntry))
@@ -171,6 +182,7 @@ def rebuild_index(session: Session) -> int:
     session.flush()
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
+    session.merge(Meta(key="index_format", value=INDEX_FORMAT))
     version = session.get(Meta, "index_version")
     if version is None:
         session.add(Meta(key="index_version", value="1"))
@@ -211,7 +223,8 @@ class SearchIndex:
         snapshot = self._current(session)
         vocabulary = snapshot.vocabulary_set
         result: list[QueryWord] = []
-        content = [w for w in _expanded_words(question, vocabulary) if w not in STOPWORDS]
+        expanded = _expanded_words(question, snapshot.split_vocabulary)
+        content = [w for w in expanded if w not in STOPWORDS]
         for word in content:
             alternatives = set(stems(word))
             weight = 1.0
@@ -223,7 +236,7 @@ class SearchIndex:
                     alternatives |= {match for match, _score, _ in close}
                     weight = 0.8
             result.append(QueryWord(word, frozenset(alternatives), weight))
-        for concept in sorted(concepts(_expanded_words(question, vocabulary))):
+        for concept in sorted(concepts(expanded)):
             result.append(QueryWord("~" + concept, frozenset({"zzc" + concept}), 0.9))
         for code in document_codes(question):
             result.append(self.code_word(code))

@@ -1,0 +1,218 @@
+"""The campaign timetable: opening prompts, reminders and the deadline summary as scheduled jobs.
+
+Each moment is a schedule row (`storage.schedules`) of one of the jobs below; the worker claims
+each occurrence once and runs a missed one once when it is back. The jobs only queue posts in the
+outbox under stable keys (campaign, moment, group, person, destination), so a job that runs twice
+sends nothing twice. A reminder whose run comes after the deadline sends nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.jobs import job, short_destination
+from bot.replies import Reply, Section
+from commands.status_campaigns import group_people, local_text
+from commands.status_messages import heading, prompt_reply, status_table
+from commands.status_report import build_report
+from storage.forms import StatusCampaign, submissions
+
+log = logging.getLogger(__name__)
+
+
+def person_destinations(services: Any, person: Any) -> list[str]:
+    """Where a person is reached: the terminal always; Slack DM when the directory knows their
+    Slack user id and Slack is configured; e-mail when Graph mail is configured."""
+    settings = services.settings
+    out = [f"console:{person.id}"]
+    if settings.slack_enabled and person.slack_user_id:
+        out.append(f"slack-user:{person.slack_user_id}")
+    if getattr(settings, "graph_mail_sender", None) and person.email:
+        out.append(f"mail:{person.email}")
+    return out
+
+
+def _enqueue(session: Session, key: str, destination: str, reply: Reply) -> bool:
+    from storage.outbox import enqueue
+
+    return enqueue(session, key=key, destination=destination, reply=reply)
+
+
+def _send_prompts(
+    session: Session, services: Any, campaign: StatusCampaign, moment: str, *, reminder: bool,
+    only_missing: bool,
+) -> int:
+    """Queue a prompt (or reminder) to each group's leader, deputies in copy; returns posts queued."""
+    language = services.settings.language
+    zone = services.settings.timezone
+    done = submissions(session, campaign.id) if only_missing else {}
+    queued = 0
+    for group_id in campaign.groups:
+        if group_id in done:
+            continue
+        people = group_people(session, group_id, language)
+        leader_names = " og ".join(p.name for p in people.leaders) if language != "en" else \
+            " and ".join(p.name for p in people.leaders)
+        recipients = [(p, None) for p in people.leaders]
+        recipients += [(p, leader_names or None) for p in people.deputies]
+        if not recipients:
+            log.warning("campaign %s: %s has no leader or deputy in the directory; only admins "
+                        "can answer for it", campaign.name, group_id)
+        for person, copy_of in recipients:
+            reply = prompt_reply(
+                name=person.name, campaign_id=campaign.id, campaign_name=campaign.name,
+                group_id=group_id, group_title=people.title, deadline_at=campaign.deadline_at,
+                zone=zone, language=language, copy_of=copy_of, reminder=reminder,
+            )
+            for destination in person_destinations(services, person):
+                key = (f"status:{campaign.id}:{moment}:{group_id}:{person.id}:"
+                       f"{short_destination(destination)}")
+                queued += _enqueue(session, key, destination, reply)
+    return queued
+
+
+def open_campaign(session: Session, services: Any, campaign: StatusCampaign, now: datetime) -> int:
+    """Open a campaign and queue the prompts (idempotent); returns posts newly queued."""
+    if now >= campaign.deadline_at:
+        log.info("campaign %s: not opened, its deadline has passed", campaign.name)
+        return 0
+    if campaign.state == "scheduled":
+        campaign.state = "open"
+        campaign.opened_at = now
+    if campaign.state != "open":
+        return 0
+    return _send_prompts(session, services, campaign, "open", reminder=False, only_missing=True)
+
+
+def send_reminders(
+    session: Session, services: Any, campaign: StatusCampaign, index: int, now: datetime
+) -> int:
+    """Remind the groups with no submission; nothing once the deadline has passed."""
+    if now >= campaign.deadline_at:
+        log.info("campaign %s: reminder %s skipped, the deadline has passed", campaign.name, index)
+        return 0
+    if campaign.state == "scheduled" and now >= campaign.opens_at:
+        open_campaign(session, services, campaign, now)
+    if campaign.state != "open":
+        return 0
+    return _send_prompts(session, services, campaign, f"remind{index}", reminder=True,
+                         only_missing=True)
+
+
+def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> Reply:
+    """The deadline summary: submitted (by whom, when), missing, and reported deviations."""
+    language = services.settings.language
+    zone = services.settings.timezone
+    report = build_report(session, campaign, zone, language)
+
+    def t(nb: str, en: str) -> str:
+        return en if language == "en" else nb
+
+    submitted = [g for g in report.groups if g.submitted_by is not None]
+    missing = [g for g in report.groups if g.submitted_by is None]
+    question = report.deviation_question()
+    rows = [
+        (g.id, g.submitted_by or "", local_text(g.submitted_at, zone) if g.submitted_at else "",
+         report.deviations(g))
+        for g in submitted
+    ]
+    lines = [t(f"Fristen for «{campaign.name}» er ute ({local_text(campaign.deadline_at, zone)}).",
+               f"The deadline for “{campaign.name}” has passed "
+               f"({local_text(campaign.deadline_at, zone)})."),
+             t(f"Sendt inn: {len(submitted)} av {len(report.groups)}.",
+               f"Submitted: {len(submitted)} of {len(report.groups)}.")]
+    lines += [f"- {g.id}: {g.submitted_by}, {local_text(g.submitted_at, zone)}"
+              for g in submitted if g.submitted_at]
+    lines.append(t("Mangler: ", "Missing: ") + (", ".join(g.id for g in missing) or t("ingen", "none")))
+    deviations = [g for g in submitted if question and g.answers.get(question.id) is True]
+    follow_ups = [q.id for q in report.form.questions
+                  if question and q.when and q.when.question == question.id]
+    described = []
+    for g in deviations:
+        details = [g.answers[k] for k in follow_ups if g.answers.get(k)]
+        described.append(f"- {g.id}: " + (str(details[0]) if details else t("ja", "yes")))
+    lines.append(t("Rapporterte avvik:", "Reported deviations:")
+                 + ("\n" + "\n".join(described) if described else t(" ingen", " none")))
+    parts: list[Any] = [heading(t(f"Statusrunde: {campaign.name}", f"Status round: {campaign.name}")),
+                        Section("\n".join(lines[:2]))]
+    table = status_table([(r[0], "", r[1], r[2], r[3]) for r in rows],
+                         t("Sendt inn", "Submitted"), language)
+    if rows:
+        parts.append(table)
+    parts.append(Section(lines[-2]))
+    parts.append(Section(lines[-1]))
+    return Reply(text="\n".join(lines), parts=tuple(parts), language=language,  # type: ignore[arg-type]
+                 intent="status_summary")
+
+
+def close_campaign(session: Session, services: Any, campaign: StatusCampaign, now: datetime) -> int:
+    """Close at the deadline and post the summary to the secretariat channel (once)."""
+    if campaign.state != "closed":
+        campaign.state = "closed"
+        campaign.closed_at = now
+    channel = services.settings.secretariat_channel
+    if not channel:
+        log.warning("campaign %s closed; SECRETARIAT_CHANNEL is not set, so the summary is only "
+                    "shown by `norcrin-bot status summary`", campaign.name)
+        return 0
+    destination = channel if ":" in channel else f"slack:{channel}"
+    reply = summary_reply(session, services, campaign)
+    return int(_enqueue(session, f"status:{campaign.id}:deadline:{short_destination(destination)}",
+                        destination, reply))
+
+
+# -- scheduling -------------------------------------------------------------------------------
+
+
+def schedule_campaign(session: Session, campaign: StatusCampaign, *, timezone: str) -> list[int]:
+    """Store the campaign's moments as schedules of the jobs below; returns their ids."""
+    from storage.schedules import add_schedule
+
+    ids = []
+    if campaign.state == "scheduled":
+        ids.append(add_schedule(session, job="status_open", args={"campaign": campaign.id},
+                                at=campaign.opens_at, timezone=timezone))
+    for index, instant in enumerate(campaign.reminders, 1):
+        ids.append(add_schedule(session, job="status_reminder",
+                                args={"campaign": campaign.id, "reminder": index},
+                                at=datetime.fromisoformat(instant), timezone=timezone))
+    ids.append(add_schedule(session, job="status_deadline", args={"campaign": campaign.id},
+                            at=campaign.deadline_at, timezone=timezone))
+    campaign.schedule_ids = [str(i) for i in ids]
+    return ids
+
+
+def _campaign(session: Session, args: dict[str, Any]) -> StatusCampaign | None:
+    campaign = session.get(StatusCampaign, int(args.get("campaign", 0)))
+    if campaign is None:
+        log.warning("status job for unknown campaign %s", args.get("campaign"))
+    return campaign
+
+
+@job("status_open")
+def status_open_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
+    with services.db.session() as session:
+        campaign = _campaign(session, args)
+        if campaign is not None:
+            open_campaign(session, services, campaign, services.clock.now())
+
+
+@job("status_reminder")
+def status_reminder_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
+    with services.db.session() as session:
+        campaign = _campaign(session, args)
+        if campaign is not None:
+            send_reminders(session, services, campaign, int(args.get("reminder", 0)),
+                           services.clock.now())
+
+
+@job("status_deadline")
+def status_deadline_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
+    with services.db.session() as session:
+        campaign = _campaign(session, args)
+        if campaign is not None:
+            close_campaign(session, services, campaign, services.clock.now())

@@ -1,0 +1,249 @@
+"""Sending claimed outbox rows: one retry loop for every destination, every attempt logged.
+
+Transports retry nothing on their own here (slack_sdk gets no retry handlers, msgraph-sdk POSTs
+run with the kiota RetryHandler switched off): a 5xx after Teams or Slack accepted a post would
+otherwise post it twice. This loop decides instead: 429 waits for Retry-After, 5xx and timeouts
+back off, and an *ambiguous* failure (the request may have been processed) makes the next try
+look for the post first where the platform allows it (Teams: list the channel's messages).
+A wait that would outlast the lease releases the row for later rather than sleeping on it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.replies import Reply, reply_from_dict
+from storage import outbox
+from storage.outbox import Claimed, Outcome, parse_destination
+
+if TYPE_CHECKING:
+    from bot.core import Services
+
+log = logging.getLogger("norcrin_bot.outbox")
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """Timings; tests shrink them, production keeps the defaults."""
+
+    lease: timedelta = timedelta(seconds=120)
+    tries_per_claim: int = 4
+    max_attempts: int = 8  # claims before a post is marked failed for good
+    backoff: float = 1.0  # first in-claim backoff, doubled per try
+    backoff_cap: float = 30.0
+    retry_later: timedelta = timedelta(seconds=30)  # first gap between claims, doubled
+    retry_later_cap: timedelta = timedelta(hours=1)
+    defer_update: timedelta = timedelta(seconds=10)  # an edit waiting for its original post
+
+
+class SendError(Exception):
+    """A failed attempt. `ambiguous`: the platform may have processed it (5xx on a POST)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        ambiguous: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.ambiguous = ambiguous
+
+
+class Sender(Protocol):
+    def send(
+        self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
+    ) -> str | None:
+        """Post; returns a reference for later edits (Slack ts, Graph message id)."""
+        ...
+
+    def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str | None:
+        """Replace the content of an earlier post in place."""
+        ...
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: integer, fractional (Graph's `2.128`) or HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def policy_for(services: Services) -> DeliveryPolicy:
+    policy = services.extras.get("outbox_policy")
+    return policy if isinstance(policy, DeliveryPolicy) else DeliveryPolicy()
+
+
+_SENDERS_LOCK = threading.Lock()
+
+
+def sender_for(services: Services, kind: str) -> Sender:
+    """The sender for a destination kind, built once per bot (tests may pre-set them)."""
+    with _SENDERS_LOCK:
+        senders: dict[str, Sender] = services.extras.setdefault("outbox_senders", {})
+        if kind not in senders:
+            senders[kind] = _build_sender(services, kind)
+        return senders[kind]
+
+
+def _build_sender(services: Services, kind: str) -> Sender:
+    if kind == "console":
+        return ConsoleSender()
+    if kind in ("slack", "slack-user"):
+        from integrations.slack.outbox import SlackSender
+
+        return SlackSender.from_settings(services.settings)
+    if kind == "teams-webhook":
+        from integrations.graph.webhook import WebhookSender
+
+        return WebhookSender()
+    from integrations.graph.teams import GraphSender, gateway_for
+
+    return GraphSender(gateway_for(services), services.settings)
+
+
+class ConsoleSender:
+    """The terminal inbox: the row itself is the message; `console_inbox` shows it."""
+
+    def send(
+        self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
+    ) -> str | None:
+        return "console"
+
+    def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str | None:
+        return ref
+
+
+def deliver_claimed(
+    services: Services,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+    keys: Any = None,
+) -> list[Outcome]:
+    policy = policy_for(services)
+    now = now or services.clock.now()
+    with services.db.session() as session:
+        claimed = outbox.claim(session, now=now, lease=policy.lease, limit=limit, keys=keys)
+    return [deliver_one(services, policy, row) for row in claimed]
+
+
+def _backoff(policy: DeliveryPolicy, attempt: int) -> float:
+    return float(min(policy.backoff_cap, policy.backoff * 2 ** (attempt - 1)))
+
+
+def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Outcome:
+    """Send one claimed row with in-claim retries, then record the result (fenced)."""
+    db = services.db
+    kind, target = parse_destination(row.destination)
+    reply = reply_from_dict(row.payload)
+    edit_ref: str | None = None
+    if row.update_of:
+        decided = _prepare_edit(services, policy, row)
+        if isinstance(decided, Outcome):
+            return decided
+        edit_ref = decided
+    try:
+        sender = sender_for(services, kind)
+    except Exception as exc:  # configuration missing: nothing to retry until an operator acts
+        return _finish_failed(services, row, f"cannot send to {kind}: {exc}")
+
+    started = time.monotonic()
+    budget = policy.lease.total_seconds() * 0.8
+    look = row.last_error is not None and row.last_error.startswith("ambiguous")
+    last: SendError | None = None
+    wait = 0.0
+    for attempt in range(1, policy.tries_per_claim + 1):
+        try:
+            if edit_ref is not None:
+                ref = sender.edit(kind, target, edit_ref, reply)
+            else:
+                since = row.created_at if look else None
+                ref = sender.send(kind, target, reply, key=row.key, look_since=since)
+        except SendError as exc:
+            last = exc
+            log.warning(
+                "outbox %s -> %s: attempt %d (claim %d) failed: %s",
+                row.key, row.destination, attempt, row.attempts, exc,
+            )
+            if not exc.retryable:
+                return _finish_failed(services, row, str(exc))
+            look = look or exc.ambiguous
+            wait = exc.retry_after if exc.retry_after is not None else _backoff(policy, attempt)
+            if attempt == policy.tries_per_claim or time.monotonic() - started + wait > budget:
+                break
+            time.sleep(wait)
+            continue
+        with db.session() as session:
+            kept = outbox.mark_sent(session, row, ref=ref, now=services.clock.now())
+        if not kept:
+            log.error("outbox %s: sent, but the lease had passed to another worker", row.key)
+            return Outcome(row.key, row.destination, "lost-lease", ref, None, row.attempts)
+        log.info("outbox %s -> %s: sent (attempt %d, ref %s)", row.key, row.destination,
+                 attempt, ref)
+        return Outcome(row.key, row.destination, "sent", ref, None, row.attempts)
+
+    error = str(last) if last else "not sent"
+    if look:
+        error = "ambiguous: " + error
+    if row.attempts >= policy.max_attempts:
+        return _finish_failed(services, row, f"gave up after {row.attempts} claims: {error}")
+    gap = policy.retry_later * 2 ** (row.attempts - 1)
+    retry_at = services.clock.now() + max(min(gap, policy.retry_later_cap), timedelta(seconds=wait))
+    with db.session() as session:
+        outbox.release(session, row, error=error, retry_at=retry_at)
+    log.warning("outbox %s -> %s: will retry at %s", row.key, row.destination, retry_at.isoformat())
+    return Outcome(row.key, row.destination, "retry", None, error, row.attempts)
+
+
+def _finish_failed(services: Services, row: Claimed, error: str) -> Outcome:
+    with services.db.session() as session:
+        outbox.release(session, row, error=error, retry_at=None)
+    log.error("outbox %s -> %s: failed: %s", row.key, row.destination, error)
+    return Outcome(row.key, row.destination, "failed", None, error, row.attempts)
+
+
+def _prepare_edit(services: Services, policy: DeliveryPolicy, row: Claimed) -> str | Outcome:
+    """The ref to edit, or an outcome when the edit must wait, is superseded or impossible."""
+    from sqlalchemy import select
+
+    from storage.outbox import OutboxPost
+
+    with services.db.session() as session:
+        original = outbox.get_post(session, row.update_of or "")
+        newer = session.scalar(
+            select(OutboxPost.id).where(
+                OutboxPost.update_of == row.update_of, OutboxPost.id > row.id
+            ).limit(1)
+        )
+        if newer is not None:
+            outbox.mark_sent(session, row, ref="superseded", now=services.clock.now())
+            return Outcome(row.key, row.destination, "sent", "superseded", None, row.attempts)
+        if original is None or original.status == "failed":
+            outbox.release(session, row, error="the original post was not delivered",
+                           retry_at=None)
+            return Outcome(row.key, row.destination, "failed", None,
+                           "the original post was not delivered", row.attempts)
+        if original.status != "sent" or not original.sent_ref:
+            retry_at = services.clock.now() + policy.defer_update
+            outbox.release(session, row, error="waiting for the original post",
+                           retry_at=retry_at, refund_attempt=True)
+            return Outcome(row.key, row.destination, "deferred", None, None, row.attempts)
+        return original.sent_ref
