@@ -10,9 +10,9 @@ from bot.router import Router
 
 def feature_routers() -> list[Router]:
     """Every feature's router, in dispatch order (interceptors of earlier ones run first)."""
-    from commands import ask
+    from commands import ask, status
 
-    return [ask.router]
+    return [status.router, ask.router]
 
 
 def build_bot(
@@ -32,6 +32,9 @@ def build_bot(
     services = Services(
         settings=settings, db=database, search=SearchIndex(), clock=clock or SystemClock()
     )
+    from bot.worker import install as install_posts  # outbox worker + terminal inbox
+
+    install_posts(services)
     router = Router()
     for feature in feature_routers():
         router.include(feature)

@@ -99,7 +99,7 @@ class Bot:
             f"Sorry, something went wrong on my side. Please try again shortly "
             f"(incident {incident}).",
         )
-        return Reply(text=text, language=context.language, intent="error")  # type: ignore[arg-type]
+        return Reply(text=text, language=context.language, intent="error")
 
     @staticmethod
     def not_allowed(context: Context) -> Reply:
@@ -107,7 +107,7 @@ class Bot:
             "Dette kan bare sekretariatet (administratorer) gjøre.",
             "Only the secretariat (administrators) can do this.",
         )
-        return Reply(text=text, language=context.language, intent="refused")  # type: ignore[arg-type]
+        return Reply(text=text, language=context.language, intent="refused")
 
 
 def _as_list(value: Reply | list[Reply]) -> list[Reply]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import cast
 
 import snowballstemmer
 import yaml
@@ -59,4 +60,4 @@ class _LazyGlossary:
         return getattr(_LazyGlossary._value, name)
 
 
-GLOSSARY = _LazyGlossary()
+GLOSSARY: Glossary = cast(Glossary, _LazyGlossary())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Language = Literal["nb", "en"]
+Language = str  # "nb" or "en" (bot.config.LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -226,10 +226,12 @@ def reply_to_dict(reply: Reply) -> dict[str, object]:
 
 
 def reply_from_dict(data: dict[str, object]) -> Reply:
-    parts = tuple(part_from_dict(p) for p in data.get("parts", []))  # type: ignore[union-attr]
+    raw_parts = data.get("parts") or []
+    assert isinstance(raw_parts, list)
+    parts = tuple(part_from_dict(p) for p in raw_parts)
     return Reply(
         text=str(data.get("text", "")),
         parts=parts,
-        language=data.get("language", "nb"),  # type: ignore[arg-type]
+        language=str(data.get("language", "nb")),
         intent=str(data.get("intent", "post")),
     )

@@ -221,7 +221,7 @@ def _people_by_name(context: Context, session: Session, person_ids: list[str]) -
         text=text,
         parts=tuple(parts),
         language=language,
-        intent="person",  # type: ignore[arg-type]
+        intent="person",
         results=tuple(results),
     )
     return _Found("person", results, reply)
@@ -298,7 +298,7 @@ def _role_holders(
         text=text,
         parts=tuple(parts),
         language=language,
-        intent="person",  # type: ignore[arg-type]
+        intent="person",
         results=tuple(results),
     )
     return _Found("person", results, reply)
@@ -356,7 +356,7 @@ def _nobody(
         text=text,
         parts=(Section(text),),
         language=language,
-        intent="person",  # type: ignore[arg-type]
+        intent="person",
         results=tuple(results),
     )
     return _Found("none", results, reply)
@@ -412,7 +412,7 @@ def _describe_groups(
         text=text,
         parts=(card,),
         language=language,
-        intent="group",  # type: ignore[arg-type]
+        intent="group",
         results=tuple(results),
     )
     return _Found("group", results, reply)
@@ -443,7 +443,7 @@ def _documents(context: Context, session: Session, hits: list[Hit]) -> _Found:
         text=text,
         parts=tuple(parts),
         language=language,
-        intent="document",  # type: ignore[arg-type]
+        intent="document",
         results=tuple(results),
     )
     return _Found("document", results, reply)
@@ -501,7 +501,7 @@ def _nothing(
     reply = Reply(
         text=text,
         parts=(Section(text),),
-        language=language,  # type: ignore[arg-type]
+        language=language,
         intent="none",
         results=tuple(results),
     )
@@ -523,7 +523,7 @@ def help_reply(context: Context) -> Reply:
     return Reply(
         text=text,
         parts=(Section(sections[0]), Section(sections[1]) if len(sections) > 1 else Note("")),
-        language=context.language,  # type: ignore[arg-type]
+        language=context.language,
         intent="help",
         results=(),
     )
@@ -571,7 +571,7 @@ def contact(context: Context, rest: str) -> Reply:
             return Reply(
                 text=text,
                 parts=(Section(text),),
-                language=language,  # type: ignore[arg-type]
+                language=language,
                 intent="person",
             )
         local = any(h.role == "local_contact" for h in holders)
@@ -608,7 +608,7 @@ def contact(context: Context, rest: str) -> Reply:
             language=language,
             intent="person",
             results=results,
-        )  # type: ignore[arg-type]
+        )
 
 
 @router.command(

@@ -71,7 +71,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping = {str(key): value for key, value in loader.construct_mapping(node, deep=True).items()}
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -466,7 +466,7 @@ def export_records(session: Session, kind: str) -> list[dict[str, Any]]:
     if kind == "documents":
         out = []
         for doc in session.scalars(select(Document).order_by(Document.id)):
-            item = {
+            document = {
                 "id": doc.id,
                 "title_no": doc.title_no,
                 "title_en": doc.title_en,
@@ -479,7 +479,7 @@ def export_records(session: Session, kind: str) -> list[dict[str, Any]]:
                 "body": doc.body,
                 "keywords": doc.keywords or None,
             }
-            out.append({k: v for k, v in item.items() if v not in (None, [])})
+            out.append({k: v for k, v in document.items() if v not in (None, [])})
         return out
     people = []
     for person in session.scalars(select(Person).order_by(Person.id)):

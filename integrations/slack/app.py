@@ -26,12 +26,25 @@ from sqlalchemy.exc import IntegrityError
 from bot.core import Bot
 from bot.replies import Message, Person, Reply, Section
 from integrations.slack.client import make_web_client
-from integrations.slack.render import message_payload, render_blocks
+from integrations.slack.render import fallback_text, message_payload, render_blocks
 from storage.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
 
 EVENT_ID_RETENTION = timedelta(hours=2)
+
+# What manifest.yaml must ask for (tests/test_manifest.py keeps the two in step).
+SLACK_COMMAND = "/norcrin"
+SLACK_BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
+SLACK_SCOPES = (
+    "app_mentions:read",  # app_mention
+    "chat:write",  # answers, prompts, posts (chat.postMessage / chat.update)
+    "commands",  # /norcrin
+    "im:history",  # message.im
+    "im:write",  # conversations.open for DMs
+    "users:read",  # users.info
+    "users:read.email",  # match Slack users to the directory by e-mail
+)
 
 # Feature modules add Slack listeners (buttons, modals, command prefixes) through these hooks.
 FeatureRegistrar = Callable[["SlackRuntime"], None]
@@ -100,9 +113,14 @@ class SlackRuntime:
     # -- sending --------------------------------------------------------------------------------
     def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None) -> str | None:
         response = self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, unfurl_links=False, **message_payload(reply)
+            channel=channel,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            text=fallback_text(reply),
+            blocks=render_blocks(reply),
         )
-        return response.get("ts")
+        ts = response.get("ts")
+        return str(ts) if ts else None
 
     def dm(self, user_id: str, reply: Reply) -> str | None:
         channel = self.client.conversations_open(users=user_id)["channel"]["id"]
@@ -122,7 +140,7 @@ class SlackRuntime:
     def answer(
         self,
         message: Message,
-        deliver: Callable[[Reply], None],
+        deliver: Callable[[Reply], object],
         *,
         event_id: str | None = None,
     ) -> None:
@@ -276,7 +294,7 @@ def _register_core(runtime: SlackRuntime) -> None:
             event_id=body.get("event_id"),
         )
 
-    @app.command("/norcrin")
+    @app.command(SLACK_COMMAND)
     def on_command(
         ack: Callable[..., None], body: dict[str, Any], respond: Callable[..., Any]
     ) -> None:

@@ -7,6 +7,7 @@ over 75; rather than let a long answer fail, everything is cut to fit and the cu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -199,7 +200,7 @@ def fallback_text(reply: Reply) -> str:
     return cut(reply.text or " ", MAX_TEXT)
 
 
-def message_payload(reply: Reply) -> dict[str, object]:
+def message_payload(reply: Reply) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / chat.update / respond()."""
     return {"text": fallback_text(reply), "blocks": render_blocks(reply)}
 

@@ -11,7 +11,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -64,9 +64,10 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> ThreadingHT
                 self._send(413, b'{"error": "too large"}')
                 return
             raw = self.rfile.read(length).decode("utf-8", errors="replace")
-            headers: dict[str, list[str]] = {}
+            headers: dict[str, str | Sequence[str]] = {}
             for name, value in self.headers.items():
-                headers.setdefault(name.lower(), []).append(value)
+                previous = headers.get(name.lower())
+                headers[name.lower()] = [*previous, value] if previous else [value]
             response = app.dispatch(BoltRequest(body=raw, headers=headers))
             body = (
                 response.body.encode("utf-8") if isinstance(response.body, str) else response.body

@@ -1,0 +1,441 @@
+"""`status`: work-package status through a conversational form, one question at a time.
+
+An open filling claims the respondent's next direct message (the router's interceptor), so each
+line answers the current question; `status` starts or resumes the person's pending form and asks
+which group when they answer for several. State is loaded, stepped, saved and committed before the
+replies are returned, so a crash between two messages loses nothing and any process resumes it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot import form_engine
+from bot.form_engine import FillState
+from bot.replies import Actions, Button, Heading, Note, Person, Reply, Section
+from bot.router import Context, Router
+from commands import status_delivery  # noqa: F401 - registers the status jobs
+from commands.status_campaigns import (
+    Pending,
+    accepting,
+    campaign_form,
+    finish_filling,
+    group_people,
+    local_text,
+    may_answer,
+    open_filling,
+    pending_for,
+    refusal_text,
+    respondent_key,
+    save_submission,
+    sort_groups,
+)
+from commands.status_messages import (
+    MODAL_ACTION,
+    START_ACTION,
+    chooser_reply,
+    question_reply,
+    show_reply,
+    start_buttons,
+    status_table,
+    submitted_reply,
+)
+from storage import directory
+from storage.forms import (
+    ACTIVE,
+    CANCELLED,
+    StatusCampaign,
+    StatusChooser,
+    StatusFilling,
+    active_filling,
+    open_campaigns,
+    submission,
+    submissions,
+)
+
+router = Router()
+
+_GROUP = re.compile(r"^(?:ap|wp|arbeidspakke|work package)?\s*(\d{1,2})$|^([a-z]{2,10})$")
+_TABLE_WORDS = {"table", "tabell", "oversikt", "overview", "live", "list", "liste"}
+
+
+def _t(language: str, nb: str, en: str) -> str:
+    return en if language == "en" else nb
+
+
+def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Reply:
+    return Reply(text=text, parts=parts or (Section(text),), language=language,  # type: ignore[arg-type]
+                 intent=intent)
+
+
+def _today(services: Any) -> date:
+    return services.clock.now().astimezone(services.settings.timezone).date()
+
+
+def _is_slash_command(ctx: Context) -> bool:
+    return "trigger_id" in ctx.message.extra
+
+
+# -- starting -------------------------------------------------------------------------------------
+
+
+def _normalise_group(session: Session, text: str) -> str | None:
+    word = " ".join(text.strip().lower().split())
+    match = _GROUP.match(word)
+    if not match:
+        return None
+    candidate = f"AP{int(match.group(1))}" if match.group(1) else (match.group(2) or "").upper()
+    return candidate if directory.group(session, candidate) is not None else None
+
+
+def _campaign_for_group(
+    session: Session, group_id: str, now: Any, campaign_id: int | None = None
+) -> StatusCampaign | None:
+    candidates = [c for c in open_campaigns(session, now) if group_id in c.groups]
+    if campaign_id is not None:
+        candidates = [c for c in candidates if c.id == campaign_id]
+    unsubmitted = [c for c in candidates if submission(session, c.id, group_id) is None]
+    return (unsubmitted or candidates or [None])[0]
+
+
+def start_for_group(
+    services: Any, person: Person, group_id: str, language: str, campaign_id: int | None = None
+) -> list[Reply]:
+    """Start, resume or re-open (to edit) the person's form for one group."""
+    now = services.clock.now()
+    with services.db.session() as session:
+        session.query(StatusChooser).filter_by(respondent=respondent_key(person)).delete()
+        campaign = _campaign_for_group(session, group_id, now, campaign_id)
+        if campaign is None:
+            return [_reply(_t(language,
+                              f"Det er ingen åpen statusrunde for {group_id} nå.",
+                              f"There is no open status round for {group_id} right now."),
+                           language)]
+        if not may_answer(session, person, group_id):
+            return [_reply(refusal_text(session, group_id, language), language, intent="refused")]
+        row, outcome = open_filling(session, campaign, group_id, person, now, language)
+        form = campaign_form(campaign)
+        title = group_people(session, group_id, language).title
+        intro = {
+            "new": _t(language, f"Status for *{title}* til «{campaign.name}» "
+                                f"(frist {local_text(campaign.deadline_at, services.settings.timezone)}).",
+                      f"Status for *{title}* for “{campaign.name}” "
+                      f"(deadline {local_text(campaign.deadline_at, services.settings.timezone)})."),
+            "resumed": _t(language, f"Vi fortsetter der du slapp: *{title}*, «{campaign.name}».",
+                          f"Picking up where you left off: *{title}*, “{campaign.name}”."),
+            "editing": _t(language,
+                          f"*{title}* er allerede sendt inn til «{campaign.name}». Du kan endre "
+                          "svarene fram til fristen; endringene lagres med historikk.",
+                          f"*{title}* is already submitted for “{campaign.name}”. You can change "
+                          "the answers until the deadline; changes are kept in the history."),
+        }[outcome]
+        state = FillState(dict(row.answers), row.current)
+        return [question_reply(form, state, language, filling_id=row.id, heading=intro)]
+
+
+def _choose(services: Any, person: Person, pending: list[Pending], language: str) -> list[Reply]:
+    """Ask which group; the choice is persisted so the next message (a number) is understood."""
+    now = services.clock.now()
+    options = [(f"{p.group_title} – {p.campaign_name}", f"{p.campaign_id}:{p.group_id}")
+               for p in pending]
+    with services.db.session() as session:
+        row = session.get(StatusChooser, respondent_key(person))
+        if row is None:
+            row = StatusChooser(respondent=respondent_key(person), created_at=now, options=[])
+            session.add(row)
+        row.options = [[p.campaign_id, p.group_id] for p in pending]
+        row.language = language
+        row.created_at = now
+    return [chooser_reply(options, language)]
+
+
+def _resolve_choice(session: Session, row: StatusChooser, text: str) -> tuple[int, str] | None:
+    word = text.strip().lower().rstrip(".")
+    options = [(int(c), str(g)) for c, g in row.options]
+    if word.isdigit() and 1 <= int(word) <= len(options):
+        return options[int(word) - 1]
+    group_id = _normalise_group(session, word)
+    matches = [o for o in options if o[1] == group_id]
+    if matches:
+        return matches[0]
+    if ":" in word:  # a button value "campaign:group"
+        campaign, _, group = text.strip().partition(":")
+        if campaign.isdigit() and (int(campaign), group) in options:
+            return int(campaign), group
+    return None
+
+
+def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
+    now = services.clock.now()
+    zone = services.settings.timezone
+    with services.db.session() as session:
+        pending = pending_for(session, person, now, language)
+    parts: list[Any] = []
+    for p in pending:
+        parts.append(Section(_t(language,
+                                f"*{p.group_title}* – «{p.campaign_name}», frist "
+                                f"{local_text(p.deadline_at, zone)}",
+                                f"*{p.group_title}* – “{p.campaign_name}”, deadline "
+                                f"{local_text(p.deadline_at, zone)}")))
+        parts.append(start_buttons(p.campaign_id, p.group_id, language))
+    return parts
+
+
+def live_table(services: Any, language: str) -> list[Any]:
+    """Every open (or scheduled) campaign's groups: who submitted, when, any deviations."""
+    from commands.status_report import build_report
+
+    zone = services.settings.timezone
+    parts: list[Any] = []
+    now = services.clock.now()
+    with services.db.session() as session:
+        rows = [c for c in session.query(StatusCampaign).order_by(StatusCampaign.deadline_at)
+                if c.state != "closed" and c.deadline_at > now]
+        for campaign in rows:
+            report = build_report(session, campaign, zone, language)
+            table_rows = [
+                (g.id, ", ".join(n.split(" (")[0] for n in g.leaders) or "—", g.submitted_by or "—",
+                 local_text(g.submitted_at, zone) if g.submitted_at else "—", report.deviations(g))
+                for g in report.groups
+            ]
+            state = _t(language, "åpen", "open") if campaign.state == "open" else \
+                _t(language, f"åpner {local_text(campaign.opens_at, zone)}",
+                   f"opens {local_text(campaign.opens_at, zone)}")
+            title = _t(language,
+                       f"«{campaign.name}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
+                       f" – {report.submitted_count} av {len(report.groups)} sendt inn",
+                       f"“{campaign.name}” – {state}, deadline "
+                       f"{local_text(campaign.deadline_at, zone)} – {report.submitted_count} of "
+                       f"{len(report.groups)} submitted")
+            parts.append(status_table(table_rows, title, language))
+    return parts
+
+
+@router.command(
+    "status",
+    help_nb="statusskjema for arbeidspakken din (status, status AP10, status tabell)",
+    help_en="your work package's status form (status, status AP10, status table)",
+    usage="status [GROUP | table]",
+)
+def status_command(ctx: Context, rest: str) -> list[Reply]:
+    services, person, language = ctx.services, ctx.message.sender, ctx.language
+    word = rest.strip().lower()
+    if word.startswith(("new", "ny")) and (word in ("new", "ny") or word.startswith(("new ", "ny "))):
+        text = _t(language,
+                  "Nye statusrunder lages med `/norcrin status new` i Slack eller "
+                  "`norcrin-bot status new --name NAVN --deadline ÅÅÅÅ-MM-DD` i terminalen.",
+                  "Create status rounds with `/norcrin status new` in Slack or "
+                  "`norcrin-bot status new --name NAME --deadline YYYY-MM-DD` in the terminal.")
+        return [_reply(text, language)]
+    if word in _TABLE_WORDS or (not word and _is_slash_command(ctx)):
+        return [_overview(ctx)]
+    if word:
+        with services.db.session() as session:
+            group_id = _normalise_group(session, word)
+        if group_id is None:
+            return [_reply(_t(language, f"Jeg kjenner ingen gruppe «{rest}». Prøv f.eks. status AP8.",
+                              f"I know no group “{rest}”. Try e.g. status AP8."), language)]
+        return start_for_group(services, person, group_id, language)
+
+    now = services.clock.now()
+    with services.db.session() as session:
+        key = respondent_key(person)
+        current = active_filling(session, key, now)
+        pending = pending_for(session, person, now, language)
+        paused = {(f.campaign_id, f.group_id) for f in session.query(StatusFilling).filter_by(
+            respondent=key) if f.status != CANCELLED and f.answers}
+    if current is not None:
+        return start_for_group(services, person, current.group_id, language, current.campaign_id)
+    if len(pending) == 1:
+        return start_for_group(services, person, pending[0].group_id, language,
+                               pending[0].campaign_id)
+    if len(pending) > 1:
+        pending.sort(key=lambda p: (p.campaign_id, p.group_id) not in paused)
+        return _choose(services, person, pending, language)
+    if person.is_admin:
+        return [_overview(ctx)]
+    return [_reply(_t(language,
+                      "Du har ingen statusskjema å fylle ut nå. Innsendte kan endres med "
+                      "«status GRUPPE» fram til fristen.",
+                      "You have no status forms to fill in right now. Submitted ones can be "
+                      "changed with “status GROUP” until the deadline."), language)]
+
+
+def _overview(ctx: Context) -> Reply:
+    services, person, language = ctx.services, ctx.message.sender, ctx.language
+    parts: list[Any] = []
+    if person.is_admin:
+        parts += live_table(services, language)
+        if not parts:
+            parts.append(Section(_t(language, "Ingen åpne statusrunder.", "No open status rounds.")))
+    mine = _pending_list(services, person, language)
+    if mine:
+        parts.insert(0, Heading(_t(language, "Dine statusskjema", "Your status forms")))
+        parts[1:1] = mine
+    if not parts:
+        parts.append(Section(_t(language, "Du har ingen statusskjema å fylle ut nå.",
+                                "You have no status forms to fill in right now.")))
+    text = _t(language, "Statusrunder", "Status rounds")
+    return Reply(text=text, parts=tuple(parts), language=language, intent="status")  # type: ignore[arg-type]
+
+
+# -- answering -----------------------------------------------------------------------------------
+
+
+def _submit(
+    session: Session, services: Any, person: Person, row: StatusFilling, answers: dict[str, Any],
+    language: str,
+) -> list[Reply]:
+    campaign = session.get(StatusCampaign, row.campaign_id)
+    assert campaign is not None
+    now = services.clock.now()
+    if not accepting(campaign, now):
+        return [_reply(_t(language, "Fristen er ute; svarene kan ikke sendes inn lenger.",
+                          "The deadline has passed; the answers can no longer be submitted."),
+                       language)]
+    if not may_answer(session, person, row.group_id):
+        row.status = CANCELLED
+        return [_reply(refusal_text(session, row.group_id, language), language, intent="refused")]
+    first = submission(session, campaign.id, row.group_id) is None
+    _saved, diff = save_submission(session, campaign, row.group_id, person, answers, now)
+    finish_filling(row, answers, now)
+    title = group_people(session, row.group_id, language).title
+    return [submitted_reply(title, campaign.name, language, diff, first)]
+
+
+def apply_text(services: Any, person: Person, text: str, language: str | None = None,
+               *, filling_id: int | None = None) -> list[Reply] | None:
+    """Apply one message to the person's active filling; None when they have none."""
+    now = services.clock.now()
+    with services.db.session() as session:
+        key = respondent_key(person)
+        row = (session.get(StatusFilling, filling_id) if filling_id is not None
+               else active_filling(session, key, now))
+        if row is None or row.respondent != key or row.status != ACTIVE:
+            return None
+        campaign = session.get(StatusCampaign, row.campaign_id)
+        if campaign is None or not accepting(campaign, now):
+            return None
+        form = campaign_form(campaign)
+        lang = row.language or language or services.settings.language
+        state = FillState(dict(row.answers), row.current)
+        if text.strip().lower() in ("status", "/status"):
+            return [question_reply(form, state, lang, filling_id=row.id)]
+        step = form_engine.step(form, state, text, lang, _today(services))
+        return _finish_step(session, services, person, row, form, step, lang)
+
+
+def apply_choice(services: Any, person: Person, filling_id: int, question_id: str,
+                 value: str) -> list[Reply]:
+    """A Choice button in a Slack DM; a stale button gets the current question back."""
+    now = services.clock.now()
+    language = services.settings.language
+    with services.db.session() as session:
+        row = session.get(StatusFilling, filling_id)
+        if row is None or row.respondent != respondent_key(person) or row.status != ACTIVE:
+            return [_reply(_t(language, "Dette skjemaet er ikke åpent lenger. Skriv «status».",
+                              "This form is no longer open. Say “status”."), language)]
+        campaign = session.get(StatusCampaign, row.campaign_id)
+        if campaign is None or not accepting(campaign, now):
+            return [_reply(_t(language, "Fristen er ute.", "The deadline has passed."), language)]
+        form = campaign_form(campaign)
+        lang = row.language or language
+        step = form_engine.answer_choice(form, FillState(dict(row.answers), row.current),
+                                         question_id, value, lang, _today(services))
+        return _finish_step(session, services, person, row, form, step, lang)
+
+
+def _finish_step(
+    session: Session, services: Any, person: Person, row: StatusFilling, form: Any,
+    step: form_engine.Step, language: str,
+) -> list[Reply]:
+    """Persist the step, then say what happened (the session commits before anything is sent)."""
+    now = services.clock.now()
+    row.answers = dict(step.state.answers)
+    row.current = step.state.current
+    row.updated_at = now
+    if step.event == "cancel":
+        row.status = CANCELLED
+        row.answers = {}
+        row.current = None
+        return [_reply(_t(language, "Avbrutt; ingenting er sendt inn. Skriv «status» for å "
+                                    "begynne på nytt.",
+                          "Cancelled; nothing was submitted. Say “status” to start again."),
+                       language)]
+    if step.event == "submit":
+        return _submit(session, services, person, row, step.state.answers, language)
+    if step.event == "show":
+        return [show_reply(form, step.state, language)]
+    error = step.error if step.event in ("invalid", "refused") else None
+    return [question_reply(form, step.state, language, filling_id=row.id, error=error)]
+
+
+@router.intercept
+def claim_message(ctx: Context) -> list[Reply] | None:
+    """An open filling (or a pending "which group?") claims the person's next direct message."""
+    message = ctx.message
+    if not message.direct or _is_slash_command(ctx) or message.surface == "home":
+        return None
+    services, person = ctx.services, message.sender
+    key = respondent_key(person)
+    with services.db.session() as session:
+        chooser = session.get(StatusChooser, key)
+        choice = None
+        if chooser is not None:
+            choice = _resolve_choice(session, chooser, message.text)
+            language = chooser.language
+            session.delete(chooser)
+    if choice is not None:
+        return start_for_group(services, person, choice[1], language, choice[0])
+    head = message.text.strip().split(" ", 1)[0].lower()
+    if head == "status" and message.text.strip().lower() != "status":
+        return None  # "status AP8" etc. go to the command
+    return apply_text(services, person, message.text, ctx.language)
+
+
+@router.home
+def home_section(ctx: Context) -> list[Any]:
+    """The App Home: the person's pending forms with start buttons (and counts for admins)."""
+    services, person, language = ctx.services, ctx.message.sender, ctx.language
+    parts: list[Any] = []
+    mine = _pending_list(services, person, language)
+    if mine:
+        parts.append(Heading(_t(language, "Statusskjema som venter på deg",
+                                "Status forms waiting for you")))
+        parts += mine
+    if person.is_admin:
+        now = services.clock.now()
+        with services.db.session() as session:
+            lines = []
+            for campaign in open_campaigns(session, now):
+                done = len(submissions(session, campaign.id))
+                missing = [g for g in sort_groups(campaign.groups)
+                           if g not in submissions(session, campaign.id)]
+                lines.append(_t(language,
+                                f"«{campaign.name}»: {done} av {len(campaign.groups)} sendt inn; "
+                                f"mangler {', '.join(missing) or 'ingen'}",
+                                f"“{campaign.name}”: {done} of {len(campaign.groups)} submitted; "
+                                f"missing {', '.join(missing) or 'none'}"))
+        if lines:
+            parts.append(Heading(_t(language, "Statusrunder", "Status rounds")))
+            parts.append(Section("\n".join(lines)))
+            parts.append(Note(_t(language, "Full tabell: /norcrin status",
+                                 "Full table: /norcrin status")))
+    return parts
+
+
+__all__ = [
+    "MODAL_ACTION",
+    "START_ACTION",
+    "Actions",
+    "Button",
+    "apply_choice",
+    "apply_text",
+    "live_table",
+    "router",
+    "start_for_group",
+]
