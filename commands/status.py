@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import form_engine
 from bot.form_engine import FillState
-from bot.replies import Actions, Button, Heading, Note, Person, Reply, Section
+from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
 from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
@@ -35,8 +35,6 @@ from commands.status_campaigns import (
     sort_groups,
 )
 from commands.status_messages import (
-    MODAL_ACTION,
-    START_ACTION,
     chooser_reply,
     question_reply,
     show_reply,
@@ -428,14 +426,75 @@ def home_section(ctx: Context) -> list[Any]:
     return parts
 
 
-__all__ = [
-    "MODAL_ACTION",
-    "START_ACTION",
-    "Actions",
-    "Button",
-    "apply_choice",
-    "apply_text",
-    "live_table",
-    "router",
-    "start_for_group",
-]
+# -- the whole form at once (Slack modal) ---------------------------------------------------------
+
+
+def modal_for(
+    services: Any, person: Person, campaign_id: int, group_id: str, language: str
+) -> tuple[Any, dict[str, Any], str] | Reply:
+    """(form, answers to prefill, intro) for a modal, or a Reply saying why not."""
+    now = services.clock.now()
+    with services.db.session() as session:
+        campaign = session.get(StatusCampaign, campaign_id)
+        if campaign is None or not accepting(campaign, now) or group_id not in campaign.groups:
+            return _reply(_t(language, "Denne statusrunden er ikke åpen.",
+                             "This status round is not open."), language)
+        if not may_answer(session, person, group_id):
+            return _reply(refusal_text(session, group_id, language), language, intent="refused")
+        from storage.forms import filling as find_filling
+
+        row = find_filling(session, campaign_id, group_id, respondent_key(person))
+        done = submission(session, campaign_id, group_id)
+        answers = dict(row.answers) if row is not None and row.status == ACTIVE and row.answers \
+            else dict(done.answers) if done is not None else {}
+        title = group_people(session, group_id, language).title
+        deadline = local_text(campaign.deadline_at, services.settings.timezone)
+        intro = _t(language, f"*{title}* – «{campaign.name}», frist {deadline}.",
+                   f"*{title}* – “{campaign.name}”, deadline {deadline}.")
+        return campaign_form(campaign), answers, intro
+
+
+def submit_answers(
+    services: Any, person: Person, campaign_id: int, group_id: str, raw: dict[str, Any],
+    language: str,
+) -> tuple[dict[str, str], list[Reply]]:
+    """Validate and save a whole form; (errors by question id, replies to send afterwards)."""
+    now = services.clock.now()
+    with services.db.session() as session:
+        campaign = session.get(StatusCampaign, campaign_id)
+        form = campaign_form(campaign) if campaign is not None else None
+        first_id = form.questions[0].id if form else "status"
+        if campaign is None or not accepting(campaign, now):
+            return {first_id: _t(language, "Statusrunden er stengt.", "The status round is closed.")}, []
+        if not may_answer(session, person, group_id):
+            return {first_id: refusal_text(session, group_id, language)}, []
+        assert form is not None
+        answers, errors = form_engine.validate_all(form, raw, language, _today(services))
+        if errors:
+            return errors, []
+        first = submission(session, campaign_id, group_id) is None
+        _row, diff = save_submission(session, campaign, group_id, person, answers, now)
+        from storage.forms import filling as find_filling
+
+        row = find_filling(session, campaign_id, group_id, respondent_key(person))
+        if row is not None:
+            finish_filling(row, answers, now)
+        title = group_people(session, group_id, language).title
+        return {}, [submitted_reply(title, campaign.name, language, diff, first)]
+
+
+def create_from_modal(
+    services: Any, person: Person, *, name: str, deadline: str, opens: str | None,
+    groups: list[str] | None, form: str | None,
+) -> Reply | str:
+    """A campaign from the Slack modal: the confirmation, or an error message for the form."""
+    from bot.forms import FormDefinitionError
+    from commands.status_campaigns import CampaignError, NewCampaign
+    from commands.status_delivery import launch_campaign, launched_reply
+
+    spec = NewCampaign(name=name, deadline=deadline, opens=opens or None, groups=groups, form=form)
+    try:
+        launched = launch_campaign(services, spec, created_by=person.name or person.user_id)
+    except (CampaignError, FormDefinitionError) as exc:
+        return str(exc)
+    return launched_reply(launched, services.settings.timezone, services.settings.language)

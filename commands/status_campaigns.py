@@ -173,11 +173,17 @@ def default_scope(session: Session) -> list[str]:
     return [g.id for g in sorted(rows, key=_group_order)]
 
 
+_WORKING_GROUP_ORDER = ("GCP", "JUS", "INT")
+
+
 def _group_order(group: Any) -> tuple[int, int, str]:
-    gid = group.id if isinstance(group, str) else group.id
+    """AP1…AP14 numerically, then GCP, JUS, INT (the annual report's order), then the rest."""
+    gid = group if isinstance(group, str) else group.id
     if gid.startswith("AP") and gid[2:].isdigit():
         return (0, int(gid[2:]), gid)
-    return (1, 0, gid)
+    if gid in _WORKING_GROUP_ORDER:
+        return (1, _WORKING_GROUP_ORDER.index(gid), gid)
+    return (2, 0, gid)
 
 
 def sort_groups(group_ids: list[str]) -> list[str]:

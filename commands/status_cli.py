@@ -72,19 +72,12 @@ def _campaign_or_fail(session: Any, name: str) -> Any:
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli import CliError
     from bot.forms import FormDefinitionError
-    from commands.status_campaigns import (
-        CampaignError,
-        NewCampaign,
-        create_campaign,
-        group_people,
-        local_text,
-    )
-    from commands.status_delivery import open_campaign, schedule_campaign
+    from commands.status_campaigns import CampaignError, NewCampaign, local_text
+    from commands.status_delivery import launch_campaign
     from storage.outbox import deliver_due
 
     bot = _bot(settings)
     services = bot.services
-    now = services.clock.now()
     zone = settings.timezone
     try:
         days = tuple(int(d) for d in args.reminders.split(",") if d.strip())
@@ -95,36 +88,24 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
         groups=args.groups.split(",") if args.groups else None, form=args.form,
         reminder_days=days,
     )
-    opens_now = not args.opens or args.opens.strip().lower() in ("now", "nå")
     try:
-        with services.db.session() as session:
-            campaign = create_campaign(session, spec, now=now, zone=zone, created_by="cli")
-            queued = 0
-            if opens_now:
-                queued = open_campaign(session, services, campaign, now)
-            schedule_campaign(session, campaign, timezone=zone.key)
-            leaderless = [g for g in campaign.groups
-                          if not group_people(session, g).answerers]
-            info = (campaign.id, campaign.name, campaign.groups, campaign.opens_at,
-                    campaign.deadline_at, list(campaign.reminders), campaign.form_id)
+        launched = launch_campaign(services, spec, created_by="cli")
     except (CampaignError, FormDefinitionError) as exc:
         raise CliError(str(exc)) from None
-    if queued:
-        deliver_due(services, now=now)
-    cid, name, groups, opens_at, deadline_at, reminders, form_id = info
-    from datetime import datetime
-
+    if launched.queued:
+        deliver_due(services)  # the terminal inbox at once; Slack DMs too when configured
     out = sys.stdout
-    out.write(f"Campaign {cid}: {name}\n")
-    out.write(f"  form: {form_id}\n  groups: {', '.join(groups)}\n")
-    out.write(f"  opens: {'now' if opens_now else local_text(opens_at, zone)}\n")
-    out.write(f"  deadline: {local_text(deadline_at, zone)} ({zone.key})\n")
-    out.write("  reminders: " + (", ".join(local_text(datetime.fromisoformat(r), zone)
-                                           for r in reminders) or "none") + "\n")
-    if opens_now:
-        out.write(f"  prompts queued: {queued}\n")
-    if leaderless:
-        out.write(f"  no leader in the directory (only admins can answer): {', '.join(leaderless)}\n")
+    out.write(f"Campaign {launched.id}: {launched.name}\n")
+    out.write(f"  form: {launched.form_id}\n  groups: {', '.join(launched.groups)}\n")
+    out.write(f"  opens: {'now' if launched.opened else local_text(launched.opens_at, zone)}\n")
+    out.write(f"  deadline: {local_text(launched.deadline_at, zone)} ({zone.key})\n")
+    out.write("  reminders: " + (", ".join(local_text(r, zone) for r in launched.reminders)
+                                 or "none") + "\n")
+    if launched.opened:
+        out.write(f"  prompts queued: {launched.queued}\n")
+    if launched.leaderless:
+        out.write("  no leader in the directory (only admins can answer): "
+                  f"{', '.join(launched.leaderless)}\n")
     return 0
 
 

@@ -9,15 +9,16 @@ sends nothing twice. A reminder whose run comes after the deadline sends nothing
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.jobs import job, short_destination
-from bot.replies import Reply, Section
-from commands.status_campaigns import group_people, local_text
-from commands.status_messages import heading, prompt_reply, status_table
+from bot.replies import Reply, Section, Table
+from commands.status_campaigns import NewCampaign, create_campaign, group_people, local_text
+from commands.status_messages import heading, prompt_reply
 from commands.status_report import build_report
 from storage.forms import StatusCampaign, submissions
 
@@ -60,7 +61,7 @@ def _send_prompts(
         recipients = [(p, None) for p in people.leaders]
         recipients += [(p, leader_names or None) for p in people.deputies]
         if not recipients:
-            log.warning("campaign %s: %s has no leader or deputy in the directory; only admins "
+            log.info("campaign %s: %s has no leader or deputy in the directory; only admins "
                         "can answer for it", campaign.name, group_id)
         for person, copy_of in recipients:
             reply = prompt_reply(
@@ -120,11 +121,16 @@ def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> 
          report.deviations(g))
         for g in submitted
     ]
-    lines = [t(f"Fristen for «{campaign.name}» er ute ({local_text(campaign.deadline_at, zone)}).",
+    now = services.clock.now()
+    first = (t(f"Fristen for «{campaign.name}» er ute ({local_text(campaign.deadline_at, zone)}).",
                f"The deadline for “{campaign.name}” has passed "
-               f"({local_text(campaign.deadline_at, zone)})."),
-             t(f"Sendt inn: {len(submitted)} av {len(report.groups)}.",
-               f"Submitted: {len(submitted)} of {len(report.groups)}.")]
+               f"({local_text(campaign.deadline_at, zone)}).")
+             if now >= campaign.deadline_at else
+             t(f"Status så langt for «{campaign.name}» (frist {local_text(campaign.deadline_at, zone)}).",
+               f"Status so far for “{campaign.name}” "
+               f"(deadline {local_text(campaign.deadline_at, zone)})."))
+    lines = [first, t(f"Sendt inn: {len(submitted)} av {len(report.groups)}.",
+                      f"Submitted: {len(submitted)} of {len(report.groups)}.")]
     lines += [f"- {g.id}: {g.submitted_by}, {local_text(g.submitted_at, zone)}"
               for g in submitted if g.submitted_at]
     lines.append(t("Mangler: ", "Missing: ") + (", ".join(g.id for g in missing) or t("ingen", "none")))
@@ -139,10 +145,10 @@ def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> 
                  + ("\n" + "\n".join(described) if described else t(" ingen", " none")))
     parts: list[Any] = [heading(t(f"Statusrunde: {campaign.name}", f"Status round: {campaign.name}")),
                         Section("\n".join(lines[:2]))]
-    table = status_table([(r[0], "", r[1], r[2], r[3]) for r in rows],
-                         t("Sendt inn", "Submitted"), language)
+    columns = (t("Gruppe", "Group"), t("Sendt inn av", "Submitted by"), t("Tidspunkt", "At"),
+               t("Avvik", "Deviations"))
     if rows:
-        parts.append(table)
+        parts.append(Table(columns=columns, rows=tuple(rows)))
     parts.append(Section(lines[-2]))
     parts.append(Section(lines[-1]))
     return Reply(text="\n".join(lines), parts=tuple(parts), language=language,  # type: ignore[arg-type]
@@ -216,3 +222,64 @@ def status_deadline_job(services: Any, args: dict[str, Any], occurrence: datetim
         campaign = _campaign(session, args)
         if campaign is not None:
             close_campaign(session, services, campaign, services.clock.now())
+
+
+@dataclass(frozen=True)
+class Launched:
+    """What `launch_campaign` did, for the CLI and the Slack confirmation."""
+
+    id: int
+    name: str
+    form_id: str
+    groups: list[str]
+    opens_at: datetime
+    deadline_at: datetime
+    reminders: list[datetime]
+    opened: bool
+    queued: int
+    leaderless: list[str]
+
+
+def launch_campaign(services: Any, spec: NewCampaign, *, created_by: str) -> Launched:
+    """Create a campaign, schedule its moments and, when it opens now, queue the prompts.
+
+    Raises CampaignError / FormDefinitionError with a message for the user.
+    """
+    now = services.clock.now()
+    zone = services.settings.timezone
+    with services.db.session() as session:
+        campaign = create_campaign(session, spec, now=now, zone=zone, created_by=created_by)
+        queued = open_campaign(session, services, campaign, now) if campaign.opens_at <= now else 0
+        schedule_campaign(session, campaign, timezone=zone.key)
+        launched = Launched(
+            id=campaign.id, name=campaign.name, form_id=campaign.form_id,
+            groups=list(campaign.groups), opens_at=campaign.opens_at,
+            deadline_at=campaign.deadline_at,
+            reminders=[datetime.fromisoformat(r) for r in campaign.reminders],
+            opened=campaign.state == "open", queued=queued,
+            leaderless=[g for g in campaign.groups if not group_people(session, g).answerers],
+        )
+    return launched
+
+
+def launched_reply(launched: Launched, zone: Any, language: str) -> Reply:
+    def t(nb: str, en: str) -> str:
+        return en if language == "en" else nb
+
+    lines = [
+        t(f"Statusrunden «{launched.name}» er opprettet.", f"The status round “{launched.name}” "
+          "is created."),
+        t("Grupper: ", "Groups: ") + ", ".join(launched.groups),
+        t("Åpner: ", "Opens: ") + (t("nå", "now") if launched.opened
+                                   else local_text(launched.opens_at, zone)),
+        t("Frist: ", "Deadline: ") + local_text(launched.deadline_at, zone),
+        t("Påminnelser: ", "Reminders: ") + (", ".join(local_text(r, zone)
+                                                        for r in launched.reminders) or "—"),
+    ]
+    if launched.leaderless:
+        lines.append(t("Uten leder i katalogen (bare administratorer kan svare): ",
+                       "No leader in the directory (only admins can answer): ")
+                     + ", ".join(launched.leaderless))
+    text = "\n".join(lines)
+    return Reply(text=text, parts=(Section(text),), language=language,  # type: ignore[arg-type]
+                 intent="status_created")

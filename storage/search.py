@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from bot.text import STOPWORDS, code_term, concepts, document_codes, fold, stems, terms, words
@@ -308,11 +308,13 @@ class SearchIndex:
                 {"match": match},
             )
         else:
+            # Written exactly as the GIN index expression (migration 0001), so the index is used.
             rows = session.execute(
-                select(SearchEntry.kind, SearchEntry.ref_id).where(
-                    func.to_tsvector(
-                        "simple", SearchEntry.title_terms + " " + SearchEntry.body_terms
-                    ).op("@@")(func.to_tsquery("simple", " | ".join(all_terms)))
-                )
+                text(
+                    "SELECT kind, ref_id FROM search_entries WHERE "
+                    "to_tsvector('simple', title_terms || ' ' || body_terms) "
+                    "@@ to_tsquery('simple', :query)"
+                ),
+                {"query": " | ".join(all_terms)},
             )
         return [(kind, ref_id) for kind, ref_id in rows]

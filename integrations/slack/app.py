@@ -48,7 +48,7 @@ SLACK_SCOPES = (
 
 # Feature modules add Slack listeners (buttons, modals, command prefixes) through these hooks.
 FeatureRegistrar = Callable[["SlackRuntime"], None]
-FEATURE_REGISTRARS: list[str] = []  # "module:function" names, imported at build time
+FEATURE_REGISTRARS: list[str] = ["integrations.slack.status:register", "integrations.slack.agenda:register"]  # "module:function" names, imported at build time
 
 
 @dataclass
