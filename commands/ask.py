@@ -10,7 +10,6 @@ points to the group that can help: AP2 for procedures, the secretariat for every
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -43,15 +42,6 @@ ROLE_FILTERS = {
     "leader": ["leader", "chair"],
     "deputy": ["deputy", "deputy_chair"],
 }
-
-
-@dataclass
-class _Found:
-    """What the decision produced: an intent and ranked results, plus the reply parts."""
-
-    intent: str
-    results: list[Result]
-    reply: Reply
 
 
 class _VocabularyCache:
@@ -94,8 +84,7 @@ def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None)
         question = parse_question(text, vocabulary(session), services.settings.language)
         language = question.language
         context.language = language
-        found = _decide(context, session, services.search, question, kinds)
-    return found.reply
+        return _decide(context, session, services.search, question, kinds)
 
 
 def _query(session: Session, index: SearchIndex, question: Question) -> list[QueryWord]:
@@ -114,7 +103,7 @@ def _decide(
     index: SearchIndex,
     question: Question,
     kinds: tuple[str, ...] | None,
-) -> _Found:
+) -> Reply:
     query = _query(session, index, question)
     hits = index.search(session, query, kinds=kinds, limit=1000) if query else []
     people_hits = [h for h in hits if h.kind == "person"]
@@ -201,7 +190,7 @@ def _document_result(doc: Document, language: str, score: float) -> Result:
     return Result("document", doc.id, doc.title(language), doc.url, score)
 
 
-def _people_by_name(context: Context, session: Session, person_ids: list[str]) -> _Found:
+def _people_by_name(context: Context, session: Session, person_ids: list[str]) -> Reply:
     language = context.language
     found = directory.people(session, person_ids[:MAX_RESULTS])
     ordered = [found[p] for p in person_ids if p in found]
@@ -217,14 +206,13 @@ def _people_by_name(context: Context, session: Session, person_ids: list[str]) -
             + context.t("Andre treff: ", "Other matches: ")
             + ", ".join(c.name for c in cards[1:])
         )
-    reply = Reply(
+    return Reply(
         text=text,
         parts=tuple(parts),
         language=language,
         intent="person",
         results=tuple(results),
     )
-    return _Found("person", results, reply)
 
 
 def _card_text(card: ContactCard, language: str) -> str:
@@ -242,7 +230,7 @@ def _card_text(card: ContactCard, language: str) -> str:
 
 def _role_holders(
     context: Context, session: Session, question: Question, groups: list[str]
-) -> _Found:
+) -> Reply:
     language = context.language
     roles: list[str] | None = []
     for role in question.roles:
@@ -294,19 +282,18 @@ def _role_holders(
         parts.append(Table(columns=columns, rows=rows))
         text = described + "\n" + "\n".join(" · ".join(r) for r in rows)
     parts.insert(0, Section(described))
-    reply = Reply(
+    return Reply(
         text=text,
         parts=tuple(parts),
         language=language,
         intent="person",
         results=tuple(results),
     )
-    return _Found("person", results, reply)
 
 
 def _role_holders_nearby(
-    context: Context, session: Session, question: Question, groups: list[str], nobody: _Found
-) -> _Found:
+    context: Context, session: Session, question: Question, groups: list[str], nobody: Reply
+) -> Reply:
     """Nobody holds the role in the group: a group the data lists no one for (the GCP group)
     is answered by its parent (AP1); a group that was only guessed from the wording is dropped."""
     parents = [
@@ -336,7 +323,7 @@ def _describe_role_question(context: Context, question: Question, scope: str) ->
 
 def _nobody(
     context: Context, session: Session, question: Question, group_objects: list[Group], scope: str
-) -> _Found:
+) -> Reply:
     language = context.language
     orgs = ", ".join(question.organisation_ids)
     role_names = ", ".join(role_label(r, language) for r in question.roles) or context.t(
@@ -352,14 +339,13 @@ def _nobody(
     secretariat = directory.group(session, SECRETARIAT_GROUP)
     fallback = group_objects or ([secretariat] if secretariat else [])
     results = [_group_result(g, language, 0.3) for g in fallback]
-    reply = Reply(
+    return Reply(
         text=text,
         parts=(Section(text),),
         language=language,
-        intent="person",
+        intent="none",
         results=tuple(results),
     )
-    return _Found("none", results, reply)
 
 
 def _group_card(group: Group, session: Session, language: str) -> GroupCard:
@@ -388,7 +374,7 @@ def _group_card(group: Group, session: Session, language: str) -> GroupCard:
 
 def _describe_groups(
     context: Context, session: Session, groups: list[str], other_hits: list[str]
-) -> _Found:
+) -> Reply:
     language = context.language
     objects = [g for g in (directory.group(session, gid) for gid in groups) if g]
     if not objects:
@@ -408,17 +394,16 @@ def _describe_groups(
         text += "\n" + context.t("Leder", "Leader") + f": {card.leader}"
     if card.deputy:
         text += "\n" + context.t("Nestleder", "Deputy") + f": {card.deputy}"
-    reply = Reply(
+    return Reply(
         text=text,
         parts=(card,),
         language=language,
         intent="group",
         results=tuple(results),
     )
-    return _Found("group", results, reply)
 
 
-def _documents(context: Context, session: Session, hits: list[Hit]) -> _Found:
+def _documents(context: Context, session: Session, hits: list[Hit]) -> Reply:
     language = context.language
     top = hits[:MAX_RESULTS]
     docs = directory.documents(session, [h.ref_id for h in top])
@@ -439,14 +424,13 @@ def _documents(context: Context, session: Session, hits: list[Hit]) -> _Found:
                 + context.t("Andre som kan passe: ", "Other possible matches: ")
                 + "; ".join(f"{d.id} — {d.title(language)}" for _, d in alternatives)
             )
-    reply = Reply(
+    return Reply(
         text=text,
         parts=tuple(parts),
         language=language,
         intent="document",
         results=tuple(results),
     )
-    return _Found("document", results, reply)
 
 
 KIND_LABELS = {
@@ -476,7 +460,7 @@ def _document_card(doc: Document, language: str) -> DocumentCard:
 
 def _nothing(
     context: Context, question: Question | None, *, about_documents: bool = False
-) -> _Found:
+) -> Reply:
     language = context.language
     about_documents = about_documents or bool(question and question.doc_cue)
     if about_documents:
@@ -498,14 +482,13 @@ def _nothing(
     with context.services.db.session() as session:
         group = directory.group(session, group_id)
         results = [_group_result(group, language, 0.0)] if group else []
-    reply = Reply(
+    return Reply(
         text=text,
         parts=(Section(text),),
         language=language,
         intent="none",
         results=tuple(results),
     )
-    return _Found("none", results, reply)
 
 
 def help_reply(context: Context) -> Reply:
@@ -626,7 +609,7 @@ def work_package(context: Context, rest: str) -> Reply:
     with context.services.db.session() as session:
         group = directory.group(session, code) if code else None
         if group is not None:
-            return _describe_groups(context, session, [group.id], []).reply
+            return _describe_groups(context, session, [group.id], [])
     return answer(context, f"{context.message.text}")
 
 

@@ -48,7 +48,10 @@ SLACK_SCOPES = (
 
 # Feature modules add Slack listeners (buttons, modals, command prefixes) through these hooks.
 FeatureRegistrar = Callable[["SlackRuntime"], None]
-FEATURE_REGISTRARS: list[str] = ["integrations.slack.status:register", "integrations.slack.agenda:register"]  # "module:function" names, imported at build time
+FEATURE_REGISTRARS: list[str] = [
+    "integrations.slack.status:register",
+    "integrations.slack.agenda:register",
+]  # "module:function" names, imported at build time
 
 
 @dataclass
@@ -253,46 +256,34 @@ def _register_core(runtime: SlackRuntime) -> None:
             return BoltResponse(status=200, body="")
         return next()
 
-    @app.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
-        channel, ts = event.get("channel"), event.get("ts")
-        thread = event.get("thread_ts") or ts
-        person = runtime.person(event.get("user", ""))
+    def answer_event(event: dict[str, Any], body: dict[str, Any], *, direct: bool) -> None:
+        channel = event.get("channel", "")
+        # In a channel the answer goes in a thread under the question; in a DM it stays flat.
+        thread = event.get("thread_ts") or (None if direct else event.get("ts"))
         message = Message(
             text=event.get("text", ""),
-            sender=person,
+            sender=runtime.person(event.get("user", "")),
             surface="slack",
             channel=channel,
             thread=thread,
-            direct=False,
+            direct=direct,
             extra={"event_id": body.get("event_id", "")},
         )
         runtime.answer(
             message,
-            lambda reply: runtime.post(channel or "", reply, thread_ts=thread),
+            lambda reply: runtime.post(channel, reply, thread_ts=thread),
             event_id=body.get("event_id"),
         )
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
+        answer_event(event, body, direct=False)
 
     @app.event("message")
     def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # channel chatter, edits, joins and our own posts need no answer
-        channel = event.get("channel", "")
-        person = runtime.person(event.get("user", ""))
-        message = Message(
-            text=event.get("text", ""),
-            sender=person,
-            surface="slack",
-            channel=channel,
-            thread=event.get("thread_ts"),
-            direct=True,
-            extra={"event_id": body.get("event_id", "")},
-        )
-        runtime.answer(
-            message,
-            lambda reply: runtime.post(channel, reply, thread_ts=event.get("thread_ts")),
-            event_id=body.get("event_id"),
-        )
+        answer_event(event, body, direct=True)
 
     @app.command(SLACK_COMMAND)
     def on_command(
