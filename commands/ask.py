@@ -26,7 +26,7 @@ from bot.replies import (
 )
 from bot.roles import role_label, role_rank
 from bot.router import Context, Router
-from bot.text import document_codes, fold
+from bot.text import content_words, document_codes, fold
 from storage import directory
 from storage.models import Document, Group, Meta, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex
@@ -531,8 +531,9 @@ def contact(context: Context, rest: str) -> Reply:
     """People to contact at an organisation: local contacts first, then group leaders."""
     with context.services.db.session() as session:
         question = parse_question(rest, vocabulary(session), context.services.settings.language)
-        if not question.organisation_ids:
-            return answer(context, f"{context.message.text}")
+        if not question.organisation_ids or content_words(question.remainder):
+            # Not just a place ("contact for monitoring in Bergen"): a question like any other.
+            return answer(context, context.message.text)
         org_id = question.organisation_ids[0]
         org = session.get(Organisation, org_id)
         holders = directory.role_holders(
