@@ -24,7 +24,9 @@ def parse_local(text: str, tz: Any, what: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise CliError(f"{what} {text!r}: expected YYYY-MM-DD HH:MM (optionally with an offset)")
+        raise CliError(
+            f"{what} {text!r}: expected YYYY-MM-DD HH:MM (optionally with an offset)"
+        ) from None
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
@@ -99,7 +101,8 @@ def cmd_agenda(args: argparse.Namespace, settings: Settings) -> int:
             if action == "list":
                 for meeting in store.upcoming_meetings(session, now, limit=100):
                     local = meeting.start_at.astimezone(tz)
-                    print(f"{meeting.id}\t{local:%Y-%m-%d %H:%M}\t{meeting.series}\t{meeting.title}")
+                    print(f"{meeting.id}\t{local:%Y-%m-%d %H:%M}\t{meeting.series}\t"
+                          f"{meeting.title}")
                 return 0
             meeting = store.get_meeting(session, args.meeting)
             if action == "add":
@@ -112,8 +115,8 @@ def cmd_agenda(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{slot.number or '-'} {slot.start:%H.%M}-{slot.end:%H.%M} {item.title}",
                       file=sys.stderr)
                 edits = posts.refresh_agenda(session, meeting, tz)
-                posts.schedule_meeting_posts(session, meeting, now) if meeting.schedule_ids \
-                    else None
+                if meeting.schedule_ids:  # the minutes skeleton follows the new end time
+                    posts.schedule_meeting_posts(session, meeting, now)
                 print(item.id)
             elif action == "show":
                 if args.format == "json":

@@ -82,7 +82,7 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 schedule_id = schedules.add_schedule(
                     session, job=job, args=job_args, destinations=args.to, at=at,
-                    cron=args.cron, timezone=args.timezone,
+                    cron=args.cron, timezone=args.timezone, now=now,
                 )
             except schedules.ScheduleError as exc:
                 raise CliError(str(exc)) from None
@@ -130,7 +130,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     with bot.services.db.session() as session:
         rows = outbox.list_posts(session, status=args.status, limit=args.limit)
-        data = [
+        data: list[dict[str, Any]] = [
             {
                 "id": r.id, "key": r.key, "destination": r.destination, "status": r.status,
                 "attempts": r.attempts,

@@ -17,7 +17,8 @@ from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 class _NorwegianEnglishInfo(date_parser.parserinfo):
     """Month and weekday names in both languages; day before month ("12.03.2026")."""
 
-    MONTHS = [  # noqa: RUF012 - dateutil reads these class attributes
+    # dateutil reads these class attributes; its stubs allow fewer aliases than it accepts
+    MONTHS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
         ("Jan", "January", "januar", "jan."),
         ("Feb", "February", "februar", "feb."),
         ("Mar", "March", "mars", "mar."),
@@ -31,7 +32,7 @@ class _NorwegianEnglishInfo(date_parser.parserinfo):
         ("Nov", "November", "november", "nov."),
         ("Dec", "December", "desember", "des", "des."),
     ]
-    WEEKDAYS = [  # noqa: RUF012
+    WEEKDAYS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
         ("Mon", "Monday", "mandag", "man"),
         ("Tue", "Tuesday", "tirsdag", "tir"),
         ("Wed", "Wednesday", "onsdag", "ons"),

@@ -182,7 +182,8 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
     qid = raw.get("id")
     if not isinstance(qid, str) or not _ID.match(qid):
         raise FormDefinitionError(
-            f"{where}: 'id' {qid!r} must be lower-case letters, digits and _ (starting with a letter)"
+            f"{where}: 'id' {qid!r} must be lower-case letters, digits and _ "
+            "(starting with a letter)"
         )
     where = f"{source}: question {qid!r} (#{index})"
     if qid in earlier:
@@ -212,6 +213,7 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
         if not isinstance(raw_options, list) or not raw_options:
             raise FormDefinitionError(f"{where}: a {qtype} question needs a list of 'options'")
         for n, item in enumerate(raw_options, 1):
+            label_text: Text | None
             if isinstance(item, str):
                 value, label_text = item, Text(item, item)
             elif isinstance(item, dict) and isinstance(item.get("value"), str):
@@ -263,7 +265,8 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
         target = earlier.get(str(raw_when["question"]))
         if target is None:
             raise FormDefinitionError(
-                f"{where}: 'when' refers to {raw_when['question']!r}, which is not an earlier question"
+                f"{where}: 'when' refers to {raw_when['question']!r}, "
+                "which is not an earlier question"
             )
         if "equals" in raw_when:
             raw_values = [raw_when["equals"]]

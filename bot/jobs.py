@@ -48,7 +48,8 @@ def short_destination(destination: str) -> str:
     """Destinations as key material: readable when short, hashed when long (webhook URLs)."""
     if len(destination) <= 80:
         return destination
-    return destination.split(":", 1)[0] + ":" + hashlib.sha256(destination.encode()).hexdigest()[:20]
+    digest = hashlib.sha256(destination.encode()).hexdigest()[:20]
+    return destination.split(":", 1)[0] + ":" + digest
 
 
 def post_key(args: dict[str, Any], occurrence: datetime, destination: str) -> str:

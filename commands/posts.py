@@ -43,7 +43,12 @@ def agenda_key(meeting_id: int, destination: str) -> str:
 
 
 def publish_agenda(
-    session: Session, meeting: Meeting, destinations: list[str], tz: Any, *, edits_only: bool = False
+    session: Session,
+    meeting: Meeting,
+    destinations: list[str],
+    tz: Any,
+    *,
+    edits_only: bool = False,
 ) -> list[str]:
     """Queue the agenda for each destination: a first post, or an in-place edit if it changed.
 
@@ -110,7 +115,7 @@ def schedule_meeting_posts(session: Session, meeting: Meeting, now: datetime) ->
                 continue
             ids.append(schedules.add_schedule(
                 session, job=name, args={"meeting": meeting.id},
-                destinations=list(meeting.destinations), at=at,
+                destinations=list(meeting.destinations), at=at, now=now,
             ))
     meeting.schedule_ids = ids
     return ids
@@ -189,7 +194,7 @@ def _tz(services: Services) -> Any:
 def digest_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     """Gather news since the last digest; with `min_items`, wait until that many have come."""
     with services.db.session() as session:
-        digest, keys = queue_digest(
+        digest, _ = queue_digest(
             session,
             key=f"s{args.get('schedule_id')}:{occurrence.astimezone(UTC).isoformat()}",
             destinations=list(args.get("destinations") or []),

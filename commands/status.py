@@ -66,8 +66,12 @@ def _t(language: str, nb: str, en: str) -> str:
 
 
 def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Reply:
-    return Reply(text=text, parts=parts or (Section(text),), language=language,  # type: ignore[arg-type]
-                 intent=intent)
+    return Reply(
+        text=text,
+        parts=parts or (Section(text),),
+        language=language,  # type: ignore[arg-type]
+        intent=intent,
+    )
 
 
 def _today(services: Any) -> date:
@@ -97,7 +101,7 @@ def _campaign_for_group(
     if campaign_id is not None:
         candidates = [c for c in candidates if c.id == campaign_id]
     unsubmitted = [c for c in candidates if submission(session, c.id, group_id) is None]
-    return (unsubmitted or candidates or [None])[0]
+    return next(iter(unsubmitted or candidates), None)
 
 
 def start_for_group(
@@ -109,27 +113,41 @@ def start_for_group(
         session.query(StatusChooser).filter_by(respondent=respondent_key(person)).delete()
         campaign = _campaign_for_group(session, group_id, now, campaign_id)
         if campaign is None:
-            return [_reply(_t(language,
-                              f"Det er ingen åpen statusrunde for {group_id} nå.",
-                              f"There is no open status round for {group_id} right now."),
-                           language)]
+            return [
+                _reply(
+                    _t(
+                        language,
+                        f"Det er ingen åpen statusrunde for {group_id} nå.",
+                        f"There is no open status round for {group_id} right now.",
+                    ),
+                    language,
+                )
+            ]
         if not may_answer(session, person, group_id):
             return [_reply(refusal_text(session, group_id, language), language, intent="refused")]
         row, outcome = open_filling(session, campaign, group_id, person, now, language)
         form = campaign_form(campaign)
         title = group_people(session, group_id, language).title
         intro = {
-            "new": _t(language, f"Status for *{title}* til «{campaign.name}» "
-                                f"(frist {local_text(campaign.deadline_at, services.settings.timezone)}).",
-                      f"Status for *{title}* for “{campaign.name}” "
-                      f"(deadline {local_text(campaign.deadline_at, services.settings.timezone)})."),
-            "resumed": _t(language, f"Vi fortsetter der du slapp: *{title}*, «{campaign.name}».",
-                          f"Picking up where you left off: *{title}*, “{campaign.name}”."),
-            "editing": _t(language,
-                          f"*{title}* er allerede sendt inn til «{campaign.name}». Du kan endre "
-                          "svarene fram til fristen; endringene lagres med historikk.",
-                          f"*{title}* is already submitted for “{campaign.name}”. You can change "
-                          "the answers until the deadline; changes are kept in the history."),
+            "new": _t(
+                language,
+                f"Status for *{title}* til «{campaign.name}» "
+                f"(frist {local_text(campaign.deadline_at, services.settings.timezone)}).",
+                f"Status for *{title}* for “{campaign.name}” "
+                f"(deadline {local_text(campaign.deadline_at, services.settings.timezone)}).",
+            ),
+            "resumed": _t(
+                language,
+                f"Vi fortsetter der du slapp: *{title}*, «{campaign.name}».",
+                f"Picking up where you left off: *{title}*, “{campaign.name}”.",
+            ),
+            "editing": _t(
+                language,
+                f"*{title}* er allerede sendt inn til «{campaign.name}». Du kan endre "
+                "svarene fram til fristen; endringene lagres med historikk.",
+                f"*{title}* is already submitted for “{campaign.name}”. You can change "
+                "the answers until the deadline; changes are kept in the history.",
+            ),
         }[outcome]
         state = FillState(dict(row.answers), row.current)
         return [question_reply(form, state, language, filling_id=row.id, heading=intro)]
@@ -138,8 +156,9 @@ def start_for_group(
 def _choose(services: Any, person: Person, pending: list[Pending], language: str) -> list[Reply]:
     """Ask which group; the choice is persisted so the next message (a number) is understood."""
     now = services.clock.now()
-    options = [(f"{p.group_title} – {p.campaign_name}", f"{p.campaign_id}:{p.group_id}")
-               for p in pending]
+    options = [
+        (f"{p.group_title} – {p.campaign_name}", f"{p.campaign_id}:{p.group_id}") for p in pending
+    ]
     with services.db.session() as session:
         row = session.get(StatusChooser, respondent_key(person))
         if row is None:
@@ -174,11 +193,17 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
         pending = pending_for(session, person, now, language)
     parts: list[Any] = []
     for p in pending:
-        parts.append(Section(_t(language,
-                                f"*{p.group_title}* – «{p.campaign_name}», frist "
-                                f"{local_text(p.deadline_at, zone)}",
-                                f"*{p.group_title}* – “{p.campaign_name}”, deadline "
-                                f"{local_text(p.deadline_at, zone)}")))
+        parts.append(
+            Section(
+                _t(
+                    language,
+                    f"*{p.group_title}* – «{p.campaign_name}», frist "
+                    f"{local_text(p.deadline_at, zone)}",
+                    f"*{p.group_title}* – “{p.campaign_name}”, deadline "
+                    f"{local_text(p.deadline_at, zone)}",
+                )
+            )
+        )
         parts.append(start_buttons(p.campaign_id, p.group_id, language))
     return parts
 
@@ -191,24 +216,40 @@ def live_table(services: Any, language: str) -> list[Any]:
     parts: list[Any] = []
     now = services.clock.now()
     with services.db.session() as session:
-        rows = [c for c in session.query(StatusCampaign).order_by(StatusCampaign.deadline_at)
-                if c.state != "closed" and c.deadline_at > now]
+        rows = [
+            c
+            for c in session.query(StatusCampaign).order_by(StatusCampaign.deadline_at)
+            if c.state != "closed" and c.deadline_at > now
+        ]
         for campaign in rows:
             report = build_report(session, campaign, zone, language)
             table_rows = [
-                (g.id, ", ".join(n.split(" (")[0] for n in g.leaders) or "—", g.submitted_by or "—",
-                 local_text(g.submitted_at, zone) if g.submitted_at else "—", report.deviations(g))
+                (
+                    g.id,
+                    ", ".join(n.split(" (")[0] for n in g.leaders) or "—",
+                    g.submitted_by or "—",
+                    local_text(g.submitted_at, zone) if g.submitted_at else "—",
+                    report.deviations(g),
+                )
                 for g in report.groups
             ]
-            state = _t(language, "åpen", "open") if campaign.state == "open" else \
-                _t(language, f"åpner {local_text(campaign.opens_at, zone)}",
-                   f"opens {local_text(campaign.opens_at, zone)}")
-            title = _t(language,
-                       f"«{campaign.name}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
-                       f" – {report.submitted_count} av {len(report.groups)} sendt inn",
-                       f"“{campaign.name}” – {state}, deadline "
-                       f"{local_text(campaign.deadline_at, zone)} – {report.submitted_count} of "
-                       f"{len(report.groups)} submitted")
+            state = (
+                _t(language, "åpen", "open")
+                if campaign.state == "open"
+                else _t(
+                    language,
+                    f"åpner {local_text(campaign.opens_at, zone)}",
+                    f"opens {local_text(campaign.opens_at, zone)}",
+                )
+            )
+            title = _t(
+                language,
+                f"«{campaign.name}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
+                f" – {report.submitted_count} av {len(report.groups)} sendt inn",
+                f"“{campaign.name}” – {state}, deadline "
+                f"{local_text(campaign.deadline_at, zone)} – {report.submitted_count} of "
+                f"{len(report.groups)} submitted",
+            )
             parts.append(status_table(table_rows, title, language))
     return parts
 
@@ -222,12 +263,16 @@ def live_table(services: Any, language: str) -> list[Any]:
 def status_command(ctx: Context, rest: str) -> list[Reply]:
     services, person, language = ctx.services, ctx.message.sender, ctx.language
     word = rest.strip().lower()
-    if word.startswith(("new", "ny")) and (word in ("new", "ny") or word.startswith(("new ", "ny "))):
-        text = _t(language,
-                  "Nye statusrunder lages med `/norcrin status new` i Slack eller "
-                  "`norcrin-bot status new --name NAVN --deadline ÅÅÅÅ-MM-DD` i terminalen.",
-                  "Create status rounds with `/norcrin status new` in Slack or "
-                  "`norcrin-bot status new --name NAME --deadline YYYY-MM-DD` in the terminal.")
+    if word.startswith(("new", "ny")) and (
+        word in ("new", "ny") or word.startswith(("new ", "ny "))
+    ):
+        text = _t(
+            language,
+            "Nye statusrunder lages med `/norcrin status new` i Slack eller "
+            "`norcrin-bot status new --name NAVN --deadline ÅÅÅÅ-MM-DD` i terminalen.",
+            "Create status rounds with `/norcrin status new` in Slack or "
+            "`norcrin-bot status new --name NAME --deadline YYYY-MM-DD` in the terminal.",
+        )
         return [_reply(text, language)]
     if word in _TABLE_WORDS or (not word and _is_slash_command(ctx)):
         return [_overview(ctx)]
@@ -235,8 +280,16 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         with services.db.session() as session:
             group_id = _normalise_group(session, word)
         if group_id is None:
-            return [_reply(_t(language, f"Jeg kjenner ingen gruppe «{rest}». Prøv f.eks. status AP8.",
-                              f"I know no group “{rest}”. Try e.g. status AP8."), language)]
+            return [
+                _reply(
+                    _t(
+                        language,
+                        f"Jeg kjenner ingen gruppe «{rest}». Prøv f.eks. status AP8.",
+                        f"I know no group “{rest}”. Try e.g. status AP8.",
+                    ),
+                    language,
+                )
+            ]
         return start_for_group(services, person, group_id, language)
 
     now = services.clock.now()
@@ -244,23 +297,34 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         key = respondent_key(person)
         current = active_filling(session, key, now)
         pending = pending_for(session, person, now, language)
-        paused = {(f.campaign_id, f.group_id) for f in session.query(StatusFilling).filter_by(
-            respondent=key) if f.status != CANCELLED and f.answers}
+        paused = {
+            (f.campaign_id, f.group_id)
+            for f in session.query(StatusFilling).filter_by(respondent=key)
+            if f.status != CANCELLED and f.answers
+        }
     if current is not None:
         return start_for_group(services, person, current.group_id, language, current.campaign_id)
     if len(pending) == 1:
-        return start_for_group(services, person, pending[0].group_id, language,
-                               pending[0].campaign_id)
+        return start_for_group(
+            services, person, pending[0].group_id, language, pending[0].campaign_id
+        )
     if len(pending) > 1:
         pending.sort(key=lambda p: (p.campaign_id, p.group_id) not in paused)
         return _choose(services, person, pending, language)
     if person.is_admin:
         return [_overview(ctx)]
-    return [_reply(_t(language,
-                      "Du har ingen statusskjema å fylle ut nå. Innsendte kan endres med "
-                      "«status GRUPPE» fram til fristen.",
-                      "You have no status forms to fill in right now. Submitted ones can be "
-                      "changed with “status GROUP” until the deadline."), language)]
+    return [
+        _reply(
+            _t(
+                language,
+                "Du har ingen statusskjema å fylle ut nå. Innsendte kan endres med "
+                "«status GRUPPE» fram til fristen.",
+                "You have no status forms to fill in right now. Submitted ones can be "
+                "changed with “status GROUP” until the deadline.",
+            ),
+            language,
+        )
+    ]
 
 
 def _overview(ctx: Context) -> Reply:
@@ -269,14 +333,23 @@ def _overview(ctx: Context) -> Reply:
     if person.is_admin:
         parts += live_table(services, language)
         if not parts:
-            parts.append(Section(_t(language, "Ingen åpne statusrunder.", "No open status rounds.")))
+            parts.append(
+                Section(_t(language, "Ingen åpne statusrunder.", "No open status rounds."))
+            )
     mine = _pending_list(services, person, language)
     if mine:
         parts.insert(0, Heading(_t(language, "Dine statusskjema", "Your status forms")))
         parts[1:1] = mine
     if not parts:
-        parts.append(Section(_t(language, "Du har ingen statusskjema å fylle ut nå.",
-                                "You have no status forms to fill in right now.")))
+        parts.append(
+            Section(
+                _t(
+                    language,
+                    "Du har ingen statusskjema å fylle ut nå.",
+                    "You have no status forms to fill in right now.",
+                )
+            )
+        )
     text = _t(language, "Statusrunder", "Status rounds")
     return Reply(text=text, parts=tuple(parts), language=language, intent="status")  # type: ignore[arg-type]
 
@@ -285,16 +358,27 @@ def _overview(ctx: Context) -> Reply:
 
 
 def _submit(
-    session: Session, services: Any, person: Person, row: StatusFilling, answers: dict[str, Any],
+    session: Session,
+    services: Any,
+    person: Person,
+    row: StatusFilling,
+    answers: dict[str, Any],
     language: str,
 ) -> list[Reply]:
     campaign = session.get(StatusCampaign, row.campaign_id)
     assert campaign is not None
     now = services.clock.now()
     if not accepting(campaign, now):
-        return [_reply(_t(language, "Fristen er ute; svarene kan ikke sendes inn lenger.",
-                          "The deadline has passed; the answers can no longer be submitted."),
-                       language)]
+        return [
+            _reply(
+                _t(
+                    language,
+                    "Fristen er ute; svarene kan ikke sendes inn lenger.",
+                    "The deadline has passed; the answers can no longer be submitted.",
+                ),
+                language,
+            )
+        ]
     if not may_answer(session, person, row.group_id):
         row.status = CANCELLED
         return [_reply(refusal_text(session, row.group_id, language), language, intent="refused")]
@@ -305,14 +389,23 @@ def _submit(
     return [submitted_reply(title, campaign.name, language, diff, first)]
 
 
-def apply_text(services: Any, person: Person, text: str, language: str | None = None,
-               *, filling_id: int | None = None) -> list[Reply] | None:
+def apply_text(
+    services: Any,
+    person: Person,
+    text: str,
+    language: str | None = None,
+    *,
+    filling_id: int | None = None,
+) -> list[Reply] | None:
     """Apply one message to the person's active filling; None when they have none."""
     now = services.clock.now()
     with services.db.session() as session:
         key = respondent_key(person)
-        row = (session.get(StatusFilling, filling_id) if filling_id is not None
-               else active_filling(session, key, now))
+        row = (
+            session.get(StatusFilling, filling_id)
+            if filling_id is not None
+            else active_filling(session, key, now)
+        )
         if row is None or row.respondent != key or row.status != ACTIVE:
             return None
         campaign = session.get(StatusCampaign, row.campaign_id)
@@ -321,35 +414,53 @@ def apply_text(services: Any, person: Person, text: str, language: str | None = 
         form = campaign_form(campaign)
         lang = row.language or language or services.settings.language
         state = FillState(dict(row.answers), row.current)
-        if text.strip().lower() in ("status", "/status"):
-            return [question_reply(form, state, lang, filling_id=row.id)]
         step = form_engine.step(form, state, text, lang, _today(services))
         return _finish_step(session, services, person, row, form, step, lang)
 
 
-def apply_choice(services: Any, person: Person, filling_id: int, question_id: str,
-                 value: str) -> list[Reply]:
+def apply_choice(
+    services: Any, person: Person, filling_id: int, question_id: str, value: str
+) -> list[Reply]:
     """A Choice button in a Slack DM; a stale button gets the current question back."""
     now = services.clock.now()
     language = services.settings.language
     with services.db.session() as session:
         row = session.get(StatusFilling, filling_id)
         if row is None or row.respondent != respondent_key(person) or row.status != ACTIVE:
-            return [_reply(_t(language, "Dette skjemaet er ikke åpent lenger. Skriv «status».",
-                              "This form is no longer open. Say “status”."), language)]
+            return [
+                _reply(
+                    _t(
+                        language,
+                        "Dette skjemaet er ikke åpent lenger. Skriv «status».",
+                        "This form is no longer open. Say “status”.",
+                    ),
+                    language,
+                )
+            ]
         campaign = session.get(StatusCampaign, row.campaign_id)
         if campaign is None or not accepting(campaign, now):
             return [_reply(_t(language, "Fristen er ute.", "The deadline has passed."), language)]
         form = campaign_form(campaign)
         lang = row.language or language
-        step = form_engine.answer_choice(form, FillState(dict(row.answers), row.current),
-                                         question_id, value, lang, _today(services))
+        step = form_engine.answer_choice(
+            form,
+            FillState(dict(row.answers), row.current),
+            question_id,
+            value,
+            lang,
+            _today(services),
+        )
         return _finish_step(session, services, person, row, form, step, lang)
 
 
 def _finish_step(
-    session: Session, services: Any, person: Person, row: StatusFilling, form: Any,
-    step: form_engine.Step, language: str,
+    session: Session,
+    services: Any,
+    person: Person,
+    row: StatusFilling,
+    form: Any,
+    step: form_engine.Step,
+    language: str,
 ) -> list[Reply]:
     """Persist the step, then say what happened (the session commits before anything is sent)."""
     now = services.clock.now()
@@ -360,10 +471,16 @@ def _finish_step(
         row.status = CANCELLED
         row.answers = {}
         row.current = None
-        return [_reply(_t(language, "Avbrutt; ingenting er sendt inn. Skriv «status» for å "
-                                    "begynne på nytt.",
-                          "Cancelled; nothing was submitted. Say “status” to start again."),
-                       language)]
+        return [
+            _reply(
+                _t(
+                    language,
+                    "Avbrutt; ingenting er sendt inn. Skriv «status» for å begynne på nytt.",
+                    "Cancelled; nothing was submitted. Say “status” to start again.",
+                ),
+                language,
+            )
+        ]
     if step.event == "submit":
         return _submit(session, services, person, row, step.state.answers, language)
     if step.event == "show":
@@ -389,9 +506,8 @@ def claim_message(ctx: Context) -> list[Reply] | None:
             session.delete(chooser)
     if choice is not None:
         return start_for_group(services, person, choice[1], language, choice[0])
-    head = message.text.strip().split(" ", 1)[0].lower()
-    if head == "status" and message.text.strip().lower() != "status":
-        return None  # "status AP8" etc. go to the command
+    if message.text.strip().split(" ", 1)[0].lower().lstrip("/") == "status":
+        return None  # the command resumes (or switches) the filling, saying where it picks up
     return apply_text(services, person, message.text, ctx.language)
 
 
@@ -402,8 +518,9 @@ def home_section(ctx: Context) -> list[Any]:
     parts: list[Any] = []
     mine = _pending_list(services, person, language)
     if mine:
-        parts.append(Heading(_t(language, "Statusskjema som venter på deg",
-                                "Status forms waiting for you")))
+        parts.append(
+            Heading(_t(language, "Statusskjema som venter på deg", "Status forms waiting for you"))
+        )
         parts += mine
     if person.is_admin:
         now = services.clock.now()
@@ -411,18 +528,26 @@ def home_section(ctx: Context) -> list[Any]:
             lines = []
             for campaign in open_campaigns(session, now):
                 done = len(submissions(session, campaign.id))
-                missing = [g for g in sort_groups(campaign.groups)
-                           if g not in submissions(session, campaign.id)]
-                lines.append(_t(language,
-                                f"«{campaign.name}»: {done} av {len(campaign.groups)} sendt inn; "
-                                f"mangler {', '.join(missing) or 'ingen'}",
-                                f"“{campaign.name}”: {done} of {len(campaign.groups)} submitted; "
-                                f"missing {', '.join(missing) or 'none'}"))
+                missing = [
+                    g
+                    for g in sort_groups(campaign.groups)
+                    if g not in submissions(session, campaign.id)
+                ]
+                lines.append(
+                    _t(
+                        language,
+                        f"«{campaign.name}»: {done} av {len(campaign.groups)} sendt inn; "
+                        f"mangler {', '.join(missing) or 'ingen'}",
+                        f"“{campaign.name}”: {done} of {len(campaign.groups)} submitted; "
+                        f"missing {', '.join(missing) or 'none'}",
+                    )
+                )
         if lines:
             parts.append(Heading(_t(language, "Statusrunder", "Status rounds")))
             parts.append(Section("\n".join(lines)))
-            parts.append(Note(_t(language, "Full tabell: /norcrin status",
-                                 "Full table: /norcrin status")))
+            parts.append(
+                Note(_t(language, "Full tabell: /norcrin status", "Full table: /norcrin status"))
+            )
     return parts
 
 
@@ -437,25 +562,39 @@ def modal_for(
     with services.db.session() as session:
         campaign = session.get(StatusCampaign, campaign_id)
         if campaign is None or not accepting(campaign, now) or group_id not in campaign.groups:
-            return _reply(_t(language, "Denne statusrunden er ikke åpen.",
-                             "This status round is not open."), language)
+            return _reply(
+                _t(language, "Denne statusrunden er ikke åpen.", "This status round is not open."),
+                language,
+            )
         if not may_answer(session, person, group_id):
             return _reply(refusal_text(session, group_id, language), language, intent="refused")
         from storage.forms import filling as find_filling
 
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         done = submission(session, campaign_id, group_id)
-        answers = dict(row.answers) if row is not None and row.status == ACTIVE and row.answers \
-            else dict(done.answers) if done is not None else {}
+        answers = (
+            dict(row.answers)
+            if row is not None and row.status == ACTIVE and row.answers
+            else dict(done.answers)
+            if done is not None
+            else {}
+        )
         title = group_people(session, group_id, language).title
         deadline = local_text(campaign.deadline_at, services.settings.timezone)
-        intro = _t(language, f"*{title}* – «{campaign.name}», frist {deadline}.",
-                   f"*{title}* – “{campaign.name}”, deadline {deadline}.")
+        intro = _t(
+            language,
+            f"*{title}* – «{campaign.name}», frist {deadline}.",
+            f"*{title}* – “{campaign.name}”, deadline {deadline}.",
+        )
         return campaign_form(campaign), answers, intro
 
 
 def submit_answers(
-    services: Any, person: Person, campaign_id: int, group_id: str, raw: dict[str, Any],
+    services: Any,
+    person: Person,
+    campaign_id: int,
+    group_id: str,
+    raw: dict[str, Any],
     language: str,
 ) -> tuple[dict[str, str], list[Reply]]:
     """Validate and save a whole form; (errors by question id, replies to send afterwards)."""
@@ -465,7 +604,9 @@ def submit_answers(
         form = campaign_form(campaign) if campaign is not None else None
         first_id = form.questions[0].id if form else "status"
         if campaign is None or not accepting(campaign, now):
-            return {first_id: _t(language, "Statusrunden er stengt.", "The status round is closed.")}, []
+            return {
+                first_id: _t(language, "Statusrunden er stengt.", "The status round is closed.")
+            }, []
         if not may_answer(session, person, group_id):
             return {first_id: refusal_text(session, group_id, language)}, []
         assert form is not None
@@ -484,8 +625,14 @@ def submit_answers(
 
 
 def create_from_modal(
-    services: Any, person: Person, *, name: str, deadline: str, opens: str | None,
-    groups: list[str] | None, form: str | None,
+    services: Any,
+    person: Person,
+    *,
+    name: str,
+    deadline: str,
+    opens: str | None,
+    groups: list[str] | None,
+    form: str | None,
 ) -> Reply | str:
     """A campaign from the Slack modal: the confirmation, or an error message for the form."""
     from bot.forms import FormDefinitionError

@@ -152,9 +152,10 @@ def group_people(session: Session, group_id: str, language: str = "nb") -> Group
     for holder in holders:
         role = holder.role if holder.role in ("leader", "deputy") else "member"
         key = f"{role}:{holder.person.id}"
-        if key in seen or (role == "member" and any(
-            p.id == holder.person.id for p in by_role["leader"] + by_role["deputy"]
-        )):
+        if key in seen or (
+            role == "member"
+            and any(p.id == holder.person.id for p in by_role["leader"] + by_role["deputy"])
+        ):
             continue
         seen.add(key)
         by_role[role].append(holder.person)
@@ -206,16 +207,24 @@ def refusal_text(session: Session, group_id: str, language: str) -> str:
     if language == "en":
         who = " and ".join(names) if names else None
         if who:
-            return (f"Sorry, only the leader and deputy of {people.title} ({who}) or the "
-                    f"secretariat can submit its status.")
-        return (f"Sorry, {people.title} has no leader in the directory, so only the secretariat "
-                f"(administrators) can submit its status.")
+            return (
+                f"Sorry, only the leader and deputy of {people.title} ({who}) or the "
+                f"secretariat can submit its status."
+            )
+        return (
+            f"Sorry, {people.title} has no leader in the directory, so only the secretariat "
+            f"(administrators) can submit its status."
+        )
     who = " og ".join(names) if names else None
     if who:
-        return (f"Beklager, bare leder og nestleder i {people.title} ({who}) eller sekretariatet "
-                f"kan sende inn status for gruppen.")
-    return (f"Beklager, {people.title} har ingen leder i katalogen, så bare sekretariatet "
-            f"(administratorer) kan sende inn status for gruppen.")
+        return (
+            f"Beklager, bare leder og nestleder i {people.title} ({who}) eller sekretariatet "
+            f"kan sende inn status for gruppen."
+        )
+    return (
+        f"Beklager, {people.title} har ingen leder i katalogen, så bare sekretariatet "
+        f"(administratorer) kan sende inn status for gruppen."
+    )
 
 
 # -- creating ---------------------------------------------------------------------------------
@@ -290,7 +299,12 @@ class Pending:
 
 
 def pending_for(
-    session: Session, person: Person, now: datetime, language: str, *, include_submitted: bool = False
+    session: Session,
+    person: Person,
+    now: datetime,
+    language: str,
+    *,
+    include_submitted: bool = False,
 ) -> list[Pending]:
     """Open campaigns' groups this person leads or deputises (not yet submitted unless asked)."""
     if not person.person_id:
@@ -308,12 +322,17 @@ def pending_for(
             if submitted and not include_submitted:
                 continue
             group = directory.group(session, group_id)
-            out.append(Pending(
-                campaign.id, campaign.name, group_id,
-                group.title(language) if group else group_id,
-                campaign.deadline_at, submitted,
-                "leader" if "leader" in roles else "deputy",
-            ))
+            out.append(
+                Pending(
+                    campaign.id,
+                    campaign.name,
+                    group_id,
+                    group.title(language) if group else group_id,
+                    campaign.deadline_at,
+                    submitted,
+                    "leader" if "leader" in roles else "deputy",
+                )
+            )
     return out
 
 
@@ -347,8 +366,12 @@ def open_filling(
             other.updated_at = now
     if row is None:
         row = StatusFilling(
-            campaign_id=campaign.id, group_id=group_id, respondent=key,
-            respondent_name=display_name(person), created_at=now, answers={},
+            campaign_id=campaign.id,
+            group_id=group_id,
+            respondent=key,
+            respondent_name=display_name(person),
+            created_at=now,
+            answers={},
         )
         session.add(row)
     if row.status in (ACTIVE, PAUSED) and (row.answers or row.status == PAUSED):
@@ -388,10 +411,22 @@ def save_submission(
     who, name = respondent_key(person), display_name(person)
     if existing is None:
         row = StatusSubmission(
-            campaign_id=campaign.id, group_id=group_id, submitted_by=who,
-            submitted_by_name=name, submitted_at=now, updated_at=now, answers=dict(answers),
-            history=[{"at": now.isoformat(), "by": who, "by_name": name, "action": "submitted",
-                      "changes": {}}],
+            campaign_id=campaign.id,
+            group_id=group_id,
+            submitted_by=who,
+            submitted_by_name=name,
+            submitted_at=now,
+            updated_at=now,
+            answers=dict(answers),
+            history=[
+                {
+                    "at": now.isoformat(),
+                    "by": who,
+                    "by_name": name,
+                    "action": "submitted",
+                    "changes": {},
+                }
+            ],
         )
         try:
             with session.begin_nested():
@@ -403,9 +438,16 @@ def save_submission(
             return row, {}
     diff = changes(existing.answers, answers)
     if diff:
-        existing.history = [*existing.history, {
-            "at": now.isoformat(), "by": who, "by_name": name, "action": "edited", "changes": diff,
-        }]
+        existing.history = [
+            *existing.history,
+            {
+                "at": now.isoformat(),
+                "by": who,
+                "by_name": name,
+                "action": "edited",
+                "changes": diff,
+            },
+        ]
         existing.answers = dict(answers)
         existing.updated_at = now
     return existing, diff

@@ -23,21 +23,35 @@ def register_cli(sub: Any) -> None:
     new = actions.add_parser("new", help="create (and with --opens now, open) a campaign")
     new.add_argument("--name", required=True, help='e.g. "Spring project meeting 2026"')
     new.add_argument("--deadline", required=True, help="YYYY-MM-DD (end of that day, Oslo time)")
-    new.add_argument("--opens", default=None,
-                     help="now, or an ISO time (Oslo time unless it has an offset); default now")
-    new.add_argument("--groups", default=None, help="e.g. AP8,AP9 (default: all work packages "
-                     "and working groups)")
-    new.add_argument("--form", default=None, help="a packaged form id or a YAML file "
-                     "(default: wp_status)")
-    new.add_argument("--reminders", default="7,2,0",
-                     help="days before the deadline to remind, at 09:00 (default 7,2,0)")
+    new.add_argument(
+        "--opens",
+        default=None,
+        help="now, or an ISO time (Oslo time unless it has an offset); default now",
+    )
+    new.add_argument(
+        "--groups",
+        default=None,
+        help="e.g. AP8,AP9 (default: all work packages and working groups)",
+    )
+    new.add_argument(
+        "--form", default=None, help="a packaged form id or a YAML file (default: wp_status)"
+    )
+    new.add_argument(
+        "--reminders",
+        default="7,2,0",
+        help="days before the deadline to remind, at 09:00 (default 7,2,0)",
+    )
     new.set_defaults(run=cmd_new)
 
     report = actions.add_parser("report", help="compile a campaign's report")
     report.add_argument("name", help="campaign name (or id)")
     report.add_argument("--format", choices=["md", "docx", "json"], default="md")
-    report.add_argument("--output", "-o", default=None,
-                        help="file to write (docx default: <campaign>.docx; md/json: stdout)")
+    report.add_argument(
+        "--output",
+        "-o",
+        default=None,
+        help="file to write (docx default: <campaign>.docx; md/json: stdout)",
+    )
     report.add_argument("--language", choices=["nb", "en"], default=None)
     report.set_defaults(run=cmd_report)
 
@@ -82,10 +96,15 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     try:
         days = tuple(int(d) for d in args.reminders.split(",") if d.strip())
     except ValueError:
-        raise CliError(f"--reminders {args.reminders!r}: give days as numbers, e.g. 7,2,0") from None
+        raise CliError(
+            f"--reminders {args.reminders!r}: give days as numbers, e.g. 7,2,0"
+        ) from None
     spec = NewCampaign(
-        name=args.name, deadline=args.deadline, opens=args.opens,
-        groups=args.groups.split(",") if args.groups else None, form=args.form,
+        name=args.name,
+        deadline=args.deadline,
+        opens=args.opens,
+        groups=args.groups.split(",") if args.groups else None,
+        form=args.form,
         reminder_days=days,
     )
     try:
@@ -99,13 +118,18 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
     out.write(f"  form: {launched.form_id}\n  groups: {', '.join(launched.groups)}\n")
     out.write(f"  opens: {'now' if launched.opened else local_text(launched.opens_at, zone)}\n")
     out.write(f"  deadline: {local_text(launched.deadline_at, zone)} ({zone.key})\n")
-    out.write("  reminders: " + (", ".join(local_text(r, zone) for r in launched.reminders)
-                                 or "none") + "\n")
+    out.write(
+        "  reminders: "
+        + (", ".join(local_text(r, zone) for r in launched.reminders) or "none")
+        + "\n"
+    )
     if launched.opened:
         out.write(f"  prompts queued: {launched.queued}\n")
     if launched.leaderless:
-        out.write("  no leader in the directory (only admins can answer): "
-                  f"{', '.join(launched.leaderless)}\n")
+        out.write(
+            "  no leader in the directory (only admins can answer): "
+            f"{', '.join(launched.leaderless)}\n"
+        )
     return 0
 
 
@@ -124,8 +148,11 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         to_docx(report, target)
         print(f"Wrote {target}", file=sys.stderr)
         return 0
-    text = (json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n"
-            if args.format == "json" else to_markdown(report))
+    text = (
+        json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n"
+        if args.format == "json"
+        else to_markdown(report)
+    )
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Wrote {args.output}", file=sys.stderr)
@@ -155,8 +182,11 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     with bot.services.db.session() as session:
         for c in campaigns(session):
             done = len(submissions(session, c.id))
-            print(f"{c.id}\t{c.name}\t{c.state}\tdeadline {local_text(c.deadline_at, settings.timezone)}"
-                  f"\t{done}/{len(c.groups)} submitted")
+            print(
+                f"{c.id}\t{c.name}\t{c.state}\t"
+                f"deadline {local_text(c.deadline_at, settings.timezone)}"
+                f"\t{done}/{len(c.groups)} submitted"
+            )
     return 0
 
 

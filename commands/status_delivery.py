@@ -44,10 +44,15 @@ def _enqueue(session: Session, key: str, destination: str, reply: Reply) -> bool
 
 
 def _send_prompts(
-    session: Session, services: Any, campaign: StatusCampaign, moment: str, *, reminder: bool,
+    session: Session,
+    services: Any,
+    campaign: StatusCampaign,
+    moment: str,
+    *,
+    reminder: bool,
     only_missing: bool,
 ) -> int:
-    """Queue a prompt (or reminder) to each group's leader, deputies in copy; returns posts queued."""
+    """Queue a prompt (or reminder) to each group's leader, deputies in copy; returns the count."""
     language = services.settings.language
     zone = services.settings.timezone
     done = submissions(session, campaign.id) if only_missing else {}
@@ -56,22 +61,38 @@ def _send_prompts(
         if group_id in done:
             continue
         people = group_people(session, group_id, language)
-        leader_names = " og ".join(p.name for p in people.leaders) if language != "en" else \
-            " and ".join(p.name for p in people.leaders)
-        recipients = [(p, None) for p in people.leaders]
+        leader_names = (
+            " og ".join(p.name for p in people.leaders)
+            if language != "en"
+            else " and ".join(p.name for p in people.leaders)
+        )
+        recipients: list[tuple[Any, str | None]] = [(p, None) for p in people.leaders]
         recipients += [(p, leader_names or None) for p in people.deputies]
         if not recipients:
-            log.info("campaign %s: %s has no leader or deputy in the directory; only admins "
-                        "can answer for it", campaign.name, group_id)
+            log.info(
+                "campaign %s: %s has no leader or deputy in the directory; only admins "
+                "can answer for it",
+                campaign.name,
+                group_id,
+            )
         for person, copy_of in recipients:
             reply = prompt_reply(
-                name=person.name, campaign_id=campaign.id, campaign_name=campaign.name,
-                group_id=group_id, group_title=people.title, deadline_at=campaign.deadline_at,
-                zone=zone, language=language, copy_of=copy_of, reminder=reminder,
+                name=person.name,
+                campaign_id=campaign.id,
+                campaign_name=campaign.name,
+                group_id=group_id,
+                group_title=people.title,
+                deadline_at=campaign.deadline_at,
+                zone=zone,
+                language=language,
+                copy_of=copy_of,
+                reminder=reminder,
             )
             for destination in person_destinations(services, person):
-                key = (f"status:{campaign.id}:{moment}:{group_id}:{person.id}:"
-                       f"{short_destination(destination)}")
+                key = (
+                    f"status:{campaign.id}:{moment}:{group_id}:{person.id}:"
+                    f"{short_destination(destination)}"
+                )
                 queued += _enqueue(session, key, destination, reply)
     return queued
 
@@ -100,8 +121,9 @@ def send_reminders(
         open_campaign(session, services, campaign, now)
     if campaign.state != "open":
         return 0
-    return _send_prompts(session, services, campaign, f"remind{index}", reminder=True,
-                         only_missing=True)
+    return _send_prompts(
+        session, services, campaign, f"remind{index}", reminder=True, only_missing=True
+    )
 
 
 def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> Reply:
@@ -117,42 +139,78 @@ def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> 
     missing = [g for g in report.groups if g.submitted_by is None]
     question = report.deviation_question()
     rows = [
-        (g.id, g.submitted_by or "", local_text(g.submitted_at, zone) if g.submitted_at else "",
-         report.deviations(g))
+        (
+            g.id,
+            g.submitted_by or "",
+            local_text(g.submitted_at, zone) if g.submitted_at else "",
+            report.deviations(g),
+        )
         for g in submitted
     ]
     now = services.clock.now()
-    first = (t(f"Fristen for «{campaign.name}» er ute ({local_text(campaign.deadline_at, zone)}).",
-               f"The deadline for “{campaign.name}” has passed "
-               f"({local_text(campaign.deadline_at, zone)}).")
-             if now >= campaign.deadline_at else
-             t(f"Status så langt for «{campaign.name}» (frist {local_text(campaign.deadline_at, zone)}).",
-               f"Status so far for “{campaign.name}” "
-               f"(deadline {local_text(campaign.deadline_at, zone)})."))
-    lines = [first, t(f"Sendt inn: {len(submitted)} av {len(report.groups)}.",
-                      f"Submitted: {len(submitted)} of {len(report.groups)}.")]
-    lines += [f"- {g.id}: {g.submitted_by}, {local_text(g.submitted_at, zone)}"
-              for g in submitted if g.submitted_at]
-    lines.append(t("Mangler: ", "Missing: ") + (", ".join(g.id for g in missing) or t("ingen", "none")))
+    first = (
+        t(
+            f"Fristen for «{campaign.name}» er ute ({local_text(campaign.deadline_at, zone)}).",
+            f"The deadline for “{campaign.name}” has passed "
+            f"({local_text(campaign.deadline_at, zone)}).",
+        )
+        if now >= campaign.deadline_at
+        else t(
+            f"Status så langt for «{campaign.name}» "
+            f"(frist {local_text(campaign.deadline_at, zone)}).",
+            f"Status so far for “{campaign.name}” "
+            f"(deadline {local_text(campaign.deadline_at, zone)}).",
+        )
+    )
+    lines = [
+        first,
+        t(
+            f"Sendt inn: {len(submitted)} av {len(report.groups)}.",
+            f"Submitted: {len(submitted)} of {len(report.groups)}.",
+        ),
+    ]
+    lines += [
+        f"- {g.id}: {g.submitted_by}, {local_text(g.submitted_at, zone)}"
+        for g in submitted
+        if g.submitted_at
+    ]
+    lines.append(
+        t("Mangler: ", "Missing: ") + (", ".join(g.id for g in missing) or t("ingen", "none"))
+    )
     deviations = [g for g in submitted if question and g.answers.get(question.id) is True]
-    follow_ups = [q.id for q in report.form.questions
-                  if question and q.when and q.when.question == question.id]
+    follow_ups = [
+        q.id
+        for q in report.form.questions
+        if question and q.when and q.when.question == question.id
+    ]
     described = []
     for g in deviations:
         details = [g.answers[k] for k in follow_ups if g.answers.get(k)]
         described.append(f"- {g.id}: " + (str(details[0]) if details else t("ja", "yes")))
-    lines.append(t("Rapporterte avvik:", "Reported deviations:")
-                 + ("\n" + "\n".join(described) if described else t(" ingen", " none")))
-    parts: list[Any] = [heading(t(f"Statusrunde: {campaign.name}", f"Status round: {campaign.name}")),
-                        Section("\n".join(lines[:2]))]
-    columns = (t("Gruppe", "Group"), t("Sendt inn av", "Submitted by"), t("Tidspunkt", "At"),
-               t("Avvik", "Deviations"))
+    lines.append(
+        t("Rapporterte avvik:", "Reported deviations:")
+        + ("\n" + "\n".join(described) if described else t(" ingen", " none"))
+    )
+    parts: list[Any] = [
+        heading(t(f"Statusrunde: {campaign.name}", f"Status round: {campaign.name}")),
+        Section("\n".join(lines[:2])),
+    ]
+    columns = (
+        t("Gruppe", "Group"),
+        t("Sendt inn av", "Submitted by"),
+        t("Tidspunkt", "At"),
+        t("Avvik", "Deviations"),
+    )
     if rows:
         parts.append(Table(columns=columns, rows=tuple(rows)))
     parts.append(Section(lines[-2]))
     parts.append(Section(lines[-1]))
-    return Reply(text="\n".join(lines), parts=tuple(parts), language=language,  # type: ignore[arg-type]
-                 intent="status_summary")
+    return Reply(
+        text="\n".join(lines),
+        parts=tuple(parts),
+        language=language,  # type: ignore[arg-type]
+        intent="status_summary",
+    )
 
 
 def close_campaign(session: Session, services: Any, campaign: StatusCampaign, now: datetime) -> int:
@@ -162,13 +220,22 @@ def close_campaign(session: Session, services: Any, campaign: StatusCampaign, no
         campaign.closed_at = now
     channel = services.settings.secretariat_channel
     if not channel:
-        log.warning("campaign %s closed; SECRETARIAT_CHANNEL is not set, so the summary is only "
-                    "shown by `norcrin-bot status summary`", campaign.name)
+        log.warning(
+            "campaign %s closed; SECRETARIAT_CHANNEL is not set, so the summary is only "
+            "shown by `norcrin-bot status summary`",
+            campaign.name,
+        )
         return 0
     destination = channel if ":" in channel else f"slack:{channel}"
     reply = summary_reply(session, services, campaign)
-    return int(_enqueue(session, f"status:{campaign.id}:deadline:{short_destination(destination)}",
-                        destination, reply))
+    return int(
+        _enqueue(
+            session,
+            f"status:{campaign.id}:deadline:{short_destination(destination)}",
+            destination,
+            reply,
+        )
+    )
 
 
 # -- scheduling -------------------------------------------------------------------------------
@@ -180,14 +247,34 @@ def schedule_campaign(session: Session, campaign: StatusCampaign, *, timezone: s
 
     ids = []
     if campaign.state == "scheduled":
-        ids.append(add_schedule(session, job="status_open", args={"campaign": campaign.id},
-                                at=campaign.opens_at, timezone=timezone))
+        ids.append(
+            add_schedule(
+                session,
+                job="status_open",
+                args={"campaign": campaign.id},
+                at=campaign.opens_at,
+                timezone=timezone,
+            )
+        )
     for index, instant in enumerate(campaign.reminders, 1):
-        ids.append(add_schedule(session, job="status_reminder",
-                                args={"campaign": campaign.id, "reminder": index},
-                                at=datetime.fromisoformat(instant), timezone=timezone))
-    ids.append(add_schedule(session, job="status_deadline", args={"campaign": campaign.id},
-                            at=campaign.deadline_at, timezone=timezone))
+        ids.append(
+            add_schedule(
+                session,
+                job="status_reminder",
+                args={"campaign": campaign.id, "reminder": index},
+                at=datetime.fromisoformat(instant),
+                timezone=timezone,
+            )
+        )
+    ids.append(
+        add_schedule(
+            session,
+            job="status_deadline",
+            args={"campaign": campaign.id},
+            at=campaign.deadline_at,
+            timezone=timezone,
+        )
+    )
     campaign.schedule_ids = [str(i) for i in ids]
     return ids
 
@@ -212,8 +299,9 @@ def status_reminder_job(services: Any, args: dict[str, Any], occurrence: datetim
     with services.db.session() as session:
         campaign = _campaign(session, args)
         if campaign is not None:
-            send_reminders(session, services, campaign, int(args.get("reminder", 0)),
-                           services.clock.now())
+            send_reminders(
+                session, services, campaign, int(args.get("reminder", 0)), services.clock.now()
+            )
 
 
 @job("status_deadline")
@@ -252,11 +340,15 @@ def launch_campaign(services: Any, spec: NewCampaign, *, created_by: str) -> Lau
         queued = open_campaign(session, services, campaign, now) if campaign.opens_at <= now else 0
         schedule_campaign(session, campaign, timezone=zone.key)
         launched = Launched(
-            id=campaign.id, name=campaign.name, form_id=campaign.form_id,
-            groups=list(campaign.groups), opens_at=campaign.opens_at,
+            id=campaign.id,
+            name=campaign.name,
+            form_id=campaign.form_id,
+            groups=list(campaign.groups),
+            opens_at=campaign.opens_at,
             deadline_at=campaign.deadline_at,
             reminders=[datetime.fromisoformat(r) for r in campaign.reminders],
-            opened=campaign.state == "open", queued=queued,
+            opened=campaign.state == "open",
+            queued=queued,
             leaderless=[g for g in campaign.groups if not group_people(session, g).answerers],
         )
     return launched
@@ -267,19 +359,29 @@ def launched_reply(launched: Launched, zone: Any, language: str) -> Reply:
         return en if language == "en" else nb
 
     lines = [
-        t(f"Statusrunden «{launched.name}» er opprettet.", f"The status round “{launched.name}” "
-          "is created."),
+        t(
+            f"Statusrunden «{launched.name}» er opprettet.",
+            f"The status round “{launched.name}” is created.",
+        ),
         t("Grupper: ", "Groups: ") + ", ".join(launched.groups),
-        t("Åpner: ", "Opens: ") + (t("nå", "now") if launched.opened
-                                   else local_text(launched.opens_at, zone)),
+        t("Åpner: ", "Opens: ")
+        + (t("nå", "now") if launched.opened else local_text(launched.opens_at, zone)),
         t("Frist: ", "Deadline: ") + local_text(launched.deadline_at, zone),
-        t("Påminnelser: ", "Reminders: ") + (", ".join(local_text(r, zone)
-                                                        for r in launched.reminders) or "—"),
+        t("Påminnelser: ", "Reminders: ")
+        + (", ".join(local_text(r, zone) for r in launched.reminders) or "—"),
     ]
     if launched.leaderless:
-        lines.append(t("Uten leder i katalogen (bare administratorer kan svare): ",
-                       "No leader in the directory (only admins can answer): ")
-                     + ", ".join(launched.leaderless))
+        lines.append(
+            t(
+                "Uten leder i katalogen (bare administratorer kan svare): ",
+                "No leader in the directory (only admins can answer): ",
+            )
+            + ", ".join(launched.leaderless)
+        )
     text = "\n".join(lines)
-    return Reply(text=text, parts=(Section(text),), language=language,  # type: ignore[arg-type]
-                 intent="status_created")
+    return Reply(
+        text=text,
+        parts=(Section(text),),
+        language=language,  # type: ignore[arg-type]
+        intent="status_created",
+    )

@@ -6,6 +6,7 @@ outbox) shows the same words, in Norwegian or English.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,8 +65,11 @@ def question_reply(
             for label, value in question.choices(language)
         )
         if question.type == "multiple_choice":
-            prompt += _t(language, "\n_Flere valg: skriv numrene med komma, f.eks. 1, 3._",
-                         "\n_Several allowed: type the numbers with commas, e.g. 1, 3._")
+            prompt += _t(
+                language,
+                "\n_Flere valg: skriv numrene med komma, f.eks. 1, 3._",
+                "\n_Several allowed: type the numbers with commas, e.g. 1, 3._",
+            )
         parts.append(Choice(prompt=prompt, action=ANSWER_ACTION, options=options))
     else:
         parts.append(Section(prompt))
@@ -73,21 +77,34 @@ def question_reply(
         parts.append(Note(question.help.get(language)))
     previous = state.answers.get(question.id)
     if question.id in state.answers:
-        parts.append(Note(_t(language, "Nåværende svar: ", "Current answer: ")
-                          + display(question, previous, language)))
+        parts.append(
+            Note(
+                _t(language, "Nåværende svar: ", "Current answer: ")
+                + display(question, previous, language)
+            )
+        )
     parts.append(Note(COMMANDS_HINT["en" if language == "en" else "nb"]))
-    text = (f"{error}\n" if error else "") + f"{number}/{len(applicable)} {question.text.get(language)}"
+    text = (
+        f"{error}\n" if error else ""
+    ) + f"{number}/{len(applicable)} {question.text.get(language)}"
     return _reply(text, tuple(parts), language)
 
 
 def answers_table(form: FormDefinition, answers: dict[str, Any], language: str) -> Table:
     rows = tuple(
-        (str(i), q.label.get(language), display(q, answers.get(q.id), language)
-         if q.id in answers else _t(language, "(ikke besvart)", "(not answered)"))
+        (
+            str(i),
+            q.label.get(language),
+            display(q, answers.get(q.id), language)
+            if q.id in answers
+            else _t(language, "(ikke besvart)", "(not answered)"),
+        )
         for i, q in enumerate(form.applicable(answers), 1)
     )
-    return Table(columns=("#", _t(language, "Spørsmål", "Question"), _t(language, "Svar", "Answer")),
-                 rows=rows)
+    return Table(
+        columns=("#", _t(language, "Spørsmål", "Question"), _t(language, "Svar", "Answer")),
+        rows=rows,
+    )
 
 
 def show_reply(form: FormDefinition, state: FillState, language: str) -> Reply:
@@ -98,76 +115,126 @@ def show_reply(form: FormDefinition, state: FillState, language: str) -> Reply:
 
 
 def review_reply(
-    form: FormDefinition, state: FillState, language: str, *, filling_id: int,
+    form: FormDefinition,
+    state: FillState,
+    language: str,
+    *,
+    filling_id: int,
     heading: str | None = None,
 ) -> Reply:
     table = answers_table(form, state.answers, language)
-    intro = _t(language, "Alle spørsmål er besvart. Se over svarene:",
-               "All questions are answered. Please check your answers:")
-    ask = _t(language, "Skriv «send inn» for å sende, eller «endre N» for å endre svar N.",
-             "Say “submit” to send it, or “edit N” to change answer N.")
+    intro = _t(
+        language,
+        "Alle spørsmål er besvart. Se over svarene:",
+        "All questions are answered. Please check your answers:",
+    )
+    ask = _t(
+        language,
+        "Skriv «send inn» for å sende, eller «endre N» for å endre svar N.",
+        "Say “submit” to send it, or “edit N” to change answer N.",
+    )
     parts: list[Any] = []
     if heading:
         parts.append(Section(heading))
-    parts += [Section(intro), table, Section(ask),
-              Actions((Button(_t(language, "Send inn", "Submit"), action=SUBMIT_ACTION,
-                              value=str(filling_id), style="primary"),))]
+    parts += [
+        Section(intro),
+        table,
+        Section(ask),
+        Actions(
+            (
+                Button(
+                    _t(language, "Send inn", "Submit"),
+                    action=SUBMIT_ACTION,
+                    value=str(filling_id),
+                    style="primary",
+                ),
+            )
+        ),
+    ]
     text = intro + "\n" + "\n".join(f"{r[0]}. {r[1]}: {r[2]}" for r in table.rows) + "\n" + ask
     return _reply(text, tuple(parts), language)
 
 
-def submitted_reply(group_title: str, campaign_name: str, language: str,
-                    diff: dict[str, Any] | None, first: bool) -> Reply:
+def submitted_reply(
+    group_title: str, campaign_name: str, language: str, diff: dict[str, Any] | None, first: bool
+) -> Reply:
     if first:
-        text = _t(language,
-                  f"Takk! Statusen for {group_title} til «{campaign_name}» er sendt inn. "
-                  "Du kan endre den fram til fristen ved å skrive «status».",
-                  f"Thank you! The status for {group_title} for “{campaign_name}” is submitted. "
-                  "You can change it until the deadline by saying “status”.")
+        text = _t(
+            language,
+            f"Takk! Statusen for {group_title} til «{campaign_name}» er sendt inn. "
+            "Du kan endre den fram til fristen ved å skrive «status».",
+            f"Thank you! The status for {group_title} for “{campaign_name}” is submitted. "
+            "You can change it until the deadline by saying “status”.",
+        )
     elif diff:
-        text = _t(language,
-                  f"Endringene for {group_title} er lagret ({len(diff)} svar endret); "
-                  "historikken viser hvem som endret hva.",
-                  f"Your changes for {group_title} are saved ({len(diff)} answer(s) changed); "
-                  "the history shows who changed what.")
+        text = _t(
+            language,
+            f"Endringene for {group_title} er lagret ({len(diff)} svar endret); "
+            "historikken viser hvem som endret hva.",
+            f"Your changes for {group_title} are saved ({len(diff)} answer(s) changed); "
+            "the history shows who changed what.",
+        )
     else:
-        text = _t(language, f"Ingen endringer for {group_title}; innsendingen står som før.",
-                  f"No changes for {group_title}; the submission stays as it was.")
+        text = _t(
+            language,
+            f"Ingen endringer for {group_title}; innsendingen står som før.",
+            f"No changes for {group_title}; the submission stays as it was.",
+        )
     return _reply(text, (Section(text),), language, "status_submitted")
 
 
 def start_buttons(campaign_id: int, group_id: str, language: str) -> Actions:
     value = f"{campaign_id}:{group_id}"
-    return Actions((
-        Button(_t(language, f"Svar her ({group_id})", f"Answer here ({group_id})"),
-               action=START_ACTION, value=value, style="primary"),
-        Button(_t(language, "Åpne skjema", "Open form"), action=MODAL_ACTION, value=value),
-    ))
+    return Actions(
+        (
+            Button(
+                _t(language, f"Svar her ({group_id})", f"Answer here ({group_id})"),
+                action=START_ACTION,
+                value=value,
+                style="primary",
+            ),
+            Button(_t(language, "Åpne skjema", "Open form"), action=MODAL_ACTION, value=value),
+        )
+    )
 
 
 def prompt_reply(
-    *, name: str, campaign_id: int, campaign_name: str, group_id: str, group_title: str,
-    deadline_at: datetime, zone: ZoneInfo, language: str, copy_of: str | None = None,
+    *,
+    name: str,
+    campaign_id: int,
+    campaign_name: str,
+    group_id: str,
+    group_title: str,
+    deadline_at: datetime,
+    zone: ZoneInfo,
+    language: str,
+    copy_of: str | None = None,
     reminder: bool = False,
 ) -> Reply:
     """The opening DM (or a reminder) to a leader; `copy_of` names the leader for a deputy."""
     deadline = local_text(deadline_at, zone)
     if reminder:
-        body = _t(language,
-                  f"Påminnelse: statusen for *{group_title}* til «{campaign_name}» er ikke sendt "
-                  f"inn ennå. Fristen er {deadline}.",
-                  f"Reminder: the status for *{group_title}* for “{campaign_name}” has not been "
-                  f"submitted yet. The deadline is {deadline}.")
+        body = _t(
+            language,
+            f"Påminnelse: statusen for *{group_title}* til «{campaign_name}» er ikke sendt "
+            f"inn ennå. Fristen er {deadline}.",
+            f"Reminder: the status for *{group_title}* for “{campaign_name}” has not been "
+            f"submitted yet. The deadline is {deadline}.",
+        )
     else:
-        body = _t(language,
-                  f"Hei {name}! Sekretariatet ber om status for *{group_title}* til "
-                  f"«{campaign_name}». Fristen er {deadline}.",
-                  f"Hi {name}! The secretariat asks for the status of *{group_title}* for "
-                  f"“{campaign_name}”. The deadline is {deadline}.")
+        body = _t(
+            language,
+            f"Hei {name}! Sekretariatet ber om status for *{group_title}* til "
+            f"«{campaign_name}». Fristen er {deadline}.",
+            f"Hi {name}! The secretariat asks for the status of *{group_title}* for "
+            f"“{campaign_name}”. The deadline is {deadline}.",
+        )
     if copy_of:
-        body += _t(language,
-                   f"\n_Kopi til deg som nestleder (leder: {copy_of}); du kan også svare._",
-                   f"\n_A copy to you as deputy (leader: {copy_of}); you may answer too._")
+        body += _t(
+            language,
+            f"\n_Kopi til deg som nestleder (leder: {copy_of}); du kan også svare._",
+            f"\n_A copy to you as deputy (leader: {copy_of}); you may answer too._",
+        )
     hint = _t(language, "I terminalen: skriv «status».", "In the terminal: type “status”.")
     parts = (Section(body), start_buttons(campaign_id, group_id, language), Note(hint))
     plain = body.replace("*", "").replace("_", "") + " " + hint
@@ -176,17 +243,27 @@ def prompt_reply(
 
 def chooser_reply(options: list[tuple[str, str]], language: str) -> Reply:
     """Which group? options: (label, value)."""
-    prompt = _t(language, "Du kan svare for flere grupper. Hvilken vil du fylle ut?",
-                "You can answer for several groups. Which one do you want to fill in?")
+    prompt = _t(
+        language,
+        "Du kan svare for flere grupper. Hvilken vil du fylle ut?",
+        "You can answer for several groups. Which one do you want to fill in?",
+    )
     lines = "\n".join(f"{i}. {label}" for i, (label, _v) in enumerate(options, 1))
-    return _reply(f"{prompt}\n{lines}", (Choice(prompt=prompt, action="status_choose",
-                                               options=tuple(options)),), language)
+    return _reply(
+        f"{prompt}\n{lines}",
+        (Choice(prompt=prompt, action="status_choose", options=tuple(options)),),
+        language,
+    )
 
 
-def status_table(rows: list[tuple[str, ...]], title: str, language: str) -> Table:
-    columns = (_t(language, "Gruppe", "Group"), _t(language, "Leder", "Leader"),
-               _t(language, "Sendt inn av", "Submitted by"), _t(language, "Tidspunkt", "At"),
-               _t(language, "Avvik", "Deviations"))
+def status_table(rows: Sequence[tuple[str, ...]], title: str, language: str) -> Table:
+    columns = (
+        _t(language, "Gruppe", "Group"),
+        _t(language, "Leder", "Leader"),
+        _t(language, "Sendt inn av", "Submitted by"),
+        _t(language, "Tidspunkt", "At"),
+        _t(language, "Avvik", "Deviations"),
+    )
     return Table(columns=columns, rows=tuple(rows), title=title)
 
 

@@ -47,7 +47,7 @@ class CampaignReport:
         """The yes/no question the overview reports as "deviations"."""
         yes_no = [q for q in self.form.questions if q.type == "yes_no"]
         named = [q for q in yes_no if "deviation" in q.id or "avvik" in q.id]
-        return (named or yes_no or [None])[0]
+        return next(iter(named or yes_no), None)
 
     def deviations(self, group: GroupReport) -> str:
         question = self.deviation_question()
@@ -73,17 +73,19 @@ def build_report(
     for group_id in campaign.groups:
         people = group_people(session, group_id, language)
         row = done.get(group_id)
-        groups.append(GroupReport(
-            id=group_id,
-            title=people.title,
-            leaders=tuple(_person_label(p) for p in people.leaders),
-            deputies=tuple(_person_label(p) for p in people.deputies),
-            members=tuple(_person_label(p) for p in people.members),
-            submitted_by=row.submitted_by_name or row.submitted_by if row else None,
-            submitted_at=row.updated_at if row else None,
-            answers=dict(row.answers) if row else {},
-            history=list(row.history) if row else [],
-        ))
+        groups.append(
+            GroupReport(
+                id=group_id,
+                title=people.title,
+                leaders=tuple(_person_label(p) for p in people.leaders),
+                deputies=tuple(_person_label(p) for p in people.deputies),
+                members=tuple(_person_label(p) for p in people.members),
+                submitted_by=row.submitted_by_name or row.submitted_by if row else None,
+                submitted_at=row.updated_at if row else None,
+                answers=dict(row.answers) if row else {},
+                history=list(row.history) if row else [],
+            )
+        )
     return CampaignReport(campaign.name, campaign.deadline_at, form, tuple(groups), zone, language)
 
 
@@ -101,7 +103,8 @@ def to_json(report: CampaignReport) -> dict[str, Any]:
                 "id": g.id,
                 "submitted_by": g.submitted_by,
                 "submitted_at": g.submitted_at.astimezone(report.zone).isoformat()
-                if g.submitted_at else None,
+                if g.submitted_at
+                else None,
                 "answers": g.answers,
                 "history": g.history,
             }
@@ -123,16 +126,23 @@ def _cell(text: str) -> str:
 
 def overview_rows(report: CampaignReport) -> list[tuple[str, str, str, str]]:
     return [
-        (g.title, g.submitted_by or "—",
-         local_text(g.submitted_at, report.zone) if g.submitted_at else "—",
-         report.deviations(g))
+        (
+            g.title,
+            g.submitted_by or "—",
+            local_text(g.submitted_at, report.zone) if g.submitted_at else "—",
+            report.deviations(g),
+        )
         for g in report.groups
     ]
 
 
 def overview_columns(report: CampaignReport) -> tuple[str, str, str, str]:
-    return (_t(report, "Gruppe", "Group"), _t(report, "Sendt inn av", "Submitted by"),
-            _t(report, "Tidspunkt", "At"), _t(report, "Avvik", "Deviations"))
+    return (
+        _t(report, "Gruppe", "Group"),
+        _t(report, "Sendt inn av", "Submitted by"),
+        _t(report, "Tidspunkt", "At"),
+        _t(report, "Avvik", "Deviations"),
+    )
 
 
 def people_lines(report: CampaignReport, group: GroupReport) -> list[tuple[str, str]]:
@@ -150,8 +160,12 @@ def answer_sections(report: CampaignReport, group: GroupReport) -> list[tuple[st
     for question in report.form.applicable(group.answers):
         if question.id not in group.answers:
             continue
-        out.append((question.label.get(report.language),
-                    display(question, group.answers[question.id], report.language)))
+        out.append(
+            (
+                question.label.get(report.language),
+                display(question, group.answers[question.id], report.language),
+            )
+        )
     return out
 
 
@@ -176,8 +190,11 @@ def to_markdown(report: CampaignReport) -> str:
             lines += ["", f"_{_t(report, 'Ikke sendt inn.', 'Not submitted.')}_"]
             continue
         assert group.submitted_at is not None
-        lines += ["", f"_{_t(report, 'Sendt inn av', 'Submitted by')} {group.submitted_by}, "
-                      f"{local_text(group.submitted_at, report.zone)}._"]
+        lines += [
+            "",
+            f"_{_t(report, 'Sendt inn av', 'Submitted by')} {group.submitted_by}, "
+            f"{local_text(group.submitted_at, report.zone)}._",
+        ]
         for label, answer in answer_sections(report, group):
             lines += ["", f"### {label}", "", answer]
     return "\n".join(lines).rstrip() + "\n"
@@ -216,7 +233,9 @@ def to_docx(report: CampaignReport, path: Path) -> None:
             people.rows[r].cells[0].paragraphs[0].add_run(label).bold = True
             people.rows[r].cells[1].text = value
         if group.submitted_by is None:
-            document.add_paragraph().add_run(_t(report, "Ikke sendt inn.", "Not submitted.")).italic = True
+            document.add_paragraph().add_run(
+                _t(report, "Ikke sendt inn.", "Not submitted.")
+            ).italic = True
             continue
         assert group.submitted_at is not None
         document.add_paragraph().add_run(

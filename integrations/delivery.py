@@ -33,7 +33,7 @@ class DeliveryPolicy:
     """Timings; tests shrink them, production keeps the defaults."""
 
     lease: timedelta = timedelta(seconds=120)
-    tries_per_claim: int = 4
+    tries_per_claim: int = 3
     max_attempts: int = 8  # claims before a post is marked failed for good
     backoff: float = 1.0  # first in-claim backoff, doubled per try
     backoff_cap: float = 30.0
@@ -152,6 +152,10 @@ def _backoff(policy: DeliveryPolicy, attempt: int) -> float:
 def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Outcome:
     """Send one claimed row with in-claim retries, then record the result (fenced)."""
     db = services.db
+    with db.session() as session:
+        if not outbox.renew(session, row, now=services.clock.now(), lease=policy.lease):
+            log.warning("outbox %s: lease lost before sending; left to its new owner", row.key)
+            return Outcome(row.key, row.destination, "lost-lease", None, None, row.attempts)
     kind, target = parse_destination(row.destination)
     reply = reply_from_dict(row.payload)
     edit_ref: str | None = None

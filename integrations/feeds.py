@@ -38,7 +38,7 @@ def one_line(text: str | None, limit: int = 240) -> str | None:
     plain = " ".join(html.unescape(_TAGS.sub(" ", text)).split())
     if not plain:
         return None
-    first = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
+    first = re.split(r"(?<=[.!?])\s(?=[A-ZÆØÅ])", plain, maxsplit=1)[0]  # "9. desember" stays
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
@@ -78,7 +78,7 @@ def read_feed(source: str, *, timeout: float = 20.0) -> tuple[list[FeedEntry], l
             problems.append(f"{label}: unreadable date {raw!r}" if raw else f"{label}: no date")
         else:
             try:
-                published = datetime(*stamp[:6], tzinfo=UTC)
+                published = datetime(*stamp[:6]).replace(tzinfo=UTC)  # feedparser: UTC
             except (TypeError, ValueError) as exc:
                 problems.append(f"{label}: bad date ({exc})")
                 continue

@@ -160,4 +160,6 @@ def active_filling(session: Session, respondent: str, now: datetime) -> StatusFi
 
 
 def fillings_of(session: Session, respondent: str) -> list[StatusFilling]:
-    return list(session.scalars(select(StatusFilling).where(StatusFilling.respondent == respondent)))
+    return list(
+        session.scalars(select(StatusFilling).where(StatusFilling.respondent == respondent))
+    )

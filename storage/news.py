@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, or_, select
+from sqlalchemy import JSON, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base
@@ -100,7 +100,10 @@ def pending_items(session: Session) -> list[NewsItem]:
     previous = last_digest(session)
     if previous is not None:
         query = query.where(
-            or_(NewsItem.published_at > previous.created_at, NewsItem.added_at > previous.created_at)
+            or_(
+                NewsItem.published_at > previous.created_at,
+                NewsItem.added_at > previous.created_at,
+            )
         )
     return list(session.scalars(query.order_by(NewsItem.published_at.desc(), NewsItem.id.desc())))
 
@@ -113,18 +116,33 @@ def items_by_ids(session: Session, ids: list[int]) -> list[NewsItem]:
 
 
 def make_digest(session: Session, *, key: str, now: datetime, min_items: int = 1) -> Digest | None:
-    """Gather the pending items into a digest once per `key` (a re-run returns the same one)."""
+    """Gather the pending items into a digest once per `key` (a re-run returns the same one).
+
+    Items are claimed with a guarded UPDATE (`digest_id IS NULL`), so two digests made at the same
+    moment by two workers never share an item: the later one gets only what is left.
+    """
     existing = session.scalar(select(Digest).where(Digest.key == key))
     if existing is not None:
         return existing
-    items = pending_items(session)
-    if len(items) < max(1, min_items):
+    wanted = [i.id for i in pending_items(session)]
+    if len(wanted) < max(1, min_items):
         return None
-    digest = Digest(key=key, created_at=now, item_ids=[i.id for i in items])
+    digest = Digest(key=key, created_at=now, item_ids=[])
     session.add(digest)
     session.flush()
-    for item in items:
-        item.digest_id = digest.id
+    claimed = set(session.scalars(
+        update(NewsItem)
+        .where(NewsItem.id.in_(wanted), NewsItem.digest_id.is_(None))
+        .values(digest_id=digest.id)
+        .returning(NewsItem.id)
+    ))
+    if len(claimed) < max(1, min_items):
+        session.execute(update(NewsItem).where(NewsItem.digest_id == digest.id)
+                        .values(digest_id=None))
+        session.delete(digest)
+        session.flush()
+        return None
+    digest.item_ids = [i for i in wanted if i in claimed]
     return digest
 
 

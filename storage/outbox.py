@@ -101,9 +101,10 @@ def enqueue(
             created_at=datetime.now(UTC),
         )
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxPost.id)
     )
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: an ORM insert on PostgreSQL reports rowcount -1 (truthy).
+    return session.execute(stmt).first() is not None
 
 
 def get_post(session: Session, key: str) -> OutboxPost | None:
@@ -129,7 +130,7 @@ def retry_post(session: Session, key_or_id: str) -> bool:
         .where(cond, OutboxPost.status == "failed")
         .values(status="pending", attempts=0, due_at=None, last_error=None, lease_until=None)
     )
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 def console_inbox(session: Session, person_id: str) -> list[Reply]:
@@ -228,7 +229,7 @@ def claim(
         result = session.execute(
             update(OutboxPost).where(OutboxPost.id == row_id, cond).values(**values)
         )
-        if result.rowcount == 1:
+        if _rowcount(result) == 1:
             row = session.execute(select(*cols).where(OutboxPost.id == row_id)).one()
             won.append(Claimed(*row))
     return won
@@ -242,6 +243,18 @@ def _fenced(claimed: Claimed) -> Any:
     )
 
 
+def renew(session: Session, claimed: Claimed, *, now: datetime, lease: timedelta) -> bool:
+    """Extend this worker's lease just before sending a row of a batch; False if it was lost.
+
+    Rows further down a claimed batch would otherwise see their lease run out while earlier
+    rows are being sent, and another worker could take them over and post them too.
+    """
+    result = session.execute(
+        update(OutboxPost).where(_fenced(claimed)).values(lease_until=now + lease)
+    )
+    return _rowcount(result) > 0
+
+
 def mark_sent(session: Session, claimed: Claimed, *, ref: str | None, now: datetime) -> bool:
     """Record success; False if another worker took the row over meanwhile (lease expired)."""
     result = session.execute(
@@ -249,7 +262,7 @@ def mark_sent(session: Session, claimed: Claimed, *, ref: str | None, now: datet
         .where(_fenced(claimed))
         .values(status="sent", sent_ref=ref, sent_at=now, lease_until=None, last_error=None)
     )
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 def release(
@@ -269,7 +282,7 @@ def release(
     if refund_attempt:
         values["attempts"] = OutboxPost.attempts - 1
     result = session.execute(update(OutboxPost).where(_fenced(claimed)).values(**values))
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 def replace_pending_payload(session: Session, key: str, reply: Reply) -> bool:
@@ -279,7 +292,7 @@ def replace_pending_payload(session: Session, key: str, reply: Reply) -> bool:
         .where(OutboxPost.key == key, OutboxPost.status == "pending")
         .values(payload=reply_to_dict(reply))
     )
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 # -- delivery entry point (the shared API) -----------------------------------------------------
@@ -312,3 +325,8 @@ def deliver_due(
     from integrations.delivery import deliver_claimed
 
     return deliver_claimed(services, now=now, limit=limit, keys=keys)
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE touched (typed access: `Session.execute` is annotated as a plain Result)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -64,7 +64,7 @@ _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def _crontab_dow(field: str) -> str:
     """Standard crontab weekdays (0/7 = Sunday) as names: APScheduler 3 counts 0 as Monday."""
-    out = []
+    out: list[str] = []
     for item in field.split(","):
         base, slash, step = item.partition("/")
         if re.fullmatch(r"\d+-\d+", base) and not slash:
@@ -115,8 +115,12 @@ def add_schedule(
     at: datetime | None = None,
     cron: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    now: datetime | None = None,
 ) -> int:
-    """Store a schedule (exactly one of `at`, an aware instant, or `cron`); returns its id."""
+    """Store a schedule (exactly one of `at`, an aware instant, or `cron`); returns its id.
+
+    `now` (default: the system clock) is the creation time: cron occurrences before it never run.
+    """
     from bot.jobs import JOBS, load_jobs
     from storage.outbox import parse_destination
 
@@ -141,7 +145,7 @@ def add_schedule(
         cron=" ".join(cron.split()) if cron else None,
         timezone=timezone,
         active=True,
-        created_at=datetime.now(UTC),
+        created_at=now or datetime.now(UTC),
     )
     session.add(row)
     session.flush()
@@ -235,8 +239,10 @@ def claim_occurrence(
             claimed_at=now,
         )
         .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence"])
+        .returning(ScheduleRun.id)
     )
-    if session.execute(stmt).rowcount:
+    # RETURNING, not rowcount: an ORM insert on PostgreSQL reports rowcount -1 (truthy).
+    if session.execute(stmt).first() is not None:
         return True
     takeover = session.execute(
         sql_update(ScheduleRun)
@@ -248,7 +254,7 @@ def claim_occurrence(
         )
         .values(worker=worker, claimed_at=now)
     )
-    return bool(takeover.rowcount)
+    return _rowcount(takeover) > 0
 
 
 def finish_occurrence(
@@ -270,3 +276,8 @@ def runs(session: Session, schedule_id: int) -> list[ScheduleRun]:
             .order_by(ScheduleRun.occurrence)
         )
     )
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE touched (typed access: `Session.execute` is annotated as a plain Result)."""
+    return int(getattr(result, "rowcount", 0) or 0)

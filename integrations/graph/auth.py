@@ -90,7 +90,9 @@ def _msal_app(settings: Settings, store: TokenStore) -> Any:
     import msal
 
     if not (settings.azure_tenant_id and settings.azure_client_id):
-        raise ConfigError("AZURE_TENANT_ID and AZURE_CLIENT_ID are needed for the delegated account")
+        raise ConfigError(
+            "AZURE_TENANT_ID and AZURE_CLIENT_ID are needed for the delegated account"
+        )
     cache = msal.SerializableTokenCache()
     text = store.load()
     if text:

@@ -68,7 +68,9 @@ def part_html(part: Part) -> str:
         return f"{caption}<table><tr>{head}</tr>{rows}</table>"
     if isinstance(part, Actions):
         links = [
-            f'<a href="{html.escape(b.url)}">{html.escape(b.label)}</a>' for b in part.buttons if b.url
+            f'<a href="{html.escape(b.url)}">{html.escape(b.label)}</a>'
+            for b in part.buttons
+            if b.url
         ]
         return f"<p>{' · '.join(links)}</p>" if links else ""
     if isinstance(part, Choice):
@@ -147,7 +149,7 @@ def adaptive_card(reply: Reply, *, budget: int = BUDGET) -> dict[str, Any]:
                 getattr(part, "title", getattr(part, "name", ""))
             )
             block = {"type": "TextBlock", "text": _card_text(text), "wrap": True}
-        if utf16_size(json.dumps(body + [block])) > budget:
+        if utf16_size(json.dumps([*body, block])) > budget:
             rest = len(parts) - index
             body.append({"type": "TextBlock", "wrap": True, "isSubtle": True,
                          "text": f"… {rest} more: [{_more_link(reply)}]({_more_link(reply)})"})

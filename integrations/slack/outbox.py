@@ -7,7 +7,6 @@ outbox key as message metadata, which lets an operator find the post for any row
 
 from __future__ import annotations
 
-import socket
 import urllib.error
 
 from slack_sdk import WebClient
@@ -52,7 +51,8 @@ class SlackSender:
 
     def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str:
         channel, _, ts = ref.rpartition("/") if kind == "slack-user" else (target, "", ref)
-        self._call(lambda: self.client.chat_update(channel=channel, ts=ts, **message_payload(reply)))
+        payload = message_payload(reply)
+        self._call(lambda: self.client.chat_update(channel=channel, ts=ts, **payload))
         return ref
 
     def _dm_channel(self, user_id: str) -> str:
@@ -73,5 +73,5 @@ class SlackSender:
             if status >= 500 or error in _TRANSIENT_ERRORS:
                 raise SendError(f"Slack {status} {error}", retryable=True) from None
             raise SendError(f"Slack refused: {error}", retryable=False) from None
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise SendError(f"Slack unreachable: {exc}", retryable=True) from None

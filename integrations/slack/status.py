@@ -20,11 +20,11 @@ from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
-    MultiStaticSelectElement,
     Option,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
+    StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -65,43 +65,59 @@ def _element(question: Question, value: Any, language: str) -> Any:
         if value is not None:
             wanted = ("yes" if value else "no") if question.type == "yes_no" else value
             initial = next((o for o in options if o.value == wanted), None)
-        return StaticSelectElement(action_id="answer", options=options, initial_option=initial,
-                                   placeholder=_plain(_t(language, "Velg", "Choose")))
+        return StaticSelectElement(
+            action_id="answer",
+            options=options,
+            initial_option=initial,
+            placeholder=_plain(_t(language, "Velg", "Choose")),
+        )
     if question.type == "multiple_choice":
         options = [_option(label, v) for label, v in question.choices(language)]
-        initial = [o for o in options if o.value in (value or [])] or None
+        chosen = [o for o in options if o.value in (value or [])] or None
         if len(options) <= 10:
-            return CheckboxesElement(action_id="answer", options=options, initial_options=initial)
-        return MultiStaticSelectElement(action_id="answer", options=options,
-                                        initial_options=initial)
+            return CheckboxesElement(action_id="answer", options=options, initial_options=chosen)
+        return StaticMultiSelectElement(action_id="answer", options=options, initial_options=chosen)
     initial_text = None
     if value is not None:
         initial_text = str(value)
     return PlainTextInputElement(
-        action_id="answer", multiline=question.type == "long_text",
+        action_id="answer",
+        multiline=question.type == "long_text",
         initial_value=initial_text,
         placeholder=_plain(_t(language, "f.eks. 12. mars", "e.g. 12 March"))
-        if question.type == "date" else None,
+        if question.type == "date"
+        else None,
     )
 
 
-def form_view(form: FormDefinition, answers: dict[str, Any], language: str, *, campaign_id: int,
-              group_id: str, intro: str) -> dict[str, Any]:
+def form_view(
+    form: FormDefinition,
+    answers: dict[str, Any],
+    language: str,
+    *,
+    campaign_id: int,
+    group_id: str,
+    intro: str,
+) -> dict[str, Any]:
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=cut(intro, 3000)))]
     for question in form.questions:
         hint = question.help.get(language) if question.help else None
         if question.when is not None:
             target = form.question(question.when.question)
-            condition = _t(language, "Fylles ut bare når", "Only when") + \
-                f" «{target.label.get(language) if target else question.when.question}»"
+            condition = (
+                _t(language, "Fylles ut bare når", "Only when")
+                + f" «{target.label.get(language) if target else question.when.question}»"
+            )
             hint = f"{condition}. {hint or ''}".strip()
-        blocks.append(InputBlock(
-            block_id=f"q_{question.id}",
-            label=_plain(question.text.get(language)),
-            element=_element(question, answers.get(question.id), language),
-            optional=not question.required or question.when is not None,
-            hint=_plain(hint) if hint else None,
-        ))
+        blocks.append(
+            InputBlock(
+                block_id=f"q_{question.id}",
+                label=_plain(question.text.get(language)),
+                element=_element(question, answers.get(question.id), language),
+                optional=not question.required or question.when is not None,
+                hint=_plain(hint) if hint else None,
+            )
+        )
     view = View(
         type="modal",
         callback_id=FORM_CALLBACK,
@@ -120,7 +136,7 @@ def state_answers(view: dict[str, Any]) -> dict[str, Any]:
     for block_id, actions in (view.get("state", {}).get("values") or {}).items():
         if not block_id.startswith("q_"):
             continue
-        element = actions.get("answer") or next(iter(actions.values()), {})
+        element: dict[str, Any] = actions.get("answer") or next(iter(actions.values()), {})
         kind = element.get("type")
         if kind in ("checkboxes", "multi_static_select"):
             value: Any = [o["value"] for o in element.get("selected_options") or []]
@@ -140,42 +156,87 @@ def state_answers(view: dict[str, Any]) -> dict[str, Any]:
 
 def campaign_view(groups: list[str], forms: list[str], language: str) -> dict[str, Any]:
     blocks = [
-        InputBlock(block_id="name", label=_plain(_t(language, "Navn", "Name")),
-                   element=PlainTextInputElement(action_id="value", placeholder=_plain(
-                       _t(language, "f.eks. Vårmøtet 2026", "e.g. Spring project meeting 2026")))),
-        InputBlock(block_id="deadline", label=_plain(_t(language, "Frist", "Deadline")),
-                   element=DatePickerElement(action_id="value")),
-        InputBlock(block_id="opens", label=_plain(_t(language, "Åpner", "Opens")), optional=True,
-                   element=PlainTextInputElement(action_id="value", placeholder=_plain("now / 2026-03-01T09:00")),
-                   hint=_plain(_t(language, "Tomt = nå. Oslo-tid.", "Empty = now. Oslo time."))),
-        InputBlock(block_id="groups", label=_plain(_t(language, "Grupper", "Groups")), optional=True,
-                   element=MultiStaticSelectElement(action_id="value",
-                                                    options=[_option(g, g) for g in groups[:100]]),
-                   hint=_plain(_t(language, "Tomt = alle arbeidspakker og arbeidsgrupper.",
-                                  "Empty = all work packages and working groups."))),
-        InputBlock(block_id="form", label=_plain(_t(language, "Skjema", "Form")), optional=True,
-                   element=StaticSelectElement(action_id="value",
-                                               options=[_option(f, f) for f in forms])),
-        ContextBlock(elements=[MarkdownTextObject(text=_t(
-            language, "Påminnelser går 7 og 2 dager før og om morgenen på fristdagen.",
-            "Reminders go out 7 and 2 days before and on the morning of the deadline."))]),
+        InputBlock(
+            block_id="name",
+            label=_plain(_t(language, "Navn", "Name")),
+            element=PlainTextInputElement(
+                action_id="value",
+                placeholder=_plain(
+                    _t(language, "f.eks. Vårmøtet 2026", "e.g. Spring project meeting 2026")
+                ),
+            ),
+        ),
+        InputBlock(
+            block_id="deadline",
+            label=_plain(_t(language, "Frist", "Deadline")),
+            element=DatePickerElement(action_id="value"),
+        ),
+        InputBlock(
+            block_id="opens",
+            label=_plain(_t(language, "Åpner", "Opens")),
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="value", placeholder=_plain("now / 2026-03-01T09:00")
+            ),
+            hint=_plain(_t(language, "Tomt = nå. Oslo-tid.", "Empty = now. Oslo time.")),
+        ),
+        InputBlock(
+            block_id="groups",
+            label=_plain(_t(language, "Grupper", "Groups")),
+            optional=True,
+            element=StaticMultiSelectElement(
+                action_id="value", options=[_option(g, g) for g in groups[:100]]
+            ),
+            hint=_plain(
+                _t(
+                    language,
+                    "Tomt = alle arbeidspakker og arbeidsgrupper.",
+                    "Empty = all work packages and working groups.",
+                )
+            ),
+        ),
+        InputBlock(
+            block_id="form",
+            label=_plain(_t(language, "Skjema", "Form")),
+            optional=True,
+            element=StaticSelectElement(action_id="value", options=[_option(f, f) for f in forms]),
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=_t(
+                        language,
+                        "Påminnelser går 7 og 2 dager før og om morgenen på fristdagen.",
+                        "Reminders go out 7 and 2 days before and on the morning of the deadline.",
+                    )
+                )
+            ]
+        ),
     ]
-    return View(type="modal", callback_id=NEW_CAMPAIGN_CALLBACK,
-                title=_plain(_t(language, "Ny statusrunde", "New status round"), 24),
-                submit=_plain(_t(language, "Opprett", "Create"), 24),
-                close=_plain(_t(language, "Avbryt", "Cancel"), 24), blocks=blocks).to_dict()
+    return View(
+        type="modal",
+        callback_id=NEW_CAMPAIGN_CALLBACK,
+        title=_plain(_t(language, "Ny statusrunde", "New status round"), 24),
+        submit=_plain(_t(language, "Opprett", "Create"), 24),
+        close=_plain(_t(language, "Avbryt", "Cancel"), 24),
+        blocks=blocks,
+    ).to_dict()
 
 
 def _campaign_error_block(message: str) -> str:
     lowered = message.lower()
-    for word, block in (("deadline", "deadline"), ("group", "groups"), ("open", "opens"),
-                        ("form", "form")):
+    for word, block in (
+        ("deadline", "deadline"),
+        ("group", "groups"),
+        ("open", "opens"),
+        ("form", "form"),
+    ):
         if word in lowered:
             return block
     return "name"
 
 
-# -- listeners --------------------------------------------------------------------------------------
+# -- listeners -----------------------------------------------------------------------------------
 
 
 def register(runtime: SlackRuntime) -> None:
@@ -197,36 +258,47 @@ def register(runtime: SlackRuntime) -> None:
             return False
         lang = language()
         if not person.is_admin:
-            ack(text=_t(lang, "Bare sekretariatet (administratorer) kan lage statusrunder.",
-                        "Only the secretariat (administrators) can create status rounds."))
+            ack(
+                text=_t(
+                    lang,
+                    "Bare sekretariatet (administratorer) kan lage statusrunder.",
+                    "Only the secretariat (administrators) can create status rounds.",
+                )
+            )
             return True
         ack()
         from commands.status_campaigns import default_scope, packaged_forms
 
         with services.db.session() as session:
             groups = default_scope(session)
-        runtime.client.views_open(trigger_id=body["trigger_id"],
-                                  view=campaign_view(groups, list(packaged_forms()), lang))
+        runtime.client.views_open(
+            trigger_id=body["trigger_id"], view=campaign_view(groups, list(packaged_forms()), lang)
+        )
         return True
 
     runtime.command_hooks.append(new_campaign_hook)
 
-    @app.action(START_ACTION)
-    def on_start(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
+    def start(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Start or resume the filling named by a button ("campaign:group") in the user's DM."""
         ack()
         user_id = body["user"]["id"]
         campaign, _, group = str(action.get("value", "")).partition(":")
 
         def work() -> None:
             person = runtime.person(user_id)
-            replies = status_feature.start_for_group(services, person, group, language(),
-                                                     int(campaign) if campaign.isdigit() else None)
+            replies = status_feature.start_for_group(
+                services, person, group, language(), int(campaign) if campaign.isdigit() else None
+            )
             deliver(user_id, (body.get("channel") or {}).get("id"), replies)
 
         runtime.submit(work)
 
+    app.action(START_ACTION)(start)
+
     @app.action(MODAL_ACTION)
-    def on_open_modal(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_open_modal(
+        ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
         ack()
         user_id = body["user"]["id"]
         campaign, _, group = str(action.get("value", "")).partition(":")
@@ -237,60 +309,83 @@ def register(runtime: SlackRuntime) -> None:
             runtime.submit(lambda: deliver(user_id, None, [view]))
             return
         form, answers, intro = view
-        runtime.client.views_open(trigger_id=body["trigger_id"], view=form_view(
-            form, answers, lang, campaign_id=int(campaign), group_id=group, intro=intro))
+        runtime.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=form_view(
+                form, answers, lang, campaign_id=int(campaign), group_id=group, intro=intro
+            ),
+        )
 
     @app.action(re.compile(rf"^{ANSWER_ACTION}:\d+$"))
     def on_answer(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         user_id = body["user"]["id"]
-        filling, question, value = (str(action.get("value", "")).split("|", 2) + ["", ""])[:3]
+        filling, question, value = [*str(action.get("value", "")).split("|", 2), "", ""][:3]
 
         def work() -> None:
             person = runtime.person(user_id)
-            replies = status_feature.apply_choice(services, person, int(filling or 0), question,
-                                                  value)
+            replies = status_feature.apply_choice(
+                services, person, int(filling or 0), question, value
+            )
             deliver(user_id, (body.get("channel") or {}).get("id"), replies)
 
         runtime.submit(work)
 
     @app.action(re.compile(r"^status_choose:\d+$"))
     def on_choose(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
-        on_start(ack, body, action)
+        start(ack, body, action)
 
     @app.action(SUBMIT_ACTION)
-    def on_submit_button(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_submit_button(
+        ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
         ack()
         user_id = body["user"]["id"]
         filling = str(action.get("value", ""))
 
         def work() -> None:
             person = runtime.person(user_id)
-            replies = status_feature.apply_text(
-                services, person, "submit", filling_id=int(filling) if filling.isdigit() else None
-            ) or []
+            replies = (
+                status_feature.apply_text(
+                    services,
+                    person,
+                    "submit",
+                    filling_id=int(filling) if filling.isdigit() else None,
+                )
+                or []
+            )
             deliver(user_id, (body.get("channel") or {}).get("id"), replies)
 
         runtime.submit(work)
 
     @app.view(FORM_CALLBACK)
-    def on_form_submission(ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_form_submission(
+        ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         user_id = body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
         person = runtime.person(user_id)
         errors, replies = status_feature.submit_answers(
-            services, person, int(meta.get("c", 0)), str(meta.get("g", "")), state_answers(view),
+            services,
+            person,
+            int(meta.get("c", 0)),
+            str(meta.get("g", "")),
+            state_answers(view),
             language(),
         )
         if errors:
-            ack(response_action="errors", errors={f"q_{qid}": cut(msg, 150)
-                                                  for qid, msg in errors.items()})
+            ack(
+                response_action="errors",
+                errors={f"q_{qid}": cut(msg, 150) for qid, msg in errors.items()},
+            )
             return
         ack()
         runtime.submit(lambda: deliver(user_id, None, replies))
 
     @app.view(NEW_CAMPAIGN_CALLBACK)
-    def on_new_campaign(ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_new_campaign(
+        ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         user_id = body["user"]["id"]
         person = runtime.person(user_id)
         lang = language()
@@ -307,13 +402,25 @@ def register(runtime: SlackRuntime) -> None:
             return element.get("value")
 
         if not person.is_admin:
-            ack(response_action="errors", errors={"name": _t(
-                lang, "Bare sekretariatet kan lage statusrunder.",
-                "Only the secretariat can create status rounds.")})
+            ack(
+                response_action="errors",
+                errors={
+                    "name": _t(
+                        lang,
+                        "Bare sekretariatet kan lage statusrunder.",
+                        "Only the secretariat can create status rounds.",
+                    )
+                },
+            )
             return
         result = status_feature.create_from_modal(
-            services, person, name=value("name") or "", deadline=value("deadline") or "",
-            opens=value("opens"), groups=value("groups") or None, form=value("form"),
+            services,
+            person,
+            name=value("name") or "",
+            deadline=value("deadline") or "",
+            opens=value("opens"),
+            groups=value("groups") or None,
+            form=value("form"),
         )
         if isinstance(result, str):
             ack(response_action="errors", errors={_campaign_error_block(result): cut(result, 150)})

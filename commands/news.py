@@ -1,0 +1,84 @@
+"""News in chat (`news`, `news add Title | URL | summary`) and the feed import behind it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.replies import Reply, Section
+from bot.router import Context, Router
+from commands import posts
+from integrations.feeds import read_feed
+from storage.news import ImportReport, add_news
+
+if TYPE_CHECKING:
+    from bot.core import Services
+
+router = Router()
+
+
+def import_feed(services: Services, source: str | None = None) -> ImportReport:
+    """Import a feed (default NEWS_FEED_URL); malformed entries are reported and skipped."""
+    source = source or services.settings.news_feed_url
+    if not source:
+        from integrations.feeds import FeedError
+
+        raise FeedError("no feed given and NEWS_FEED_URL is not set")
+    entries, problems = read_feed(source)
+    report = ImportReport(skipped=list(problems))
+    now = services.clock.now()
+    with services.db.session() as session:
+        for entry in entries:
+            item, created = add_news(session, title=entry.title, link=entry.link,
+                                     published=entry.published, summary=entry.summary,
+                                     guid=entry.guid, source="feed", now=now)
+            if created:
+                report.added.append(item.id)
+            else:
+                report.duplicates += 1
+    return report
+
+
+def _text(context: Context, nb: str, en: str, intent: str = "news") -> Reply:
+    text = context.t(nb, en)
+    return Reply(text=text, parts=(Section(text),), language=context.language,  # type: ignore[arg-type]
+                 intent=intent)
+
+
+@router.command("news", "nyheter", usage="[add Tittel | URL | sammendrag]",
+                help_nb="nyheter til nyhetsbrevet", help_en="news items for the digest")
+def news_command(context: Context, rest: str) -> Reply | Any:
+    services = context.services
+    action, _, tail = rest.strip().partition(" ")
+    if action.lower() in ("add", "legg"):
+        if not context.message.sender.is_admin:
+            return context.bot.not_allowed(context)
+        fields = [f.strip() for f in tail.split("|")]
+        if len(fields) < 2:
+            return _text(context, "Bruk: `news add Tittel | https://… | sammendrag`",
+                         "Usage: `news add Title | https://… | summary`")
+        try:
+            with services.db.session() as session:
+                item, created = add_news(
+                    session, title=fields[0], link=fields[1],
+                    summary=fields[2] if len(fields) > 2 and fields[2] else None,
+                    published=services.clock.now(), now=services.clock.now(),
+                )
+                item_id = item.id
+        except ValueError as exc:
+            return _text(context, f"Beklager: {exc}", f"Sorry: {exc}", "error")
+        if not created:
+            return _text(context, f"Den saken kjenner jeg allerede (#{item_id}).",
+                         f"I already have that item (#{item_id}).")
+        return _text(context, f"Lagt til (#{item_id}); kommer med i neste nyhetsbrev.",
+                     f"Added (#{item_id}); it will be in the next digest.")
+    with services.db.session() as session:
+        items = posts.preview_items(session)
+        return posts.digest_reply(items, context.language, services.settings.timezone)
+
+
+@router.command("digest", "nyhetsbrev", help_nb="forhåndsvis neste nyhetsbrev",
+                help_en="preview the next digest")
+def digest_command(context: Context, rest: str) -> Reply:
+    with context.services.db.session() as session:
+        return posts.digest_reply(posts.preview_items(session), context.language,
+                                  context.services.settings.timezone)

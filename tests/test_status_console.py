@@ -1,0 +1,258 @@
+"""The terminal, as scripts use it: `norcrin-bot status new`, `chat --user NAME` over stdin,
+`status report`; and a filling that survives its process being killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+
+from storage.db import Database
+from storage.forms import StatusFilling
+
+CLI = [str(Path(sys.executable).with_name("norcrin-bot"))]  # the installed entry point
+AP10 = ["Kurset går.", "Nytt kull", "3", "ingen", "skip", "no", "skip", "submit"]
+AP8 = [
+    "Månedlige møter.",
+    "OnePager",
+    "12",
+    "Ny fra Ahus.",
+    "OnePager",
+    "ja",
+    "Forsinket SOP-revisjon.",
+    "hopp over",
+    "send inn",
+]
+
+
+@pytest.fixture
+def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "BOT_", "DATABASE_", "SECRETARIAT", "GRAPH_", "AZURE_"))
+    }
+    return {
+        **base,
+        "DATABASE_URL": sqlite_url,
+        "BOT_LANGUAGE": "nb",
+        "TZ": "Europe/Oslo",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+
+
+def run(
+    env: dict[str, str], cwd: Path, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=60
+    )
+
+
+def _deadline() -> str:
+    return (date.today() + timedelta(days=20)).isoformat()
+
+
+def test_a_whole_campaign_in_the_terminal(env: dict[str, str], tmp_path: Path) -> None:
+    created = run(
+        env,
+        tmp_path,
+        "status",
+        "new",
+        "--name",
+        "Høstmøtet 2026",
+        "--deadline",
+        _deadline(),
+        "--opens",
+        "now",
+        "--groups",
+        "AP8,AP10,AP3,GCP",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "prompts queued: 6" in created.stdout  # leader and deputy of AP3, AP8, AP10
+    assert "only admins can answer): GCP" in created.stdout
+
+    tanja = run(
+        env,
+        tmp_path,
+        "chat",
+        "--user",
+        "Tanja Igland",
+        stdin="\n".join(["status", "AP10", *AP10]) + "\n",
+    )
+    assert tanja.returncode == 0, tanja.stderr
+    out = tanja.stdout
+    assert "Hei Tanja Igland!" in out and "Kopi til deg som nestleder" in out  # the prompts
+    assert "Hvilken vil du fylle ut?" in out and "1. AP3 Monitorering" in out
+    assert "1/7 Status" in out and "Takk! Statusen for AP10" in out
+
+    cecilie = run(
+        env, tmp_path, "chat", "--user", "Cecilie Moe", stdin="\n".join(["status", *AP8]) + "\n"
+    )
+    assert "Takk! Statusen for AP8" in cecilie.stdout, cecilie.stdout
+
+    refused = run(env, tmp_path, "chat", "--user", "Inger Tvenning", stdin="status AP8\n")
+    assert (
+        "bare leder og nestleder i AP8 Datahåndtering (Cecilie Moe og Anne Caroline Wiik)"
+        in " ".join(refused.stdout.split())
+    )
+
+    report = run(env, tmp_path, "status", "report", "Høstmøtet 2026", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    assert data["campaign"] == "Høstmøtet 2026" and data["deadline"] == _deadline()
+    groups = {g["id"]: g for g in data["groups"]}
+    assert list(groups) == ["AP3", "AP8", "AP10", "GCP"]
+    assert groups["AP10"]["submitted_by"] == "Tanja Igland"
+    assert groups["AP10"]["answers"] == {
+        "status": "Kurset går.",
+        "focus": "Nytt kull",
+        "meetings": 3,
+        "membership_changes": "ingen",
+        "deliverables": None,
+        "deviations": False,
+        "needs": None,
+    }
+    assert groups["AP8"]["answers"]["deviations_description"] == "Forsinket SOP-revisjon."
+    assert groups["AP3"]["submitted_by"] is None and groups["GCP"]["submitted_by"] is None
+    assert all(
+        set(g) == {"id", "submitted_by", "submitted_at", "answers", "history"}
+        for g in data["groups"]
+    )
+
+    markdown = run(env, tmp_path, "status", "report", "Høstmøtet 2026", "--format", "md")
+    assert "| AP8 Datahåndtering | Cecilie Moe |" in markdown.stdout
+    docx = run(
+        env,
+        tmp_path,
+        "status",
+        "report",
+        "Høstmøtet 2026",
+        "--format",
+        "docx",
+        "-o",
+        str(tmp_path / "r.docx"),
+    )
+    assert docx.returncode == 0, docx.stderr
+    headings = [
+        p.text for p in Document(str(tmp_path / "r.docx")).paragraphs if p.style.name == "Heading 1"
+    ]
+    assert headings == [
+        "Oversikt",
+        "AP3 Monitorering",
+        "AP8 Datahåndtering",
+        "AP10 Nasjonalt kurs for studiesykepleiere",
+        "GCP-gruppen",
+    ]
+
+
+def test_malformed_form_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "mitt-skjema.yaml"
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "id": "mine",
+                "title": "Mitt",
+                "questions": [
+                    {
+                        "id": "antall",
+                        "type": "number",
+                        "text": "Antall",
+                        "validation": {"min": "null"},
+                    }
+                ],
+            }
+        )
+    )
+    result = run(
+        env, tmp_path, "status", "new", "--name", "X", "--deadline", _deadline(), "--form", str(bad)
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"norcrin-bot: {bad}: question 'antall' (#1): validation 'min' must be a number, not 'null'"
+    )
+    check = run(env, tmp_path, "status", "check-form", str(bad))
+    assert check.returncode == 1 and "question 'antall'" in check.stderr
+    good = run(
+        env,
+        tmp_path,
+        "status",
+        "check-form",
+        str(Path(__file__).resolve().parent.parent / "commands" / "forms" / "wp_status.yaml"),
+    )
+    assert good.returncode == 0 and "8 questions" in good.stdout
+
+
+def test_a_killed_process_resumes_the_filling(
+    env: dict[str, str], tmp_path: Path, sqlite_url: str
+) -> None:
+    assert (
+        run(
+            env,
+            tmp_path,
+            "status",
+            "new",
+            "--name",
+            "Årsrapport 2026",
+            "--deadline",
+            _deadline(),
+            "--groups",
+            "AP8",
+        ).returncode
+        == 0
+    )
+    process = subprocess.Popen(
+        [*CLI, "chat", "--user", "Cecilie Moe"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert process.stdin is not None
+    process.stdin.write("status\nFørste svar\nAndre svar\n")
+    process.stdin.flush()
+    db = Database(sqlite_url)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with db.session() as session:
+                row = session.query(StatusFilling).one_or_none()
+                if row is not None and row.current == "meetings":
+                    break
+            assert time.monotonic() < deadline, "the filling never reached question 3"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)  # mid-filling, without any chance to clean up
+        process.wait(timeout=10)
+    finally:
+        db.dispose()
+    assert process.returncode == -signal.SIGKILL
+
+    resumed = run(
+        env,
+        tmp_path,
+        "chat",
+        "--user",
+        "Cecilie Moe",
+        stdin="\n".join(["status", "4", "ingen", "skip", "nei", "skip", "send inn"]) + "\n",
+    )
+    assert "Vi fortsetter der du slapp" in resumed.stdout
+    assert "3/7 Hvor mange møter" in resumed.stdout
+    assert "Takk! Statusen for AP8" in resumed.stdout
+    data = json.loads(
+        run(env, tmp_path, "status", "report", "Årsrapport 2026", "--format", "json").stdout
+    )
+    answers = data["groups"][0]["answers"]
+    assert answers["status"] == "Første svar" and answers["focus"] == "Andre svar"
+    assert answers["meetings"] == 4
