@@ -168,13 +168,12 @@ class Question:
         return self.asks_who or bool(self.roles)
 
 
+_INFLECTION = r"(?:s|e|er|ere|en|ene|et|a)?"
 _ROLE_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
     (
         (
             # Plural and definite forms too: brukerrepresentanter, lederen, members.
-            re.compile(
-                r"(?<![a-z0-9])" + re.escape(fold(word)) + r"(?:s|e|er|ere|en|ene|et|a)?(?![a-z0-9])"
-            ),
+            re.compile(r"(?<![a-z0-9])" + re.escape(fold(word)) + _INFLECTION + r"(?![a-z0-9])"),
             role.id,
         )
         for role in ROLES.values()

@@ -323,3 +323,20 @@ def test_concurrent_deliverers_on_sqlite_send_each_post_once(
         thread.join(30)
     assert sorted(results) == sorted(f"k{i}" for i in range(40))
     assert len(slack.calls("chat.postMessage")) == 40
+
+
+def test_delegated_token_store_is_encrypted_and_keyed(tmp_path: Any) -> None:
+    from bot.config import ConfigError
+    from integrations.graph.auth import TokenStore
+
+    store = TokenStore(tmp_path / "graph-token.bin")
+    store.save('{"RefreshToken": {"secret": "r-123"}}')
+    raw = (tmp_path / "graph-token.bin").read_bytes()
+    assert b"r-123" not in raw
+    assert (tmp_path / "graph-token.bin.key").stat().st_mode & 0o777 == 0o600
+    again = TokenStore(tmp_path / "graph-token.bin").load()
+    assert again == '{"RefreshToken": {"secret": "r-123"}}'
+    from cryptography.fernet import Fernet
+
+    with pytest.raises(ConfigError, match="cannot be decrypted"):
+        TokenStore(tmp_path / "graph-token.bin", key=Fernet.generate_key()).load()
