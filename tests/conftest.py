@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,8 @@ from bot.config import Settings, load_settings
 from bot.core import Bot
 from storage.db import Database
 from tests.support.slack_api import FakeSlackAPI
-from tests.support.slack_signing import SlackClientHTTP
+from tests.support.slack_harness import SIGNING_SECRET, SlackHarness, serve_slack
 
-SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 PG_ADMIN_URL = os.environ.get("NORCRIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -131,38 +128,8 @@ def fake_slack() -> Iterator[FakeSlackAPI]:
         yield fake
 
 
-@dataclass
-class SlackHarness:
-    """The real bolt app behind a real HTTP server, talking to the fake Slack Web API."""
-
-    url: str
-    http: SlackClientHTTP
-    fake: FakeSlackAPI
-    bot: Bot
-    runtime: Any
-
-
 @pytest.fixture
 def slack(make_bot: Any, sqlite_url: str, fake_slack: FakeSlackAPI) -> Iterator[SlackHarness]:
-    yield from _slack_harness(make_bot, sqlite_url, fake_slack)
-
-
-def _slack_harness(
-    make_bot: Any, database_url: str, fake: FakeSlackAPI, **overrides: str
-) -> Iterator[SlackHarness]:
-    from integrations.slack.app import build_slack_app
-    from integrations.slack.client import make_web_client
-    from integrations.slack.serve import make_http_server
-
-    bot = make_bot(database_url, SLACK_API_URL=fake.base_url, **overrides)
-    runtime = build_slack_app(bot, client=make_web_client(bot.services.settings))
-    server = make_http_server(runtime, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
-    try:
-        yield SlackHarness(url, SlackClientHTTP(url, SIGNING_SECRET), fake, bot, runtime)
-    finally:
-        server.shutdown()
-        server.server_close()
-        runtime.pool.shutdown(wait=True)
+    bot = make_bot(sqlite_url, SLACK_API_URL=fake_slack.base_url)
+    with serve_slack(bot, fake_slack) as harness:
+        yield harness

@@ -5,7 +5,6 @@ error then a fix, a DM filling with buttons, a refusal, the admin table and the 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from bot.core import Bot
 from commands.status_report import build_report, to_json
 from storage.forms import StatusCampaign
 from tests.support.slack_api import FakeSlackAPI
+from tests.support.slack_harness import serve_slack
 from tests.support.slack_signing import (
     SlackClientHTTP,
     block_actions_payload,
@@ -75,9 +75,6 @@ class Harness:
 
 @pytest.fixture
 def harness(sqlite_url: str, fake_slack: FakeSlackAPI) -> Iterator[Harness]:
-    from integrations.slack.app import build_slack_app
-    from integrations.slack.serve import make_http_server
-
     clock = FixedClock(oslo(2026, 3, 2, 10, 0))
     bot = make_status_bot(
         sqlite_url,
@@ -88,17 +85,10 @@ def harness(sqlite_url: str, fake_slack: FakeSlackAPI) -> Iterator[Harness]:
         SECRETARIAT_CHANNEL="C0SEKR",
     )
     give_slack_ids(bot)
-    runtime = build_slack_app(bot)
-    server = make_http_server(runtime, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
     try:
-        yield Harness(SlackClientHTTP(url, SIGNING_SECRET), fake_slack, bot, clock)
+        with serve_slack(bot, fake_slack) as served:
+            yield Harness(served.http, fake_slack, bot, clock)
     finally:
-        server.shutdown()
-        server.server_close()
-        runtime.pool.shutdown(wait=True)
         bot.services.db.dispose()
 
 
