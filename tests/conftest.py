@@ -17,6 +17,7 @@ from bot.app import build_bot
 from bot.config import Settings, load_settings
 from bot.core import Bot
 from storage.db import Database
+from tests.support.graph_api import FakeGraphAPI
 from tests.support.slack_api import FakeSlackAPI
 from tests.support.slack_harness import SIGNING_SECRET, SlackHarness, serve_slack
 
@@ -125,6 +126,12 @@ def bot(make_bot: Any, sqlite_url: str) -> Bot:
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlackAPI]:
     with FakeSlackAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_graph() -> Iterator[FakeGraphAPI]:
+    with FakeGraphAPI() as fake:
         yield fake
 
 

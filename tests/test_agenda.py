@@ -24,21 +24,14 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraphAPI]:
-    with FakeGraphAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def cli(sqlite_url: str, slack: FakeSlackAPI, graph: FakeGraphAPI,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    for name, value in posts_env(sqlite_url, slack=slack, graph=graph).items():
+def cli(
+    sqlite_url: str,
+    fake_slack: FakeSlackAPI,
+    fake_graph: FakeGraphAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Any:
+    for name, value in posts_env(sqlite_url, slack=fake_slack, graph=fake_graph).items():
         monkeypatch.setenv(name, value)
 
     def run(*argv: str, status: int = 0) -> str:
@@ -51,8 +44,8 @@ def cli(sqlite_url: str, slack: FakeSlackAPI, graph: FakeGraphAPI,
 
 
 @pytest.fixture
-def bot(sqlite_url: str, slack: FakeSlackAPI, graph: FakeGraphAPI) -> Iterator[Bot]:
-    instance = make_posts_bot(sqlite_url, slack=slack, graph=graph)
+def bot(sqlite_url: str, fake_slack: FakeSlackAPI, fake_graph: FakeGraphAPI) -> Iterator[Bot]:
+    instance = make_posts_bot(sqlite_url, slack=fake_slack, graph=fake_graph)
     yield instance
     close_bot(instance)
 
@@ -62,19 +55,60 @@ def last_line(out: str) -> str:
 
 
 def test_the_real_strategy_group_agenda(cli: Any) -> None:
-    meeting = last_line(cli("agenda", "new", "--series", "Strategigruppe", "--title",
-                            "RHF-enes strategigruppe for forskning", "--start", "2025-02-12 09:30",
-                            "--place", "Gardermoen, Radisson RED Oslo Airport"))
+    meeting = last_line(
+        cli(
+            "agenda",
+            "new",
+            "--series",
+            "Strategigruppe",
+            "--title",
+            "RHF-enes strategigruppe for forskning",
+            "--start",
+            "2025-02-12 09:30",
+            "--place",
+            "Gardermoen, Radisson RED Oslo Airport",
+        )
+    )
     assert meeting.isdigit()
-    cli("agenda", "add", meeting, "--title", "Videreføring av NorCRIN", "--minutes", "60",
-        "--presenter", "Svein Skeie")
+    cli(
+        "agenda",
+        "add",
+        meeting,
+        "--title",
+        "Videreføring av NorCRIN",
+        "--minutes",
+        "60",
+        "--presenter",
+        "Svein Skeie",
+    )
     cli("agenda", "add", meeting, "--title", "Kort pause", "--minutes", "10", "--kind", "break")
-    cli("agenda", "add", meeting, "--title", "Organisering av faginndelingen", "--minutes", "40",
-        "--kind", "discussion")
+    cli(
+        "agenda",
+        "add",
+        meeting,
+        "--title",
+        "Organisering av faginndelingen",
+        "--minutes",
+        "40",
+        "--kind",
+        "discussion",
+    )
     cli("agenda", "add", meeting, "--title", "Lunsj", "--minutes", "40", "--kind", "break")
-    item = last_line(cli("agenda", "add", meeting, "--title", "Digitalt samtykke til forskning",
-                         "--minutes", "60", "--presenter", "Morgan Henrik Lunde", "--kind",
-                         "orientation"))
+    item = last_line(
+        cli(
+            "agenda",
+            "add",
+            meeting,
+            "--title",
+            "Digitalt samtykke til forskning",
+            "--minutes",
+            "60",
+            "--presenter",
+            "Morgan Henrik Lunde",
+            "--kind",
+            "orientation",
+        )
+    )
     assert item.isdigit()
     data = json.loads(cli("agenda", "show", meeting, "--format", "json"))
     assert set(data) == {"meeting", "start", "items"}
@@ -102,7 +136,8 @@ def test_the_real_strategy_group_agenda(cli: Any) -> None:
     assert "DTEND:20250212T121000Z" in lines
     assert all(len(line.encode()) <= 75 for line in lines)
     assert "LOCATION:Gardermoen\\, Radisson RED Oslo Airport" in "".join(
-        line[1:] if line.startswith(" ") else "\n" + line for line in lines)
+        line[1:] if line.startswith(" ") else "\n" + line for line in lines
+    )
 
 
 def test_numbers_continue_through_the_year_and_restart_in_january(bot: Bot) -> None:
@@ -127,49 +162,76 @@ def test_numbers_continue_through_the_year_and_restart_in_january(bot: Bot) -> N
     assert numbers(other) == ["1-2025", "2-2025"]
     assert numbers(new_year) == ["1-2026", "2-2026", "3-2026"]
     with bot.services.db.session() as session:  # an item added to November renumbers December
-        store.add_item(session, store.get_meeting(session, november.id), title="Ny", minutes=5,
-                       kind="orientation", position=1)
-        store.add_item(session, store.get_meeting(session, november.id), title="Pause",
-                       minutes=5, kind="break")
+        store.add_item(
+            session,
+            store.get_meeting(session, november.id),
+            title="Ny",
+            minutes=5,
+            kind="orientation",
+            position=1,
+        )
+        store.add_item(
+            session, store.get_meeting(session, november.id), title="Pause", minutes=5, kind="break"
+        )
     assert numbers(november)[0] == "1-2025" and numbers(november)[-1] is None
     assert numbers(december) == ["6-2025", "7-2025", "8-2025"]
     assert numbers(new_year) == ["1-2026", "2-2026", "3-2026"]
 
 
 def test_posted_agenda_is_edited_in_place_on_slack_and_teams(
-    cli: Any, slack: FakeSlackAPI, graph: FakeGraphAPI
+    cli: Any, fake_slack: FakeSlackAPI, fake_graph: FakeGraphAPI
 ) -> None:
-    meeting = last_line(cli("agenda", "new", "--series", "AP8", "--title", "AP8-møte",
-                            "--start", "2030-02-12 09:30"))
+    meeting = last_line(
+        cli(
+            "agenda", "new", "--series", "AP8", "--title", "AP8-møte", "--start", "2030-02-12 09:30"
+        )
+    )
     team = "teams:team-1/19:ap8@thread.tacv2"
     out = cli("agenda", "post", meeting, "--to", "C123", "--to", team)
     assert out.splitlines()[0].startswith("slack:C123\tsent\t")
     assert out.splitlines()[1].startswith(f"{team}\tsent\t")
-    (posted,) = slack.messages("C123")
+    (posted,) = fake_slack.messages("C123")
     cli("agenda", "add", meeting, "--title", "Datahåndteringsplaner", "--minutes", "20")
-    assert len(slack.calls("chat.postMessage")) == 1
-    (update,) = slack.calls("chat.update")
+    assert len(fake_slack.calls("chat.postMessage")) == 1
+    (update,) = fake_slack.calls("chat.update")
     assert update.params["ts"] == posted["ts"]
-    assert "Datahåndteringsplaner" in slack.messages("C123")[0]["text"]
-    (message,) = graph.messages("team-1", "19:ap8@thread.tacv2")
+    assert "Datahåndteringsplaner" in fake_slack.messages("C123")[0]["text"]
+    (message,) = fake_graph.messages("team-1", "19:ap8@thread.tacv2")
     assert "Datahåndteringsplaner" in message["body"]["content"]
-    assert len(graph.requests("POST", "/teams/")) == 1 and graph.requests("PATCH", "/teams/")
+    assert len(fake_graph.requests("POST", "/teams/")) == 1 and fake_graph.requests(
+        "PATCH", "/teams/"
+    )
     again = cli("agenda", "post", meeting, "--to", "slack:C123")
     assert "unchanged (sent)" in again
-    assert len(slack.calls("chat.postMessage")) == 1 and len(slack.calls("chat.update")) == 1
+    assert (
+        len(fake_slack.calls("chat.postMessage")) == 1 and len(fake_slack.calls("chat.update")) == 1
+    )
 
 
-def test_post_reports_failure_with_nonzero_exit(cli: Any, slack: FakeSlackAPI) -> None:
-    meeting = last_line(cli("agenda", "new", "--series", "AU", "--title", "AU",
-                            "--start", "2030-02-12 09:30"))
-    slack.error_next("chat.postMessage", "channel_not_found")
+def test_post_reports_failure_with_nonzero_exit(cli: Any, fake_slack: FakeSlackAPI) -> None:
+    meeting = last_line(
+        cli("agenda", "new", "--series", "AU", "--title", "AU", "--start", "2030-02-12 09:30")
+    )
+    fake_slack.error_next("chat.postMessage", "channel_not_found")
     out = cli("agenda", "post", meeting, "--to", "slack:C404", status=1)
     assert out.startswith("slack:C404\tfailed\tSlack refused: channel_not_found")
 
 
 def test_meeting_with_a_channel_plans_post_reminder_and_minutes(cli: Any) -> None:
-    meeting = last_line(cli("agenda", "new", "--series", "Board", "--title", "Styremøte",
-                            "--start", "2030-06-12 10:00", "--channel", "slack:C1"))
+    meeting = last_line(
+        cli(
+            "agenda",
+            "new",
+            "--series",
+            "Board",
+            "--title",
+            "Styremøte",
+            "--start",
+            "2030-06-12 10:00",
+            "--channel",
+            "slack:C1",
+        )
+    )
     listed = json.loads(cli("schedule", "list", "--format", "json"))
     plan = {(s["job"], s["at"]) for s in listed if s["args"] == {"meeting": int(meeting)}}
     assert plan == {
@@ -192,9 +254,13 @@ def _inbox(bot: Bot, person: Person) -> list[str]:
 
 def test_proposals_are_decided_by_the_owner_and_the_proposer_is_told(bot: Bot) -> None:
     with bot.services.db.session() as session:
-        meeting = store.create_meeting(session, series="AP8", title="AP8-møte",
-                                       start=datetime(2030, 3, 4, 9, 0, tzinfo=OSLO),
-                                       owner="kari-owner")
+        meeting = store.create_meeting(
+            session,
+            series="AP8",
+            title="AP8-møte",
+            start=datetime(2030, 3, 4, 9, 0, tzinfo=OSLO),
+            owner="kari-owner",
+        )
         meeting_id = meeting.id
     member = Person(platform="console", user_id="ola", person_id="ola", name="Ola")
     owner = Person(platform="console", user_id="kari-owner", person_id="kari-owner", name="Kari")
@@ -215,6 +281,7 @@ def test_proposals_are_decided_by_the_owner_and_the_proposer_is_told(bot: Bot) -
         planned = [(s.number, s.item.title, s.item.minutes) for s in store.slots(session, row)]
     assert planned[2] == ("3-2030", "eCRF-maler", 20)
     assert "already" in _say(bot, owner, "agenda accept 1") or "allerede" in _say(
-        bot, owner, "agenda accept 1")
+        bot, owner, "agenda accept 1"
+    )
     shown = _say(bot, owner, f"agenda move {row.items[2].id} 1")
     assert shown.splitlines()[1].startswith("09.00-09.20 1-2030 eCRF-maler")

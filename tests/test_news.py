@@ -38,21 +38,14 @@ FEED = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraphAPI]:
-    with FakeGraphAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def cli(sqlite_url: str, slack: FakeSlackAPI, graph: FakeGraphAPI,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    for name, value in posts_env(sqlite_url, slack=slack, graph=graph).items():
+def cli(
+    sqlite_url: str,
+    fake_slack: FakeSlackAPI,
+    fake_graph: FakeGraphAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Any:
+    for name, value in posts_env(sqlite_url, slack=fake_slack, graph=fake_graph).items():
         monkeypatch.setenv(name, value)
 
     def run(*argv: str, status: int = 0) -> tuple[str, str]:
@@ -73,8 +66,14 @@ def test_feed_import_skips_malformed_entries_and_deduplicates(cli: Any, tmp_path
     assert "entry 3 ('Rar dato'): unreadable date" in err
     out, _ = cli("news", "import", str(feed))
     assert out.strip() == "imported 0, already known 2, skipped 2"
-    out, err = cli("news", "add", "--title", "Samme sak", "--url",
-                   "https://norcrin.fnsp.nhn.no/nyheter/dmmon-hostmote2025")
+    out, err = cli(
+        "news",
+        "add",
+        "--title",
+        "Samme sak",
+        "--url",
+        "https://norcrin.fnsp.nhn.no/nyheter/dmmon-hostmote2025",
+    )
     assert "already known" in err
     preview = json.loads(cli("digest", "preview", "--format", "json")[0])
     assert [i["title"] for i in preview["items"]] == [
@@ -93,29 +92,57 @@ def test_not_a_feed_is_one_clear_error(cli: Any, tmp_path: Path) -> None:
 
 
 def test_digest_preview_then_post_everywhere_then_only_new_items(
-    cli: Any, slack: FakeSlackAPI, graph: FakeGraphAPI
+    cli: Any, fake_slack: FakeSlackAPI, fake_graph: FakeGraphAPI
 ) -> None:
-    first, _ = cli("news", "add", "--title", "Mer penger til NorCRIN", "--url",
-                   "https://duplikat.norcrin.no/aktuelt/mer-penger-til-norcrin/",
-                   "--published", "2025-09-10", "--summary", "Forlenget finansiering.")
-    cli("news", "add", "--title", "Nytt kurs i GCP", "--url", "https://www.norcrin.no/gcp",
-        "--published", "2025-11-01T10:00")
+    first, _ = cli(
+        "news",
+        "add",
+        "--title",
+        "Mer penger til NorCRIN",
+        "--url",
+        "https://duplikat.norcrin.no/aktuelt/mer-penger-til-norcrin/",
+        "--published",
+        "2025-09-10",
+        "--summary",
+        "Forlenget finansiering.",
+    )
+    cli(
+        "news",
+        "add",
+        "--title",
+        "Nytt kurs i GCP",
+        "--url",
+        "https://www.norcrin.no/gcp",
+        "--published",
+        "2025-11-01T10:00",
+    )
     assert first.strip().isdigit()
     markdown, _ = cli("digest", "preview")
     assert markdown.splitlines()[2].startswith("- **[Nytt kurs i GCP]")  # newest first
     assert "(2025-09-10) — Forlenget finansiering." in markdown
     team = "teams:team-1/19:news@thread.tacv2"
-    out, _ = cli("digest", "post", "--to", "slack:C1", "--to", team, "--to",
-                 "mail:a@example.org,b@example.org", "--to",
-                 f"teams-webhook:{graph.webhook_url('nyheter')}")
+    out, _ = cli(
+        "digest",
+        "post",
+        "--to",
+        "slack:C1",
+        "--to",
+        team,
+        "--to",
+        "mail:a@example.org,b@example.org",
+        "--to",
+        f"teams-webhook:{fake_graph.webhook_url('nyheter')}",
+    )
     statuses = [line.split("\t")[1] for line in out.strip().splitlines()]
     assert statuses == ["sent", "sent", "sent", "sent"]
-    assert "Mer penger til NorCRIN" in slack.messages("C1")[0]["text"]
-    assert "Nytt kurs i GCP" in graph.messages("team-1", "19:news@thread.tacv2")[0]["body"][
-        "content"]
-    (mail,) = graph.mails(MAIL_SENDER)
+    assert "Mer penger til NorCRIN" in fake_slack.messages("C1")[0]["text"]
+    assert (
+        "Nytt kurs i GCP"
+        in fake_graph.messages("team-1", "19:news@thread.tacv2")[0]["body"]["content"]
+    )
+    (mail,) = fake_graph.mails(MAIL_SENDER)
     assert mail["message"]["subject"] == "Nytt fra NorCRIN"
-    assert graph.webhook_posts("nyheter")
+    assert fake_graph.webhook_posts("nyheter")
     assert json.loads(cli("digest", "preview", "--format", "json")[0])["items"] == []
     cli("news", "add", "--title", "Julehilsen", "--url", "https://www.norcrin.no/jul")
     later = json.loads(cli("digest", "preview", "--format", "json")[0])
@@ -124,10 +151,10 @@ def test_digest_preview_then_post_everywhere_then_only_new_items(
 
 
 def test_digest_post_exits_nonzero_when_a_destination_keeps_failing(
-    cli: Any, slack: FakeSlackAPI
+    cli: Any, fake_slack: FakeSlackAPI
 ) -> None:
     cli("news", "add", "--title", "Sak", "--url", "https://www.norcrin.no/sak")
-    slack.fail_next("chat.postMessage", 503, times=10)
+    fake_slack.fail_next("chat.postMessage", 503, times=10)
     out, _ = cli("digest", "post", "--to", "slack:C1", status=1)
     assert out.startswith("slack:C1\tretry\t")
     out, _ = cli("outbox", "--format", "json")
@@ -136,31 +163,37 @@ def test_digest_post_exits_nonzero_when_a_destination_keeps_failing(
 
 
 @pytest.fixture
-def bot(sqlite_url: str, graph: FakeGraphAPI) -> Iterator[Bot]:
-    instance = make_posts_bot(sqlite_url, graph=graph)
+def bot(sqlite_url: str, fake_graph: FakeGraphAPI) -> Iterator[Bot]:
+    instance = make_posts_bot(sqlite_url, graph=fake_graph)
     yield instance
     close_bot(instance)
 
 
 def test_calendar_import_pages_is_idempotent_and_skips_a_malformed_event(
-    bot: Bot, graph: FakeGraphAPI
+    bot: Bot, fake_graph: FakeGraphAPI
 ) -> None:
     mailbox = "sekretariat@norcrin.no"
     base = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     for day in range(12):
         start = base + timedelta(days=day)
-        graph.add_event(mailbox, make_event(f"AP{day % 3 + 1}-møte", start,
-                                            start + timedelta(hours=1),
-                                            time_zone="W. Europe Standard Time",
-                                            location={"displayName": "Teams"}))
+        fake_graph.add_event(
+            mailbox,
+            make_event(
+                f"AP{day % 3 + 1}-møte",
+                start,
+                start + timedelta(hours=1),
+                time_zone="W. Europe Standard Time",
+                location={"displayName": "Teams"},
+            ),
+        )
     broken = base + timedelta(days=20)
-    graph.add_event(mailbox, make_event("Ødelagt", broken, broken - timedelta(hours=1)))
+    fake_graph.add_event(mailbox, make_event("Ødelagt", broken, broken - timedelta(hours=1)))
     now = datetime.now(UTC)
     report = import_calendar(bot.services, user=mailbox, start=now, end=now + timedelta(days=60))
     assert len(report.added) == 12 and report.updated == []
     assert len(report.problems) == 1 and "Ødelagt" in report.problems[0]
     assert "ends before it starts" in report.problems[0]
-    pages = graph.requests("GET", f"/users/{mailbox}/calendar/calendarView")
+    pages = fake_graph.requests("GET", f"/users/{mailbox}/calendar/calendarView")
     assert len(pages) >= 1 and all(p.status == 200 for p in pages)
     again = import_calendar(bot.services, user=mailbox, start=now, end=now + timedelta(days=60))
     assert again.added == [] and again.unchanged == 12

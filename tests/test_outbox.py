@@ -37,20 +37,8 @@ REPLY = Reply(text="Dagsorden", parts=(Heading("Styremøte"), Section("*1-2026* 
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraphAPI]:
-    with FakeGraphAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bot(sqlite_url: str, slack: FakeSlackAPI, graph: FakeGraphAPI) -> Iterator[Bot]:
-    instance = make_posts_bot(sqlite_url, slack=slack, graph=graph)
+def bot(sqlite_url: str, fake_slack: FakeSlackAPI, fake_graph: FakeGraphAPI) -> Iterator[Bot]:
+    instance = make_posts_bot(sqlite_url, slack=fake_slack, graph=fake_graph)
     yield instance
     close_bot(instance)
 
@@ -77,11 +65,11 @@ def test_unknown_destination_is_refused(bot: Bot) -> None:
         queue(bot, "k1", "irc:#norcrin")
 
 
-def test_slack_post_carries_blocks_fallback_and_key(bot: Bot, slack: FakeSlackAPI) -> None:
+def test_slack_post_carries_blocks_fallback_and_key(bot: Bot, fake_slack: FakeSlackAPI) -> None:
     queue(bot, "k1", "slack:C1")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    (call,) = slack.calls("chat.postMessage")
+    (call,) = fake_slack.calls("chat.postMessage")
     assert call.params["channel"] == "C1" and call.params["text"].startswith("Dagsorden")
     assert call.params["metadata"]["event_payload"]["key"] == "k1"
     parsed = [Block.parse(b) for b in call.params["blocks"]]
@@ -91,37 +79,39 @@ def test_slack_post_carries_blocks_fallback_and_key(bot: Bot, slack: FakeSlackAP
 
 
 def test_slack_429_waits_for_retry_after_and_posts_once(
-    bot: Bot, slack: FakeSlackAPI, caplog: pytest.LogCaptureFixture
+    bot: Bot, fake_slack: FakeSlackAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    slack.fail_next("chat.postMessage", 429, retry_after=1)
+    fake_slack.fail_next("chat.postMessage", 429, retry_after=1)
     queue(bot, "k1", "slack:C1")
     started = time.monotonic()
     with caplog.at_level(logging.INFO, logger="norcrin_bot.outbox"):
         (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
     assert time.monotonic() - started >= 1.0
-    calls = slack.calls("chat.postMessage")
+    calls = fake_slack.calls("chat.postMessage")
     assert [c.status for c in calls] == [429, 200]
-    assert len(slack.messages("C1")) == 1
+    assert len(fake_slack.messages("C1")) == 1
     assert "attempt 1 (claim 1) failed: Slack 429" in caplog.text
     assert "sent (attempt 2" in caplog.text
 
 
-def test_slack_5xx_is_retried_with_backoff_and_never_doubled(bot: Bot, slack: FakeSlackAPI) -> None:
-    slack.fail_next("chat.postMessage", 503, times=2)
+def test_slack_5xx_is_retried_with_backoff_and_never_doubled(
+    bot: Bot, fake_slack: FakeSlackAPI
+) -> None:
+    fake_slack.fail_next("chat.postMessage", 503, times=2)
     queue(bot, "k1", "slack:C1")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    assert [c.status for c in slack.calls("chat.postMessage")] == [503, 503, 200]
-    assert len(slack.messages("C1")) == 1
+    assert [c.status for c in fake_slack.calls("chat.postMessage")] == [503, 503, 200]
+    assert len(fake_slack.messages("C1")) == 1
 
 
 def test_outage_longer_than_a_claim_keeps_the_post_for_later(
-    bot: Bot, slack: FakeSlackAPI
+    bot: Bot, fake_slack: FakeSlackAPI
 ) -> None:
     clock = FixedClock(datetime(2026, 5, 4, 8, 0, tzinfo=UTC))
     bot.services.clock = clock
-    slack.fail_next("chat.postMessage", 500, times=3)
+    fake_slack.fail_next("chat.postMessage", 500, times=3)
     queue(bot, "k1", "slack:C1")
     (first,) = deliver_due(bot.services)
     assert first.status == "retry" and "500" in (first.error or "")
@@ -131,142 +121,159 @@ def test_outage_longer_than_a_claim_keeps_the_post_for_later(
     clock.advance(timedelta(minutes=5))
     (second,) = deliver_due(bot.services)
     assert second.status == "sent"
-    assert len(slack.messages("C1")) == 1
+    assert len(fake_slack.messages("C1")) == 1
 
 
 def test_permanent_slack_error_fails_the_row_and_can_be_requeued(
-    bot: Bot, slack: FakeSlackAPI
+    bot: Bot, fake_slack: FakeSlackAPI
 ) -> None:
-    slack.error_next("chat.postMessage", "channel_not_found")
+    fake_slack.error_next("chat.postMessage", "channel_not_found")
     queue(bot, "k1", "slack:C404")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "failed" and "channel_not_found" in (outcome.error or "")
-    assert len(slack.calls("chat.postMessage")) == 1
+    assert len(fake_slack.calls("chat.postMessage")) == 1
     with bot.services.db.session() as session:
         assert retry_post(session, "k1")
     (again,) = deliver_due(bot.services)
     assert again.status == "sent"
 
 
-def test_slack_dm_opens_the_conversation(bot: Bot, slack: FakeSlackAPI) -> None:
+def test_slack_dm_opens_the_conversation(bot: Bot, fake_slack: FakeSlackAPI) -> None:
     queue(bot, "k1", "slack-user:U123")
     (outcome,) = deliver_due(bot.services)
-    assert outcome.status == "sent" and outcome.ref == "DU123/" + slack.messages()[0]["ts"]
-    assert slack.calls("conversations.open")[0].params["users"] == "U123"
+    assert outcome.status == "sent" and outcome.ref == "DU123/" + fake_slack.messages()[0]["ts"]
+    assert fake_slack.calls("conversations.open")[0].params["users"] == "U123"
 
 
-def test_edit_in_place_uses_chat_update_on_the_same_ts(bot: Bot, slack: FakeSlackAPI) -> None:
+def test_edit_in_place_uses_chat_update_on_the_same_ts(bot: Bot, fake_slack: FakeSlackAPI) -> None:
     queue(bot, "k1", "slack:C1")
     deliver_due(bot.services)
     changed = Reply(text="Ny dagsorden", parts=(Section("endret"),))
     queue(bot, "k1:rev1", "slack:C1", changed, update_of="k1")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    (update,) = slack.calls("chat.update")
+    (update,) = fake_slack.calls("chat.update")
     assert update.params["ts"] == row(bot, "k1").sent_ref and update.params["channel"] == "C1"
-    (message,) = slack.messages("C1")
+    (message,) = fake_slack.messages("C1")
     assert message["text"] == "Ny dagsorden"
-    assert len(slack.calls("chat.postMessage")) == 1
+    assert len(fake_slack.calls("chat.postMessage")) == 1
 
 
-def test_edit_waits_for_its_original_post(bot: Bot, slack: FakeSlackAPI) -> None:
+def test_edit_waits_for_its_original_post(bot: Bot, fake_slack: FakeSlackAPI) -> None:
     clock = FixedClock(datetime(2026, 5, 4, 8, 0, tzinfo=UTC))
     bot.services.clock = clock
     queue(bot, "k1", "slack:C1", due_at=clock.now() + timedelta(hours=1))
     queue(bot, "k1:rev1", "slack:C1", Reply(text="v2"), update_of="k1")
     (deferred,) = deliver_due(bot.services)
-    assert deferred.status == "deferred" and slack.calls() == []
+    assert deferred.status == "deferred" and fake_slack.calls() == []
     clock.advance(timedelta(hours=2))
     outcomes = deliver_due(bot.services)
     assert {o.key: o.status for o in outcomes} == {"k1": "sent", "k1:rev1": "sent"}
-    assert [c.method for c in slack.calls()] == ["chat.postMessage", "chat.update"]
+    assert [c.method for c in fake_slack.calls()] == ["chat.postMessage", "chat.update"]
 
 
-def test_teams_post_through_msgraph_with_429_retry_after(bot: Bot, graph: FakeGraphAPI) -> None:
-    graph.fail_next("POST", f"/teams/{TEAM}/channels/", 429, retry_after=1)
+def test_teams_post_through_msgraph_with_429_retry_after(
+    bot: Bot, fake_graph: FakeGraphAPI
+) -> None:
+    fake_graph.fail_next("POST", f"/teams/{TEAM}/channels/", 429, retry_after=1)
     queue(bot, "k1", f"teams:{TEAM}/{CHANNEL}")
     started = time.monotonic()
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent" and time.monotonic() - started >= 1.0
-    posts = graph.requests("POST", "/teams/")
+    posts = fake_graph.requests("POST", "/teams/")
     assert [p.status for p in posts] == [429, 201]
     assert posts[0].headers.get("authorization") == "Bearer test-graph-token"
-    (message,) = graph.messages(TEAM, CHANNEL)
+    (message,) = fake_graph.messages(TEAM, CHANNEL)
     assert message["body"]["contentType"] == "html"
     assert "<h2>Styremøte</h2>" in message["body"]["content"]
     assert "<b>1-2026</b>" in message["body"]["content"]
     assert outcome.ref == message["id"]
 
 
-def test_teams_504_after_acceptance_is_not_posted_twice(bot: Bot, graph: FakeGraphAPI) -> None:
-    graph.accept_then_fail("POST", f"/teams/{TEAM}/channels/", 504)
+def test_teams_504_after_acceptance_is_not_posted_twice(bot: Bot, fake_graph: FakeGraphAPI) -> None:
+    fake_graph.accept_then_fail("POST", f"/teams/{TEAM}/channels/", 504)
     queue(bot, "k1", f"teams:{TEAM}/{CHANNEL}")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    assert len(graph.messages(TEAM, CHANNEL)) == 1  # found by listing, not re-posted
-    assert len(graph.requests("POST", "/teams/")) == 1  # the SDK did not retry the POST either
-    assert graph.requests("GET", "/teams/")
-    assert outcome.ref == graph.messages(TEAM, CHANNEL)[0]["id"]
+    assert len(fake_graph.messages(TEAM, CHANNEL)) == 1  # found by listing, not re-posted
+    assert len(fake_graph.requests("POST", "/teams/")) == 1  # the SDK did not retry the POST either
+    assert fake_graph.requests("GET", "/teams/")
+    assert outcome.ref == fake_graph.messages(TEAM, CHANNEL)[0]["id"]
 
 
-def test_teams_503_not_accepted_is_posted_once_on_retry(bot: Bot, graph: FakeGraphAPI) -> None:
-    graph.fail_next("POST", f"/teams/{TEAM}/channels/", 503, times=1)
+def test_teams_503_not_accepted_is_posted_once_on_retry(bot: Bot, fake_graph: FakeGraphAPI) -> None:
+    fake_graph.fail_next("POST", f"/teams/{TEAM}/channels/", 503, times=1)
     queue(bot, "k1", f"teams:{TEAM}/{CHANNEL}")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    assert len(graph.messages(TEAM, CHANNEL)) == 1
+    assert len(fake_graph.messages(TEAM, CHANNEL)) == 1
 
 
-def test_teams_edit_is_a_patch_of_the_same_message(bot: Bot, graph: FakeGraphAPI) -> None:
+def test_teams_edit_is_a_patch_of_the_same_message(bot: Bot, fake_graph: FakeGraphAPI) -> None:
     queue(bot, "k1", f"teams:{TEAM}/{CHANNEL}")
     deliver_due(bot.services)
-    queue(bot, "k1:rev1", f"teams:{TEAM}/{CHANNEL}", Reply(text="x", parts=(Section("ny"),)),
-          update_of="k1")
+    queue(
+        bot,
+        "k1:rev1",
+        f"teams:{TEAM}/{CHANNEL}",
+        Reply(text="x", parts=(Section("ny"),)),
+        update_of="k1",
+    )
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    (message,) = graph.messages(TEAM, CHANNEL)
+    (message,) = fake_graph.messages(TEAM, CHANNEL)
     assert message["body"]["content"] == "<p>ny</p>" and message["lastEditedDateTime"]
 
 
-def test_app_only_refusal_is_reported_not_retried(bot: Bot, graph: FakeGraphAPI) -> None:
-    graph.fail_next("POST", "/teams/", 401, body={"error": {
-        "code": "Unauthorized",
-        "message": "Message POST is allowed in application-only context only for import purposes",
-    }})
+def test_app_only_refusal_is_reported_not_retried(bot: Bot, fake_graph: FakeGraphAPI) -> None:
+    fake_graph.fail_next(
+        "POST",
+        "/teams/",
+        401,
+        body={
+            "error": {
+                "code": "Unauthorized",
+                "message": "Message POST is allowed in application-only context "
+                "only for import purposes",
+            }
+        },
+    )
     queue(bot, "k1", f"teams:{TEAM}/{CHANNEL}")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "failed" and "ChannelMessage.Send" in (outcome.error or "")
-    assert len(graph.requests("POST", "/teams/")) == 1
+    assert len(fake_graph.requests("POST", "/teams/")) == 1
 
 
-def test_mail_goes_through_sendmail_with_bcc_for_lists(bot: Bot, graph: FakeGraphAPI) -> None:
+def test_mail_goes_through_sendmail_with_bcc_for_lists(bot: Bot, fake_graph: FakeGraphAPI) -> None:
     queue(bot, "k1", "mail:a@example.org,b@example.org")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    (mail,) = graph.mails(MAIL_SENDER)
+    (mail,) = fake_graph.mails(MAIL_SENDER)
     message = mail["message"]
     assert message["subject"] == "Styremøte"
     assert message["body"]["contentType"] == "html" and "<h2>" in message["body"]["content"]
     assert [r["emailAddress"]["address"] for r in message["bccRecipients"]] == [
-        "a@example.org", "b@example.org"]
+        "a@example.org",
+        "b@example.org",
+    ]
 
 
-def test_teams_webhook_gets_an_adaptive_card(bot: Bot, graph: FakeGraphAPI) -> None:
-    graph.fail_next("POST", "/teams-webhook/", 429, retry_after=1)
-    queue(bot, "k1", f"teams-webhook:{graph.webhook_url('ap8')}")
+def test_teams_webhook_gets_an_adaptive_card(bot: Bot, fake_graph: FakeGraphAPI) -> None:
+    fake_graph.fail_next("POST", "/teams-webhook/", 429, retry_after=1)
+    queue(bot, "k1", f"teams-webhook:{fake_graph.webhook_url('ap8')}")
     (outcome,) = deliver_due(bot.services)
     assert outcome.status == "sent"
-    (post,) = graph.webhook_posts("ap8")
+    (post,) = fake_graph.webhook_posts("ap8")
     card = post["payload"]["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert card["content"]["body"][0]["text"] == "Styremøte"
 
 
-def test_oversized_teams_message_is_cut_with_a_link(bot: Bot, graph: FakeGraphAPI) -> None:
+def test_oversized_teams_message_is_cut_with_a_link(bot: Bot, fake_graph: FakeGraphAPI) -> None:
     big = Reply(text="x", parts=tuple(Section(f"Sak {i}: " + "æ" * 400) for i in range(200)))
     queue(bot, "k1", f"teams:{TEAM}/{CHANNEL}", big)
     deliver_due(bot.services)
-    (message,) = graph.messages(TEAM, CHANNEL)
+    (message,) = fake_graph.messages(TEAM, CHANNEL)
     content = message["body"]["content"]
     assert len(content.encode("utf-16-le")) < 28_000
     assert "https://www.norcrin.no/" in content and "Sak 0:" in content
@@ -285,7 +292,7 @@ def test_console_posts_are_shown_once(bot: Bot) -> None:
         assert console_inbox(session, "someone-else") == []
 
 
-def test_expired_lease_lets_another_worker_send(bot: Bot, slack: FakeSlackAPI) -> None:
+def test_expired_lease_lets_another_worker_send(bot: Bot, fake_slack: FakeSlackAPI) -> None:
     now = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
     queue(bot, "k1", "slack:C1")
     with bot.services.db.session() as session:  # a worker claims, then dies without sending
@@ -293,7 +300,7 @@ def test_expired_lease_lets_another_worker_send(bot: Bot, slack: FakeSlackAPI) -
     assert deliver_due(bot.services, now=now + timedelta(seconds=1)) == []
     (outcome,) = deliver_due(bot.services, now=now + timedelta(seconds=6))
     assert outcome.status == "sent" and outcome.attempts == 2
-    assert len(slack.messages("C1")) == 1
+    assert len(fake_slack.messages("C1")) == 1
     with bot.services.db.session() as session:  # the dead worker's late record is fenced off
         from storage.outbox import mark_sent
 
@@ -301,7 +308,7 @@ def test_expired_lease_lets_another_worker_send(bot: Bot, slack: FakeSlackAPI) -
 
 
 def test_concurrent_deliverers_on_sqlite_send_each_post_once(
-    bot: Bot, slack: FakeSlackAPI
+    bot: Bot, fake_slack: FakeSlackAPI
 ) -> None:
     for i in range(40):
         queue(bot, f"k{i}", f"slack:C{i % 3}")
@@ -322,7 +329,7 @@ def test_concurrent_deliverers_on_sqlite_send_each_post_once(
     for thread in threads:
         thread.join(30)
     assert sorted(results) == sorted(f"k{i}" for i in range(40))
-    assert len(slack.calls("chat.postMessage")) == 40
+    assert len(fake_slack.calls("chat.postMessage")) == 40
 
 
 def test_delegated_token_store_is_encrypted_and_keyed(tmp_path: Any) -> None:
