@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import cast
+from typing import Any, cast
 
 import snowballstemmer
 import yaml
@@ -37,7 +38,7 @@ def _load() -> Glossary:
             for phrase in phrase_list:
                 tokens = _WORD.findall(str(phrase).lower())
                 if tokens:
-                    key = tuple(fold(stemmer.stemWord(t)) for t in tokens)
+                    key = tuple(_stem(stemmer, t, fold) for t in tokens)
                     if key not in stemmed:
                         stemmed.append(key)
         phrase_stems[concept] = tuple(stemmed)
@@ -47,6 +48,13 @@ def _load() -> Glossary:
             index.setdefault(phrase[0], []).append((concept, phrase))
     by_first = {k: tuple(v) for k, v in index.items()}
     return Glossary(words=words, phrase_stems=phrase_stems, by_first_stem=by_first)
+
+
+def _stem(stemmer: Any, word: str, fold: Callable[[str], str]) -> str:
+    """A glossary word's stem, unless the stemmer cuts so much that it would match unrelated words
+    ('studielege' -> 'studi' would make every 'studie' mean investigator): then the word itself."""
+    stem = stemmer.stemWord(word)
+    return fold(stem if len(stem) >= len(word) - 3 else word)
 
 
 class _LazyGlossary:

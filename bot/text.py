@@ -498,19 +498,31 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS]
 
 
-def concepts(tokens: Iterable[str]) -> set[str]:
-    """Glossary concept ids whose phrases occur in the token sequence (matched on stems)."""
+_NEGATIONS = frozenset({"non", "not", "ikke", "uten", "without", "ikkje"})
+
+
+def concept_spans(tokens: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Where glossary phrases occur: (first token, one past the last, concept id)."""
+    tokens = list(tokens)
     all_stems = [set(stems(t)) for t in tokens]
     by_first = GLOSSARY.by_first_stem
-    found: set[str] = set()
+    spans: list[tuple[int, int, str]] = []
     for i, here in enumerate(all_stems):
+        if i > 0 and tokens[i - 1].lower() in _NEGATIONS:
+            continue  # "CV for non-investigators" is not about investigators
         for stem in here:
             for concept_id, phrase in by_first.get(stem, ()):
-                if concept_id in found or i + len(phrase) > len(all_stems):
+                end = i + len(phrase)
+                if end > len(all_stems) or (i, end, concept_id) in spans:
                     continue
                 if all(phrase[j] in all_stems[i + j] for j in range(1, len(phrase))):
-                    found.add(concept_id)
-    return found
+                    spans.append((i, end, concept_id))
+    return spans
+
+
+def concepts(tokens: Iterable[str]) -> set[str]:
+    """Glossary concept ids whose phrases occur in the token sequence (matched on stems)."""
+    return {concept_id for _, _, concept_id in concept_spans(tokens)}
 
 
 def terms(text: str, *, keep_stopwords: bool = False) -> list[str]:

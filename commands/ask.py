@@ -151,8 +151,8 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
         return None
     if question.wants_people or not doc_hits:
         return top.ref_id
-    if question.doc_cue and doc_hits[0].score > top.score:
-        return None
+    if question.doc_cue and not question.mentions_group:
+        return None  # "sample size SOP" asks for the SOP, not the statistics group
     if top.score >= doc_hits[0].score * 0.7 or (question.mentions_group and not question.doc_cue):
         return top.ref_id
     return None

@@ -19,11 +19,21 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from bot.text import STOPWORDS, code_term, concepts, document_codes, fold, stems, terms, words
+from bot.text import (
+    STOPWORDS,
+    code_term,
+    concept_term,
+    concepts,
+    document_codes,
+    fold,
+    stems,
+    terms,
+    words,
+)
 from storage.models import Document, Group, Meta, Person, SearchEntry
 
 # Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index.
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "6"
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
 KIND_WORDS = {
     "sop": "SOP prosedyre procedure",
@@ -151,7 +161,7 @@ def _terms_with_compounds(text_value: str, vocabulary: frozenset[str]) -> list[s
     base = terms(text_value)
     expanded = _expanded_words(text_value, vocabulary)
     extra = [s for w in expanded if w not in STOPWORDS for s in stems(w)]
-    extra += ["zzc" + c for c in concepts(expanded)]
+    extra += [concept_term(c) for c in concepts(expanded)]
     seen = set(base)
     return base + [t for t in extra if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
 
@@ -171,11 +181,16 @@ def rebuild_index(session: Session) -> int:
     session.execute(delete(SearchEntry))
     session.flush()
     for kind, ref_id, title, body in raw:
+        if kind == "person":
+            # Names are only names: no glossary concepts ("Sara" is not a SAR) and no splitting.
+            title_terms = list(dict.fromkeys(s for w in words(title) for s in stems(w)))
+        else:
+            title_terms = _terms_with_compounds(title, vocabulary)
         session.add(
             SearchEntry(
                 kind=kind,
                 ref_id=ref_id,
-                title_terms=" ".join(_terms_with_compounds(title, vocabulary)),
+                title_terms=" ".join(title_terms),
                 body_terms=" ".join(_terms_with_compounds(body, vocabulary)),
             )
         )
@@ -219,7 +234,8 @@ class SearchIndex:
             return self._snapshot
 
     def query_words(self, session: Session, question: str) -> list[QueryWord]:
-        """The question as weighted query words, with compound splits and typo corrections."""
+        """The question as weighted query words, with compound splits and typo corrections;
+        each glossary concept it mentions is one more word, so the languages meet."""
         snapshot = self._current(session)
         vocabulary = snapshot.vocabulary_set
         result: list[QueryWord] = []
@@ -237,9 +253,8 @@ class SearchIndex:
                     weight = 0.8
             result.append(QueryWord(word, frozenset(alternatives), weight))
         for concept in sorted(concepts(expanded)):
-            result.append(QueryWord("~" + concept, frozenset({"zzc" + concept}), 0.9))
-        for code in document_codes(question):
-            result.append(self.code_word(code))
+            result.append(QueryWord("~" + concept, frozenset({concept_term(concept)}), 0.9))
+        result += [self.code_word(code) for code in document_codes(question)]
         return result
 
     @staticmethod
