@@ -99,6 +99,15 @@ def test_same_answers_on_sqlite_and_postgres(make_bot, sqlite_url, pg_url):
         ("LM 2.11", "document", "LM 2.11"),
         ("temperaturlogg", "document", "lm-temperaturlogg"),
         ("signature log template", "document", "lm-signaturlogg"),
+        ("how do I report a serious adverse event", "document", None),  # not "Sara" (SAR)
+        ("end of trial checklist", "document", "ct-checklist-completion"),
+        ("statistisk analyseplan", "document", "SOP 1.2.c"),  # a plan is a document
+        ("CV mal for utprøver", "document", "lm-mal-cv"),  # not "CV for non-investigators"
+        ("avviksskjema", "document", "lm-mal-enkelt-avvik"),  # compound of glossary words
+        ("who is deputy leader of AP14", "person", "Yvonne Nordvoll"),
+        ("hvem er brukerrepresentanter", "person", None),
+        ("contact for monitoring in Bergen", "person", "Tanja Igland"),
+        ("who is responsible for GCP training", "person", "Marianne Saugestad"),  # via AP1
     ],
 )
 def test_answers(bot, question, kind, expected):
