@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -219,19 +220,24 @@ def agenda_job(services: Services, args: dict[str, Any], occurrence: datetime) -
 
 @job("agenda-reminder")
 def reminder_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
-    with services.db.session() as session:
-        meeting = get_meeting(session, args["meeting"])
-        reply = reminder_reply(session, meeting, _tz(services))
-        for destination in args.get("destinations") or meeting.destinations:
-            outbox.enqueue(session, key=post_key(args, occurrence, destination),
-                           destination=destination, reply=reply)
+    _post_about_meeting(services, args, occurrence, reminder_reply)
 
 
 @job("agenda-minutes")
 def minutes_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
+    _post_about_meeting(services, args, occurrence, minutes_reply)
+
+
+def _post_about_meeting(
+    services: Services,
+    args: dict[str, Any],
+    occurrence: datetime,
+    build: Callable[[Session, Meeting, Any], Reply],
+) -> None:
+    """Queue one post about a meeting to each destination, keyed by schedule and occurrence."""
     with services.db.session() as session:
         meeting = get_meeting(session, args["meeting"])
-        reply = minutes_reply(session, meeting, _tz(services))
+        reply = build(session, meeting, _tz(services))
         for destination in args.get("destinations") or meeting.destinations:
             outbox.enqueue(session, key=post_key(args, occurrence, destination),
                            destination=destination, reply=reply)
