@@ -113,6 +113,13 @@ class Database:
         self.engine.dispose()
 
 
+def dialect_insert(session: Session) -> Any:
+    """The dialect's INSERT construct, which has ON CONFLICT DO NOTHING on both databases."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Integer, String, Text, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.replies import Reply, reply_from_dict, reply_to_dict
+from storage.db import dialect_insert
 from storage.models import Base
 from storage.types import UTCDateTime
 
@@ -70,11 +70,6 @@ def parse_destination(destination: str) -> tuple[str, str]:
     return kind, target.strip()
 
 
-def _insert(session: Session) -> Any:
-    name = session.get_bind().dialect.name
-    return postgresql.insert if name == "postgresql" else sqlite.insert
-
-
 def enqueue(
     session: Session,
     *,
@@ -89,7 +84,7 @@ def enqueue(
     if due_at is not None and due_at.tzinfo is None:
         raise ValueError("due_at must be timezone-aware")
     stmt = (
-        _insert(session)(OutboxPost)
+        dialect_insert(session)(OutboxPost)
         .values(
             key=key,
             destination=destination,

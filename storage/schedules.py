@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy import update as sql_update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage.db import dialect_insert
 from storage.models import Base
 from storage.types import UTCDateTime
 
@@ -212,11 +212,6 @@ def next_occurrence(schedule: Schedule, now: datetime) -> datetime | None:
     return found[0] if found else None
 
 
-def _insert(session: Session) -> Any:
-    name = session.get_bind().dialect.name
-    return postgresql.insert if name == "postgresql" else sqlite.insert
-
-
 def claim_occurrence(
     session: Session,
     schedule_id: int,
@@ -230,7 +225,7 @@ def claim_occurrence(
     worker died before finishing (`running` for longer than `stale_after`). Jobs are idempotent
     (their posts have unique outbox keys), so a takeover never doubles a post."""
     stmt = (
-        _insert(session)(ScheduleRun)
+        dialect_insert(session)(ScheduleRun)
         .values(
             schedule_id=schedule_id,
             occurrence=occurrence,
