@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ from bot.config import Settings, load_settings
 from bot.core import Bot
 from storage.db import Database
 from tests.support.graph_api import FakeGraphAPI
+from tests.support.pg import throwaway_database
 from tests.support.slack_api import FakeSlackAPI
 from tests.support.slack_harness import SIGNING_SECRET, SlackHarness, serve_slack
 
 BOT_TOKEN = "xoxb-test-token"
-PG_ADMIN_URL = os.environ.get("NORCRIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def make_settings(database_url: str, **overrides: str) -> Settings:
@@ -64,36 +63,11 @@ def db(sqlite_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _pg_admin() -> Any:
-    import psycopg
-
-    try:
-        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A throw-away PostgreSQL database for this test session, migrated and loaded."""
-    name = f"norcrin_test_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = (
-        PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        + "/"
-        + name
-    )
-    database = Database(url)
-    database.prepare()
-    database.dispose()
-    try:
+    with throwaway_database("norcrin_test") as url:
         yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,36 +20,19 @@ from bot.replies import Reply, Section
 from storage.db import Database
 from storage.outbox import OutboxPost, enqueue
 from storage.schedules import add_schedule
+from tests.support.pg import throwaway_database
 from tests.support.posts import posts_env
 from tests.support.slack_api import FakeSlackAPI
 
 pytestmark = pytest.mark.postgres
 
-PG_ADMIN = os.environ.get("NORCRIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    import psycopg
-
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    name = f"norcrin_outbox_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
-    database = Database(url)
-    database.prepare()
-    database.dispose()
-    try:
+    with throwaway_database("norcrin_outbox") as url:
         yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture
@@ -62,9 +44,22 @@ def slack() -> Iterator[FakeSlackAPI]:
 def start_worker(url: str, slack: FakeSlackAPI, *, lease: float = 5.0) -> subprocess.Popen[bytes]:
     env = {**os.environ, **posts_env(url, slack=slack)}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "worker", "--poll", "0.2", "--reload", "0.5",
-         "--lease", str(lease)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "worker",
+            "--poll",
+            "0.2",
+            "--reload",
+            "0.5",
+            "--lease",
+            str(lease),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -94,17 +89,29 @@ def test_two_workers_deliver_each_scheduled_post_exactly_once(
     channels = [f"C{i}" for i in range(6)]
     with database.session() as session:
         for index in range(4):  # four digest schedules due together, six channels each:
-            add_schedule(session, job="digest", args={"min_items": 1},  # the first takes the
-                         destinations=[f"slack:{c}" for c in channels],  # news, the rest skip
-                         at=at + timedelta(milliseconds=index))
+            add_schedule(
+                session,
+                job="digest",
+                args={"min_items": 1},  # the first takes the
+                destinations=[f"slack:{c}" for c in channels],  # news, the rest skip
+                at=at + timedelta(milliseconds=index),
+            )
         from storage.news import add_news
 
-        add_news(session, title="Høstmøte for datahåndterere og monitorer",
-                 link="https://norcrin.fnsp.nhn.no/nyheter/dmmon-hostmote2025",
-                 published=datetime.now(UTC), now=datetime.now(UTC))
+        add_news(
+            session,
+            title="Høstmøte for datahåndterere og monitorer",
+            link="https://norcrin.fnsp.nhn.no/nyheter/dmmon-hostmote2025",
+            published=datetime.now(UTC),
+            now=datetime.now(UTC),
+        )
         for index in range(60):  # plus a backlog both workers drain at once
-            enqueue(session, key=f"backlog-{index}", destination=f"slack:B{index % 4}",
-                    reply=Reply(text=f"backlog {index}", parts=(Section(f"backlog {index}"),)))
+            enqueue(
+                session,
+                key=f"backlog-{index}",
+                destination=f"slack:B{index % 4}",
+                reply=Reply(text=f"backlog {index}", parts=(Section(f"backlog {index}"),)),
+            )
     workers = [start_worker(pg_url, slack), start_worker(pg_url, slack)]
     try:
         wait_until(lambda: len(slack.calls("chat.postMessage")) >= 66, timeout=30)
@@ -121,11 +128,14 @@ def test_two_workers_deliver_each_scheduled_post_exactly_once(
     with database.session() as session:
         from sqlalchemy import func, select
 
-        statuses = dict(session.execute(
-            select(OutboxPost.status, func.count()).group_by(OutboxPost.status)).all())
+        statuses = dict(
+            session.execute(
+                select(OutboxPost.status, func.count()).group_by(OutboxPost.status)
+            ).all()
+        )
     assert statuses == {"sent": 66}
     logs = b"".join(w.stderr.read() for w in workers if w.stderr).decode()
-    assert "Traceback" not in logs, logs[logs.find("Traceback") - 300:][:2500]
+    assert "Traceback" not in logs, logs[logs.find("Traceback") - 300 :][:2500]
     database.dispose()
 
 
@@ -134,8 +144,12 @@ def test_worker_killed_between_claim_and_send_is_taken_over_after_the_lease(
 ) -> None:
     database = Database(pg_url)
     with database.session() as session:
-        enqueue(session, key="only-once", destination="slack:C1",
-                reply=Reply(text="Dagsorden styremøte", parts=(Section("Dagsorden"),)))
+        enqueue(
+            session,
+            key="only-once",
+            destination="slack:C1",
+            reply=Reply(text="Dagsorden styremøte", parts=(Section("Dagsorden"),)),
+        )
     slack.fail_next("chat.postMessage", 429, retry_after=3)  # holds worker A in its claim
     first = start_worker(pg_url, slack, lease=5.0)
     try:
