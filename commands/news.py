@@ -23,7 +23,9 @@ def import_feed(services: Services, source: str | None = None) -> ImportReport:
         from integrations.feeds import FeedError
 
         raise FeedError("no feed given and NEWS_FEED_URL is not set")
-    entries, problems = read_feed(source)
+    settings = services.settings
+    entries, problems = read_feed(source, max_bytes=settings.news_feed_max_bytes,
+                                  deadline=settings.news_feed_timeout)
     report = ImportReport(skipped=list(problems))
     now = services.clock.now()
     with services.db.session() as session:
