@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from bot.markup import Link, esc, safe_url, tokens
+from bot.markup import Link, esc, plain, safe_url, tokens
 
-__all__ = ["button_url", "esc", "mrkdwn", "mrkdwn_cut"]
+__all__ = ["button_url", "esc", "mrkdwn", "mrkdwn_cut", "notification_text"]
 
 _PARTIAL_TAIL = re.compile(r"(<[^>]*|&[a-z]*)$")
 
@@ -28,9 +28,18 @@ def mrkdwn(markup: str) -> str:
     return "".join(out)
 
 
+def notification_text(text: str, limit: int) -> str:
+    """A message's top-level `text` (notifications, fallback): whatever a handler put in it,
+    plain text only — markup links are reduced to their labels, so none can come from data."""
+    return _cut(esc(plain(text)), limit)
+
+
 def mrkdwn_cut(markup: str, limit: int) -> str:
     """Safe mrkdwn within `limit` characters, never cut inside an entity or a link."""
-    text = mrkdwn(markup)
+    return _cut(mrkdwn(markup), limit)
+
+
+def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return _PARTIAL_TAIL.sub("", text[: limit - 1]).rstrip() + "…"

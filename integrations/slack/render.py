@@ -36,7 +36,7 @@ from bot.replies import (
     Section,
     Table,
 )
-from integrations.slack.escape import button_url, mrkdwn_cut
+from integrations.slack.escape import button_url, mrkdwn_cut, notification_text
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -204,7 +204,7 @@ def render_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[dict[st
 
 def fallback_text(reply: Reply) -> str:
     """The top-level `text`: Slack parses links and mentions in it too, so it is escaped."""
-    return mrkdwn_cut(reply.text, MAX_TEXT).strip() or " "
+    return notification_text(reply.text, MAX_TEXT).strip() or " "
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:
