@@ -13,6 +13,7 @@ import threading
 
 from sqlalchemy.orm import Session
 
+from bot.markup import esc
 from bot.questions import Question, Vocabulary, parse_question
 from bot.replies import (
     ContactCard,
@@ -544,7 +545,7 @@ def contact(context: Context, rest: str) -> Reply:
             if h.role in ("leader", "deputy", "chair", "deputy_chair", "board_member")
         ]
         language = context.language
-        org_name = org.name(language) if org else org_id
+        org_name = esc(org.name(language) if org else org_id)  # data, shown in markup
         if not holders:
             text = context.t(
                 f"Jeg har ingen kontaktpersoner registrert for {org_name}. "
