@@ -48,7 +48,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 # what Slack would turn into a mention, a broadcast or a link to somewhere we never linked
 _SLACK_SPECIAL = re.compile(r"<\s*[!@#]|<\s*subteam|<\s*javascript|<\s*https?://evil")
-_HTML_BAD = re.compile(r"<!(?!DOCTYPE html>)|<@|href=\"(?!https?://)|href=\"https?://evil"
+_HTML_BAD = re.compile(r"<!(?!DOCTYPE html>)|<@|href=\"(?!https?://|mailto:)|href=\"https?://evil"
                        r"|<a href=\"[^\"]*\"[^>]*\bon\w+=")
 
 
