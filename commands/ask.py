@@ -261,7 +261,7 @@ def _role_holders(
         organisation_ids=list(question.organisation_ids) or None,
     )
     group_objects = [g for g in (directory.group(session, gid) for gid in groups) if g]
-    scope = ", ".join(g.title(language) for g in group_objects)
+    scope = esc(", ".join(g.title(language) for g in group_objects))  # group titles are data
     if not holders:
         return _nobody(context, session, question, group_objects, scope)
     people: dict[str, Person] = {}

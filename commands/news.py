@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.markup import esc
 from bot.replies import Reply, Section
 from bot.router import Context, Router
 from commands import posts
@@ -67,7 +68,7 @@ def news_command(context: Context, rest: str) -> Reply | Any:
                 )
                 item_id = item.id
         except ValueError as exc:
-            return _text(context, f"Beklager: {exc}", f"Sorry: {exc}", "error")
+            return _text(context, f"Beklager: {esc(str(exc))}", f"Sorry: {esc(str(exc))}", "error")
         if not created:
             return _text(context, f"Den saken kjenner jeg allerede (#{item_id}).",
                          f"I already have that item (#{item_id}).")

@@ -361,8 +361,8 @@ def launched_reply(launched: Launched, zone: Any, language: str) -> Reply:
 
     lines = [
         t(
-            f"Statusrunden «{launched.name}» er opprettet.",
-            f"The status round “{launched.name}” is created.",
+            f"Statusrunden «{esc(launched.name)}» er opprettet.",
+            f"The status round “{esc(launched.name)}” is created.",
         ),
         t("Grupper: ", "Groups: ") + ", ".join(launched.groups),
         t("Åpner: ", "Opens: ")

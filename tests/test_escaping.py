@@ -115,10 +115,6 @@ def edge(sqlite_url: str, fake_slack: FakeSlackAPI, fake_graph: FakeGraphAPI
         close_bot(bot)
 
 
-def _answers(edge: SlackHarness, count: int) -> None:
-    edge.fake.wait_for(None, count=count)
-
-
 def test_questions_never_echo_mentions(edge: SlackHarness) -> None:
     edge.http.send_event(app_mention_event(f"<@U0BOT> hvem er {HOSTILE}?", user="U1",
                                            channel="C1"))
