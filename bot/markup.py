@@ -50,6 +50,14 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
         return None
+    if not parts.netloc.isascii():  # bø.no: the host in IDNA form, the rest percent-encoded
+        try:
+            host = parts.hostname.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+        netloc = parts.netloc.replace(parts.hostname, host) if parts.hostname in parts.netloc \
+            else host
+        url = parts._replace(netloc=netloc).geturl()
     return quote(url, safe=_URL_SAFE)
 
 

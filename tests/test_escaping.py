@@ -306,6 +306,7 @@ def bot_with_fakes(sqlite_url: str, fake_slack: FakeSlackAPI, fake_graph: FakeGr
     ("https://www.norcrin.no/a?b=1&c=2", "https://www.norcrin.no/a?b=1&c=2"),
     ("https://x.no/a|b>c<d\"e f", "https://x.no/a%7Cb%3Ec%3Cd%22e%20f"),
     ("http://x.no/æ", "http://x.no/%C3%A6"),
+    ("https://bø.no/å", "https://xn--b-5ga.no/%C3%A5"),
     ("javascript:alert(1)", None),
     ("JAVASCRIPT:alert(1)", None),
     ("data:text/html,<b>", None),
@@ -327,3 +328,32 @@ def test_markup_round_trip_keeps_only_our_links() -> None:
     assert first.text == "*A <!channel> & B* "  # type: ignore[union-attr]
     assert (found.url, found.label) == ("https://x.no/?a=1&b=2", "x|y")  # type: ignore[union-attr]
     assert rest.text == " " + raw  # type: ignore[union-attr]
+
+
+def test_teams_html_formatting_never_reaches_into_a_url() -> None:
+    from integrations.graph.escape import inline_html
+
+    url = 'https://x.no/a_b_c_d?q="x"'
+    markup = f"*{link(url, 'se _her_')}* _kursiv_ `kode` {esc('<b onclick=x>')}"
+    html = inline_html(markup)
+    assert html == ('<b><a href="https://x.no/a_b_c_d?q=%22x%22">se _her_</a></b> <i>kursiv</i> '
+                    "<code>kode</code> &lt;b onclick=x&gt;")
+
+
+def test_adaptive_card_text_is_runs_not_markdown() -> None:
+    from integrations.graph.render import adaptive_card
+
+    reply = Reply(text="x", parts=(
+        Heading("**Ikke fet** [lenke](https://evil.example/)"),
+        Section(f"*Fet* {link('https://www.norcrin.no/', 'NorCRIN')} [x](javascript:alert(1))\n"
+                "linje 2"),
+    ))
+    body = adaptive_card(reply)["body"]
+    assert {block["type"] for block in body} == {"RichTextBlock"}
+    heading, first, second = body
+    assert heading["inlines"][0]["text"] == "**Ikke fet** [lenke](https://evil.example/)"
+    runs = first["inlines"]
+    assert runs[0] == {"type": "TextRun", "text": "Fet", "weight": "Bolder"}
+    assert runs[2]["selectAction"] == {"type": "Action.OpenUrl", "url": "https://www.norcrin.no/"}
+    assert runs[3]["text"] == " [x](javascript:alert(1))" and "selectAction" not in runs[3]
+    assert second["inlines"][0]["text"] == "linje 2"
