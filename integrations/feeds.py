@@ -15,6 +15,7 @@ import html
 import re
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,8 +85,6 @@ def _stream(source: str, max_bytes: int, deadline: float, give_up: float) -> byt
 
 def _decode(raw: bytes, encoding: str, source: str, max_bytes: int) -> bytes:
     """Undo gzip/deflate ourselves, bounded: a small compressed body must not expand unchecked."""
-    import zlib
-
     encoding = encoding.strip().lower()
     if encoding not in ("gzip", "deflate", "x-gzip"):
         return raw

@@ -192,3 +192,20 @@ def test_news_import_names_the_limit(
     err = capsys.readouterr().err
     assert "larger than 200000 bytes (NEWS_FEED_MAX_BYTES)" in err
     assert "Traceback" not in err
+
+
+def test_an_entity_bomb_in_a_feed_is_not_expanded(tmp_path: Path) -> None:
+    """A billion-laughs DOCTYPE (10^7 copies of 67 bytes if expanded) stays small and quick."""
+    levels = ['<!ENTITY a "' + "a" * 67 + '">']
+    for name, inner in zip("bcdefgh", "abcdefg", strict=True):
+        levels.append(f'<!ENTITY {name} "' + f"&{inner};" * 10 + '">')
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n' + "\n".join(levels) + "\n]>\n"
+        '<rss version="2.0"><channel><title>x</title><item><title>&h;</title>'
+        "<link>https://www.norcrin.no/x</link><pubDate>Mon, 20 Oct 2025 09:00:00 GMT</pubDate>"
+        "</item></channel></rss>", encoding="utf-8")
+    started = time.monotonic()
+    entries, _ = read_feed(str(bomb))
+    assert time.monotonic() - started < 2
+    assert all(len(entry.title) < 1000 for entry in entries)
