@@ -34,3 +34,4 @@ lint: install-test
 
 bench: install
 	$(BIN)/python bench/ask_latency.py
+	$(BIN)/python bench/long_input.py

@@ -7,7 +7,7 @@ A wrong setting must give the operator one clear line, not a traceback: every pr
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,6 +43,8 @@ class Settings:
     graph_mail_sender: str | None = None
     graph_token_store: str | None = None
     news_feed_url: str | None = None
+    news_feed_max_bytes: int = 5_000_000
+    news_feed_timeout: float = 30.0
     secretariat_channel: str | None = None
 
     @property
@@ -71,6 +73,23 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     from dotenv import dotenv_values
 
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _number(
+    get: Callable[[str], str | None], name: str, default: float, *, integer: bool = False
+) -> float:
+    """A positive limit from the environment; anything else is a ConfigError naming it."""
+    raw = get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        kind = "a positive whole number" if integer else "a positive number of seconds"
+        raise ConfigError(f"{name}={raw!r} must be {kind}.")
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
@@ -115,6 +134,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         if value and not value.startswith(("http://", "https://")):
             raise ConfigError(f"{name}={value!r} must be an http(s) URL.")
 
+    feed_max_bytes = _number(get, "NEWS_FEED_MAX_BYTES", 5_000_000, integer=True)
+    feed_timeout = _number(get, "NEWS_FEED_TIMEOUT", 30.0)
+
     admins = frozenset(
         a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
     )
@@ -135,5 +157,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         graph_mail_sender=get("GRAPH_MAIL_SENDER"),
         graph_token_store=get("GRAPH_TOKEN_STORE"),
         news_feed_url=get("NEWS_FEED_URL"),
+        news_feed_max_bytes=int(feed_max_bytes),
+        news_feed_timeout=feed_timeout,
         secretariat_channel=get("SECRETARIAT_CHANNEL"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -61,10 +62,13 @@ class _LazyGlossary:
     """Loads on first use, so importing bot.text stays cheap and cycle-free."""
 
     _value: Glossary | None = None
+    _lock = threading.Lock()  # threads asking at once load it once, with their own stemmers
 
     def __getattr__(self, name: str) -> object:
         if _LazyGlossary._value is None:
-            _LazyGlossary._value = _load()
+            with _LazyGlossary._lock:
+                if _LazyGlossary._value is None:
+                    _LazyGlossary._value = _load()
         return getattr(_LazyGlossary._value, name)
 
 

@@ -209,6 +209,19 @@ def _blank(pattern: re.Pattern[str] | str, text: str) -> str:
     return re.sub(pattern, lambda m: " " * len(m.group()), text)
 
 
+MAX_QUESTION_CHARS = 1000  # a question is a sentence or two; the rest of a long paste is noise
+
+
+def cut_question(text: str) -> tuple[str, bool]:
+    """The part of a message that is searched (at most MAX_QUESTION_CHARS, ending at a word
+    boundary when one is near), and whether anything was cut, so the reply can say so."""
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text, False
+    head = text[:MAX_QUESTION_CHARS]
+    space = head.rfind(" ")
+    return (head[:space] if space > MAX_QUESTION_CHARS // 2 else head), True
+
+
 def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "nb") -> Question:
     """Find intent cues and entities in a question. Never raises, whatever the text."""
     language = detect_language(text, default_language)

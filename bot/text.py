@@ -4,11 +4,16 @@ Both sides turn text into *terms*: lower-cased word stems in Norwegian and Engli
 folded to ASCII so "Tøndel" and "Tondel" meet, plus glossary concept ids (`zzcconsent`) so a
 Norwegian question finds an English title. Nothing here touches a database: the index stores terms
 and the query is built from terms, so user text can never reach a search engine as syntax.
+
+Cost stays linear in the input: words longer than `MAX_WORD` are never split as compounds or
+typo-corrected (both are quadratic or worse in the word's length), and the Snowball stemmers, which
+keep state while they work, exist once per thread.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -437,10 +442,23 @@ _EN_HINTS = frozenset(
     ]
 )
 
-_stemmers = {
-    "nb": snowballstemmer.stemmer("norwegian"),
-    "en": snowballstemmer.stemmer("english"),
-}
+MAX_WORD = 40  # the longest real compounds ("spesialisthelsetjenesteloven") are under 30
+_local = threading.local()
+
+
+def stemmers() -> tuple[object, ...]:
+    """This thread's Norwegian and English stemmers: a Snowball stemmer is not thread-safe (it
+    keeps the word being stemmed in its own fields), so threads never share one."""
+    pair: tuple[object, ...] | None = getattr(_local, "stemmers", None)
+    if pair is None:
+        pair = (snowballstemmer.stemmer("norwegian"), snowballstemmer.stemmer("english"))
+        _local.stemmers = pair
+    return pair
+
+
+def too_long(word: str) -> bool:
+    """A word too long to be worth compound splitting or typo correction (nobody's name or term)."""
+    return len(word) > MAX_WORD
 
 
 def fold(text: str) -> str:
@@ -466,8 +484,8 @@ def document_codes(text: str) -> list[str]:
 def stems(word: str) -> tuple[str, ...]:
     """The Norwegian and English stems of one word, ASCII-folded and de-duplicated."""
     out: list[str] = []
-    for stemmer in _stemmers.values():
-        stem = fold(stemmer.stemWord(word))
+    for stemmer in stemmers():
+        stem = fold(stemmer.stemWord(word))  # type: ignore[attr-defined]
         if stem and stem not in out:
             out.append(stem)
     folded = fold(word)

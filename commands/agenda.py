@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
 from commands import posts
@@ -88,11 +89,11 @@ def propose(
             presenter=presenter, kind=kind, note=note, now=services.clock.now(),
         )
         ask = Reply(
-            text=f"Nytt forslag til {meeting.title}: {proposal.title}",
+            text=f"Nytt forslag til {esc(meeting.title)}: {esc(proposal.title)}",
             parts=(
-                Section(f"*{sender.name or sender.user_id}* foreslår til *{meeting.title}*: "
-                        f"{proposal.title} ({proposal.minutes} min)"
-                        + (f"\n_{note}_" if note else "")),
+                Section(f"*{esc(sender.name or sender.user_id)}* foreslår til "
+                        f"*{esc(meeting.title)}*: {esc(proposal.title)} ({proposal.minutes} min)"
+                        + (f"\n_{esc(note)}_" if note else "")),
                 Choice(prompt=f"Forslag #{proposal.id}", action="agenda_decide",
                        options=(("Godta / Accept", f"accept {proposal.id}"),
                                 ("Avslå / Decline", f"decline {proposal.id}"))),
@@ -101,7 +102,7 @@ def propose(
         )
         outbox.enqueue(session, key=f"proposal:{proposal.id}:owner",
                        destination=owner_destination(meeting, services.settings), reply=ask)
-        title_text, number = meeting.title, proposal.id
+        title_text, number = esc(meeting.title), proposal.id
     return _reply(context, f"Takk! Forslaget (#{number}) er sendt til møteeier for «{title_text}».",
                   f"Thanks! Your proposal (#{number}) was sent to the owner of “{title_text}”.")
 
@@ -136,16 +137,17 @@ def decide(context: Context, proposal_id: str, accept: bool, extra: str = "") ->
             proposal.status, proposal.item_id = "accepted", item.id
             slot = next(s for s in store.slots(session, meeting, tz) if s.item.id == item.id)
             _tell_proposer(session, proposal,
-                           f"Forslaget ditt «{proposal.title}» er satt på dagsordenen for "
-                           f"{meeting.title} som sak {slot.number} ({dot_time(slot.start)}).")
+                           f"Forslaget ditt «{esc(proposal.title)}» er satt på dagsordenen for "
+                           f"{esc(meeting.title)} som sak {slot.number} ({dot_time(slot.start)}).")
             posts.refresh_agenda(session, meeting, tz)
-            return _reply(context, f"Godtatt: sak {slot.number} {proposal.title}.",
-                          f"Accepted: item {slot.number} {proposal.title}.")
+            return _reply(context, f"Godtatt: sak {slot.number} {esc(proposal.title)}.",
+                          f"Accepted: item {slot.number} {esc(proposal.title)}.")
         proposal.status, proposal.reason = "declined", extra or None
+        title = esc(proposal.title)
         _tell_proposer(session, proposal,
-                       f"Forslaget ditt «{proposal.title}» til {meeting.title} ble ikke tatt med"
-                       + (f": {extra}" if extra else "."))
-        return _reply(context, f"Avslått: {proposal.title}.", f"Declined: {proposal.title}.")
+                       f"Forslaget ditt «{title}» til {esc(meeting.title)} ble ikke tatt med"
+                       + (f": {esc(extra)}" if extra else "."))
+        return _reply(context, f"Avslått: {title}.", f"Declined: {title}.")
 
 
 def _owner_change(context: Context, item_id: str, change: str) -> Reply:
@@ -206,7 +208,7 @@ def _proposals(context: Context, meeting_id: str) -> Reply:
         wanted = int(meeting_id) if meeting_id.isdigit() else None
         pending = store.pending_proposals(session, wanted)
         parts = [
-            Choice(prompt=f"#{p.id} {p.title} ({p.minutes} min) — {p.proposer}",
+            Choice(prompt=f"#{p.id} {esc(p.title)} ({p.minutes} min) — {esc(p.proposer)}",
                    action="agenda_decide",
                    options=((context.t("Godta", "Accept"), f"accept {p.id}"),
                             (context.t("Avslå", "Decline"), f"decline {p.id}")))
@@ -255,5 +257,6 @@ def agenda_command(context: Context, rest: str) -> Reply:
                 change = "remove"
             return _owner_change(context, item_id, change)
     except store.AgendaError as exc:
-        return _reply(context, f"Beklager: {exc}.", f"Sorry: {exc}.", intent="error")
+        problem = esc(str(exc))
+        return _reply(context, f"Beklager: {problem}.", f"Sorry: {problem}.", intent="error")
     return _usage(context)

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.markup import esc
+from bot.markup import link as markup_link
 from bot.replies import Actions, Button, Heading, Note, Reply, Section
 from storage.agenda import Meeting, Slot, meeting_end, slots
 
@@ -32,11 +34,6 @@ KIND_LABELS = {
     "en": {"decision": "decision", "discussion": "discussion", "orientation": "orientation",
            "break": "break"},
 }
-
-
-def _esc(text: str) -> str:
-    """Data inside our light markup: no accidental links, mentions or bold."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def dot_time(when: datetime) -> str:
@@ -79,15 +76,15 @@ def _slot_line(slot: Slot, language: str) -> str:
     item = slot.item
     times = f"`{dot_time(slot.start)}-{dot_time(slot.end)}`"
     if slot.number is None:
-        return f"{times} _{_esc(item.title)}_"
-    line = f"{times} *{slot.number}* {_esc(item.title)}"
+        return f"{times} _{esc(item.title)}_"
+    line = f"{times} *{slot.number}* {esc(item.title)}"
     extras = []
     if item.presenter:
-        extras.append(_esc(item.presenter))
+        extras.append(esc(item.presenter))
     extras.append(KIND_LABELS["en" if language == "en" else "nb"][item.kind])
     line += " — _" + ", ".join(extras) + "_"
     for link in item.attachments:
-        line += f"\n      <{link}|{_esc(link.rsplit('/', 1)[-1] or link)}>"
+        line += f"\n      {markup_link(link, link.rsplit('/', 1)[-1] or link)}"
     return line
 
 
@@ -96,9 +93,9 @@ def agenda_reply(session: Session, meeting: Meeting, tz: ZoneInfo) -> Reply:
     planned = slots(session, meeting, tz)
     head = [f"*{labels['time']}:* {when_line(session, meeting, tz)}"]
     if meeting.place:
-        head.append(f"*{labels['place']}:* {_esc(meeting.place)}")
+        head.append(f"*{labels['place']}:* {esc(meeting.place)}")
     if meeting.online_url:
-        head.append(f"*{labels['online']}:* <{meeting.online_url}|{labels['join']}>")
+        head.append(f"*{labels['online']}:* {markup_link(meeting.online_url, labels['join'])}")
     lines = [_slot_line(slot, meeting.language) for slot in planned]
     parts: list[Any] = [
         Heading(f"{meeting.title} — {labels['agenda'].lower()}"),
@@ -214,10 +211,10 @@ def agenda_ics(session: Session, meeting: Meeting, tz: ZoneInfo, now: datetime) 
 def reminder_reply(session: Session, meeting: Meeting, tz: ZoneInfo) -> Reply:
     labels = _labels(meeting)
     start = meeting.start_at.astimezone(tz)
-    text = (f"*{labels['reminder']}:* {_esc(meeting.title)} {labels['tomorrow']} "
+    text = (f"*{labels['reminder']}:* {esc(meeting.title)} {labels['tomorrow']} "
             f"{'kl.' if meeting.language != 'en' else 'at'} {dot_time(start)}")
     if meeting.place:
-        text += f", {_esc(meeting.place)}"
+        text += f", {esc(meeting.place)}"
     parts: list[Any] = [Section(text)]
     if meeting.online_url:
         parts.append(Actions((Button(labels["join"], url=meeting.online_url),)))
@@ -246,7 +243,7 @@ def minutes_markdown(session: Session, meeting: Meeting, tz: ZoneInfo) -> str:
 def minutes_reply(session: Session, meeting: Meeting, tz: ZoneInfo) -> Reply:
     labels = _labels(meeting)
     body = minutes_markdown(session, meeting, tz)
-    lines = [f"*{s.number}* {_esc(s.item.title)}" + (f"\n_{labels['decision']}:_ …"
+    lines = [f"*{s.number}* {esc(s.item.title)}" + (f"\n_{labels['decision']}:_ …"
              if s.item.kind == "decision" else "")
              for s in slots(session, meeting, tz) if s.number]
     en = meeting.language == "en"

@@ -9,11 +9,13 @@ points to the group that can help: AP2 for procedures, the secretariat for every
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from sqlalchemy.orm import Session
 
-from bot.questions import Question, Vocabulary, parse_question
+from bot.markup import esc
+from bot.questions import MAX_QUESTION_CHARS, Question, Vocabulary, cut_question, parse_question
 from bot.replies import (
     ContactCard,
     DocumentCard,
@@ -80,11 +82,23 @@ def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None)
     language = context.language
     if not text.strip():
         return help_reply(context)
+    text, was_cut = cut_question(text)
     with services.db.session() as session:
         question = parse_question(text, vocabulary(session), services.settings.language)
         language = question.language
         context.language = language
-        return _decide(context, session, services.search, question, kinds)
+        reply = _decide(context, session, services.search, question, kinds)
+    return _say_cut(context, reply) if was_cut else reply
+
+
+def _say_cut(context: Context, reply: Reply) -> Reply:
+    """A long message was searched only in part: the answer says so rather than pretend."""
+    note = context.t(
+        f"Meldingen var lang, så jeg søkte bare i de første {MAX_QUESTION_CHARS} tegnene.",
+        f"Your message was long, so I searched only its first {MAX_QUESTION_CHARS} characters.",
+    )
+    return dataclasses.replace(reply, text=f"{reply.text}\n{note}",
+                               parts=(*reply.parts, Note(note)))
 
 
 def _query(session: Session, index: SearchIndex, question: Question) -> list[QueryWord]:
@@ -247,7 +261,7 @@ def _role_holders(
         organisation_ids=list(question.organisation_ids) or None,
     )
     group_objects = [g for g in (directory.group(session, gid) for gid in groups) if g]
-    scope = ", ".join(g.title(language) for g in group_objects)
+    scope = esc(", ".join(g.title(language) for g in group_objects))  # group titles are data
     if not holders:
         return _nobody(context, session, question, group_objects, scope)
     people: dict[str, Person] = {}
@@ -544,7 +558,7 @@ def contact(context: Context, rest: str) -> Reply:
             if h.role in ("leader", "deputy", "chair", "deputy_chair", "board_member")
         ]
         language = context.language
-        org_name = org.name(language) if org else org_id
+        org_name = esc(org.name(language) if org else org_id)  # data, shown in markup
         if not holders:
             text = context.t(
                 f"Jeg har ingen kontaktpersoner registrert for {org_name}. "

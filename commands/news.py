@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.markup import esc
 from bot.replies import Reply, Section
 from bot.router import Context, Router
 from commands import posts
@@ -23,7 +24,9 @@ def import_feed(services: Services, source: str | None = None) -> ImportReport:
         from integrations.feeds import FeedError
 
         raise FeedError("no feed given and NEWS_FEED_URL is not set")
-    entries, problems = read_feed(source)
+    settings = services.settings
+    entries, problems = read_feed(source, max_bytes=settings.news_feed_max_bytes,
+                                  deadline=settings.news_feed_timeout)
     report = ImportReport(skipped=list(problems))
     now = services.clock.now()
     with services.db.session() as session:
@@ -65,7 +68,7 @@ def news_command(context: Context, rest: str) -> Reply | Any:
                 )
                 item_id = item.id
         except ValueError as exc:
-            return _text(context, f"Beklager: {exc}", f"Sorry: {exc}", "error")
+            return _text(context, f"Beklager: {esc(str(exc))}", f"Sorry: {esc(str(exc))}", "error")
         if not created:
             return _text(context, f"Den saken kjenner jeg allerede (#{item_id}).",
                          f"I already have that item (#{item_id}).")

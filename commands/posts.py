@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import job, post_key, short_destination
+from bot.markup import esc, link
 from bot.replies import Actions, Button, Heading, Note, Reply, Section
 from commands.agenda_views import agenda_reply, minutes_reply, reminder_reply
 from storage import outbox, schedules
@@ -136,10 +137,9 @@ def digest_reply(items: list[NewsItem], language: str, tz: Any) -> Reply:
     parts: list[Any] = [Heading(title)]
     lines = []
     for item in items:
-        safe = item.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        line = f"*<{item.link}|{safe}>*\n{_short_date(item.published_at, language, tz)}"
+        line = f"*{link(item.link, item.title)}*\n{_short_date(item.published_at, language, tz)}"
         if item.summary:
-            line += " — " + item.summary.replace("<", "&lt;").replace(">", "&gt;")
+            line += " — " + esc(item.summary)
         parts.append(Section(line))
         lines.append(f"{item.title} ({_short_date(item.published_at, language, tz)}) {item.link}")
     if not items:

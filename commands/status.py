@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import form_engine
 from bot.form_engine import FillState
+from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
 from commands import status_delivery  # noqa: F401 - registers the status jobs
@@ -131,21 +132,21 @@ def start_for_group(
         intro = {
             "new": _t(
                 language,
-                f"Status for *{title}* til «{campaign.name}» "
+                f"Status for *{esc(title)}* til «{esc(campaign.name)}» "
                 f"(frist {local_text(campaign.deadline_at, services.settings.timezone)}).",
-                f"Status for *{title}* for “{campaign.name}” "
+                f"Status for *{esc(title)}* for “{esc(campaign.name)}” "
                 f"(deadline {local_text(campaign.deadline_at, services.settings.timezone)}).",
             ),
             "resumed": _t(
                 language,
-                f"Vi fortsetter der du slapp: *{title}*, «{campaign.name}».",
-                f"Picking up where you left off: *{title}*, “{campaign.name}”.",
+                f"Vi fortsetter der du slapp: *{esc(title)}*, «{esc(campaign.name)}».",
+                f"Picking up where you left off: *{esc(title)}*, “{esc(campaign.name)}”.",
             ),
             "editing": _t(
                 language,
-                f"*{title}* er allerede sendt inn til «{campaign.name}». Du kan endre "
+                f"*{esc(title)}* er allerede sendt inn til «{esc(campaign.name)}». Du kan endre "
                 "svarene fram til fristen; endringene lagres med historikk.",
-                f"*{title}* is already submitted for “{campaign.name}”. You can change "
+                f"*{esc(title)}* is already submitted for “{esc(campaign.name)}”. You can change "
                 "the answers until the deadline; changes are kept in the history.",
             ),
         }[outcome]
@@ -197,9 +198,9 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
             Section(
                 _t(
                     language,
-                    f"*{p.group_title}* – «{p.campaign_name}», frist "
+                    f"*{esc(p.group_title)}* – «{esc(p.campaign_name)}», frist "
                     f"{local_text(p.deadline_at, zone)}",
-                    f"*{p.group_title}* – “{p.campaign_name}”, deadline "
+                    f"*{esc(p.group_title)}* – “{esc(p.campaign_name)}”, deadline "
                     f"{local_text(p.deadline_at, zone)}",
                 )
             )
@@ -244,9 +245,9 @@ def live_table(services: Any, language: str) -> list[Any]:
             )
             title = _t(
                 language,
-                f"«{campaign.name}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
+                f"«{esc(campaign.name)}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
                 f" – {report.submitted_count} av {len(report.groups)} sendt inn",
-                f"“{campaign.name}” – {state}, deadline "
+                f"“{esc(campaign.name)}” – {state}, deadline "
                 f"{local_text(campaign.deadline_at, zone)} – {report.submitted_count} of "
                 f"{len(report.groups)} submitted",
             )
@@ -284,8 +285,8 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
                 _reply(
                     _t(
                         language,
-                        f"Jeg kjenner ingen gruppe «{rest}». Prøv f.eks. status AP8.",
-                        f"I know no group “{rest}”. Try e.g. status AP8.",
+                        f"Jeg kjenner ingen gruppe «{esc(rest)}». Prøv f.eks. status AP8.",
+                        f"I know no group “{esc(rest)}”. Try e.g. status AP8.",
                     ),
                     language,
                 )
@@ -536,9 +537,9 @@ def home_section(ctx: Context) -> list[Any]:
                 lines.append(
                     _t(
                         language,
-                        f"«{campaign.name}»: {done} av {len(campaign.groups)} sendt inn; "
+                        f"«{esc(campaign.name)}»: {done} av {len(campaign.groups)} sendt inn; "
                         f"mangler {', '.join(missing) or 'ingen'}",
-                        f"“{campaign.name}”: {done} of {len(campaign.groups)} submitted; "
+                        f"“{esc(campaign.name)}”: {done} of {len(campaign.groups)} submitted; "
                         f"missing {', '.join(missing) or 'none'}",
                     )
                 )
@@ -583,8 +584,8 @@ def modal_for(
         deadline = local_text(campaign.deadline_at, services.settings.timezone)
         intro = _t(
             language,
-            f"*{title}* – «{campaign.name}», frist {deadline}.",
-            f"*{title}* – “{campaign.name}”, deadline {deadline}.",
+            f"*{esc(title)}* – «{esc(campaign.name)}», frist {deadline}.",
+            f"*{esc(title)}* – “{esc(campaign.name)}”, deadline {deadline}.",
         )
         return campaign_form(campaign), answers, intro
 

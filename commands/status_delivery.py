@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.jobs import job, short_destination
+from bot.markup import esc
 from bot.replies import Reply, Section, Table
 from commands.status_campaigns import NewCampaign, create_campaign, group_people, local_text
 from commands.status_messages import heading, prompt_reply
@@ -170,7 +171,7 @@ def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> 
         ),
     ]
     lines += [
-        f"- {g.id}: {g.submitted_by}, {local_text(g.submitted_at, zone)}"
+        f"- {g.id}: {esc(g.submitted_by or '')}, {local_text(g.submitted_at, zone)}"
         for g in submitted
         if g.submitted_at
     ]
@@ -186,7 +187,7 @@ def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> 
     described = []
     for g in deviations:
         details = [g.answers[k] for k in follow_ups if g.answers.get(k)]
-        described.append(f"- {g.id}: " + (str(details[0]) if details else t("ja", "yes")))
+        described.append(f"- {g.id}: " + (esc(str(details[0])) if details else t("ja", "yes")))
     lines.append(
         t("Rapporterte avvik:", "Reported deviations:")
         + ("\n" + "\n".join(described) if described else t(" ingen", " none"))
@@ -360,8 +361,8 @@ def launched_reply(launched: Launched, zone: Any, language: str) -> Reply:
 
     lines = [
         t(
-            f"Statusrunden «{launched.name}» er opprettet.",
-            f"The status round “{launched.name}” is created.",
+            f"Statusrunden «{esc(launched.name)}» er opprettet.",
+            f"The status round “{esc(launched.name)}” is created.",
         ),
         t("Grupper: ", "Groups: ") + ", ".join(launched.groups),
         t("Åpner: ", "Opens: ")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.form_engine import FillState
 from bot.forms import FormDefinition, display
+from bot.markup import esc
 from bot.replies import Actions, Button, Choice, Heading, Note, Reply, Section, Table
 from commands.status_campaigns import local_text
 
@@ -53,12 +54,12 @@ def question_reply(
     applicable = [q.id for q in form.applicable(state.answers)]
     number = applicable.index(question.id) + 1
     optional = "" if question.required else _t(language, " _(valgfritt)_", " _(optional)_")
-    prompt = f"*{number}/{len(applicable)}* {question.text.get(language)}{optional}"
+    prompt = f"*{number}/{len(applicable)}* {esc(question.text.get(language))}{optional}"
     parts: list[Any] = []
     if heading:
         parts.append(Section(heading))
     if error:
-        parts.append(Section(f"⚠️ {error}"))
+        parts.append(Section(f"⚠️ {esc(error)}"))
     if question.is_choice:
         options = tuple(
             (label, f"{filling_id}|{question.id}|{value}")
@@ -158,6 +159,7 @@ def review_reply(
 def submitted_reply(
     group_title: str, campaign_name: str, language: str, diff: dict[str, Any] | None, first: bool
 ) -> Reply:
+    group_title, campaign_name = esc(group_title), esc(campaign_name)  # data in markup
     if first:
         text = _t(
             language,
@@ -212,6 +214,8 @@ def prompt_reply(
     reminder: bool = False,
 ) -> Reply:
     """The opening DM (or a reminder) to a leader; `copy_of` names the leader for a deputy."""
+    name, campaign_name, group_title = esc(name), esc(campaign_name), esc(group_title)
+    copy_of = esc(copy_of) if copy_of else None
     deadline = local_text(deadline_at, zone)
     if reminder:
         body = _t(

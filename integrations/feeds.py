@@ -2,12 +2,20 @@
 
 A malformed entry (no title, no link, an unreadable date) is reported and skipped; the rest of
 the feed is still imported. Only a source that is no feed at all is an error.
+
+A feed is untrusted input from the network: only http(s) URLs (or local files) are read, the body
+is streamed and cut off beyond `max_bytes` (NEWS_FEED_MAX_BYTES), and the whole fetch, redirects
+and all, must finish within `deadline` seconds (NEWS_FEED_TIMEOUT), so a server trickling one byte
+every few seconds cannot hold an import open.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
+import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +24,10 @@ import feedparser
 import httpx
 
 _TAGS = re.compile(r"<[^>]+>")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+DEFAULT_MAX_BYTES = 5_000_000
+DEFAULT_DEADLINE = 30.0
+MAX_REDIRECTS = 5
 
 
 class FeedError(Exception):
@@ -42,23 +54,101 @@ def one_line(text: str | None, limit: int = 240) -> str | None:
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
-def _fetch(source: str, timeout: float) -> bytes:
-    if source.startswith(("http://", "https://")):
+def _too_large(source: str, max_bytes: int) -> FeedError:
+    return FeedError(f"{source}: larger than {max_bytes} bytes (NEWS_FEED_MAX_BYTES)")
+
+
+def _too_slow(source: str, deadline: float) -> FeedError:
+    return FeedError(f"{source}: not read within {deadline:g} s (NEWS_FEED_TIMEOUT)")
+
+
+def _stream(source: str, max_bytes: int, deadline: float, give_up: float) -> bytes:
+    """Read the body chunk by chunk, stopping at the byte cap or the deadline, whichever first."""
+    # each socket read waits at most this long, so the thread never outlives the deadline by much
+    timeout = httpx.Timeout(min(deadline, 10.0))
+    client = httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS,
+                          headers={"Accept-Encoding": "gzip, deflate"})
+    with client, client.stream("GET", source) as response:
+        response.raise_for_status()
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise _too_large(source, max_bytes)
+        body = bytearray()
+        for chunk in response.iter_raw():
+            body += chunk
+            if len(body) > max_bytes:
+                raise _too_large(source, max_bytes)
+            if time.monotonic() > give_up:
+                raise _too_slow(source, deadline)
+    return _decode(bytes(body), response.headers.get("Content-Encoding", ""), source, max_bytes)
+
+
+def _decode(raw: bytes, encoding: str, source: str, max_bytes: int) -> bytes:
+    """Undo gzip/deflate ourselves, bounded: a small compressed body must not expand unchecked."""
+    encoding = encoding.strip().lower()
+    if encoding not in ("gzip", "deflate", "x-gzip"):
+        return raw
+    inflater = zlib.decompressobj(wbits=47 if "gzip" in encoding else 15)  # 47: gzip or zlib
+    try:
+        out = inflater.decompress(raw, max_bytes + 1)
+    except zlib.error as exc:
+        raise FeedError(f"{source}: unreadable {encoding} body ({exc})") from None
+    if len(out) > max_bytes or inflater.unconsumed_tail:
+        raise _too_large(source, max_bytes)
+    return out
+
+
+def _fetch_url(source: str, max_bytes: int, deadline: float) -> bytes:
+    """The stream runs in a helper thread so the caller is released at the deadline exactly."""
+    give_up = time.monotonic() + deadline
+    result: dict[str, bytes | BaseException] = {}
+
+    def run() -> None:
         try:
-            response = httpx.get(source, timeout=timeout, follow_redirects=True)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise FeedError(f"{source}: {exc}") from None
-        return response.content
+            result["body"] = _stream(source, max_bytes, deadline, give_up)
+        except BaseException as exc:  # handed to the caller below
+            result["error"] = exc
+
+    worker = threading.Thread(target=run, name="feed-fetch", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        raise _too_slow(source, deadline)
+    error = result.get("error")
+    if isinstance(error, FeedError):
+        raise error
+    if isinstance(error, httpx.TimeoutException):
+        raise _too_slow(source, deadline) from None
+    if isinstance(error, httpx.HTTPError):
+        raise FeedError(f"{source}: {error}") from None
+    if isinstance(error, BaseException):
+        raise error
+    body = result["body"]
+    assert isinstance(body, bytes)
+    return body
+
+
+def _fetch(source: str, max_bytes: int, deadline: float) -> bytes:
+    scheme = _SCHEME.match(source)
+    if scheme and len(scheme.group(1)) > 1:  # "C:" is a Windows drive, not a scheme
+        if scheme.group(1).lower() not in ("http", "https"):
+            raise FeedError(f"{source}: only http(s) URLs or local files can be imported")
+        return _fetch_url(source, max_bytes, deadline)
     path = Path(source).expanduser()
     if not path.is_file():
         raise FeedError(f"{source}: no such file")
-    return path.read_bytes()
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_large(source, max_bytes)
+    return data
 
 
-def read_feed(source: str, *, timeout: float = 20.0) -> tuple[list[FeedEntry], list[str]]:
+def read_feed(
+    source: str, *, max_bytes: int = DEFAULT_MAX_BYTES, deadline: float = DEFAULT_DEADLINE
+) -> tuple[list[FeedEntry], list[str]]:
     """Entries of the feed, and one line per entry that was skipped (and why)."""
-    parsed = feedparser.parse(_fetch(source, timeout))
+    parsed = feedparser.parse(_fetch(source, max_bytes, deadline))
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no entries"
         raise FeedError(f"{source}: not an RSS/Atom feed ({reason})")

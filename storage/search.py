@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from bot.text import (
+    MAX_WORD,
     STOPWORDS,
     code_term,
     concept_term,
@@ -28,6 +29,7 @@ from bot.text import (
     fold,
     stems,
     terms,
+    too_long,
     words,
 )
 from storage.models import Document, Group, Meta, Person, SearchEntry
@@ -129,8 +131,8 @@ def _person_texts(person: Person) -> tuple[str, str]:
 
 def _split_compound(word: str, vocabulary: frozenset[str]) -> list[str] | None:
     """Split a Norwegian compound ('destruksjonslogg') into parts the index knows."""
-    if len(word) < 8 or set(stems(word)) & vocabulary:
-        return None
+    if len(word) < 8 or too_long(word) or set(stems(word)) & vocabulary:
+        return None  # a very long "word" would cost len² stemmings for nothing
     best: tuple[int, list[str]] | None = None
     for i in range(4, len(word) - 2):
         left, right = word[:i], word[i:]
@@ -244,7 +246,8 @@ class SearchIndex:
         for word in content:
             alternatives = set(stems(word))
             weight = 1.0
-            if not alternatives & vocabulary and len(word) >= 4 and not word.isdigit():
+            if (not alternatives & vocabulary and 4 <= len(word) <= MAX_WORD
+                    and not word.isdigit()):
                 close = process.extract(
                     fold(word), snapshot.vocabulary, scorer=fuzz.ratio, limit=2, score_cutoff=80
                 )

@@ -266,7 +266,7 @@ def test_teams_webhook_gets_an_adaptive_card(bot: Bot, fake_graph: FakeGraphAPI)
     (post,) = fake_graph.webhook_posts("ap8")
     card = post["payload"]["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
-    assert card["content"]["body"][0]["text"] == "Styremøte"
+    assert card["content"]["body"][0]["inlines"][0]["text"] == "Styremøte"
 
 
 def test_oversized_teams_message_is_cut_with_a_link(bot: Bot, fake_graph: FakeGraphAPI) -> None:

@@ -6,11 +6,10 @@ at a part boundary and ends with a link to the rest, rather than being refused b
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from typing import Any
 
+from bot.markup import link, safe_url
 from bot.replies import (
     Actions,
     Choice,
@@ -24,60 +23,48 @@ from bot.replies import (
     Section,
     Table,
 )
+from integrations.graph.escape import (
+    anchor,
+    card_blocks,
+    card_plain_blocks,
+    html_text,
+    inline_html,
+    open_url,
+)
 
 TEAMS_LIMIT = 28_000  # bytes, UTF-16
 BUDGET = 24_000  # leave room for the envelope and attachments
 MORE_URL = "https://www.norcrin.no/"
-
-_LINK = re.compile(r"&lt;(https?://[^|&]+?)\|(.+?)&gt;")
-_BARE_LINK = re.compile(r"&lt;(https?://[^|&]+?)&gt;")
-_BOLD = re.compile(r"\*([^*\n]+)\*")
-_ITALIC = re.compile(r"(?<![\w/])_([^_\n]+)_(?!\w)")
-_CODE = re.compile(r"`([^`\n]+)`")
 
 
 def utf16_size(text: str) -> int:
     return len(text.encode("utf-16-le"))
 
 
-def inline_html(text: str) -> str:
-    """Our light markup (*bold*, _italic_, `code`, <url|label>) as escaped HTML."""
-    out = html.escape(text, quote=False)
-    out = _LINK.sub(lambda m: f'<a href="{m.group(1)}">{m.group(2)}</a>', out)
-    out = _BARE_LINK.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', out)
-    out = _CODE.sub(r"<code>\1</code>", out)
-    out = _BOLD.sub(r"<b>\1</b>", out)
-    out = _ITALIC.sub(r"<i>\1</i>", out)
-    return out.replace("\n", "<br>")
-
-
 def part_html(part: Part) -> str:
+    """One part as HTML: headings, cards and table cells are plain data, the rest our markup."""
     if isinstance(part, Heading):
-        return f"<h2>{html.escape(part.text, quote=False)}</h2>"
+        return f"<h2>{html_text(part.text)}</h2>"
     if isinstance(part, Section):
         return f"<p>{inline_html(part.text)}</p>"
     if isinstance(part, Note):
         return f"<p><small>{inline_html(part.text)}</small></p>"
     if isinstance(part, Table):
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in part.columns)
+        head = "".join(f"<th>{html_text(c)}</th>" for c in part.columns)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{inline_html(cell)}</td>" for cell in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{html_text(cell)}</td>" for cell in row) + "</tr>"
             for row in part.rows
         )
-        caption = f"<p><b>{html.escape(part.title)}</b></p>" if part.title else ""
+        caption = f"<p><b>{html_text(part.title)}</b></p>" if part.title else ""
         return f"{caption}<table><tr>{head}</tr>{rows}</table>"
     if isinstance(part, Actions):
-        links = [
-            f'<a href="{html.escape(b.url)}">{html.escape(b.label)}</a>'
-            for b in part.buttons
-            if b.url
-        ]
+        links = [anchor(b.url, b.label) for b in part.buttons if safe_url(b.url)]
         return f"<p>{' · '.join(links)}</p>" if links else ""
     if isinstance(part, Choice):
         return f"<p>{inline_html(part.prompt)}</p>"
     if isinstance(part, ContactCard | DocumentCard | GroupCard):
         title = getattr(part, "name", None) or getattr(part, "title", "")
-        return f"<p><b>{html.escape(str(title))}</b></p>"
+        return f"<p><b>{html_text(str(title))}</b></p>"
     return ""
 
 
@@ -85,8 +72,9 @@ def _more_link(reply: Reply) -> str:
     for part in reply.parts:
         if isinstance(part, Actions):
             for button in part.buttons:
-                if button.url:
-                    return button.url
+                url = safe_url(button.url)
+                if url:
+                    return url
     return MORE_URL
 
 
@@ -98,7 +86,7 @@ def reply_html(reply: Reply, *, budget: int = BUDGET) -> str:
         rest = len(chunks) - index
         more = (
             f'<p><i>… {rest} {"more" if reply.language == "en" else "til"}: '
-            f'<a href="{html.escape(_more_link(reply))}">{html.escape(_more_link(reply))}</a>'
+            f"{anchor(_more_link(reply), _more_link(reply))}"
             "</i></p>"
         )
         if utf16_size("".join([*out, chunk, more])) > budget:
@@ -116,11 +104,22 @@ def mail_html(reply: Reply) -> str:
     )
 
 
-def _card_text(text: str) -> str:
-    """Our markup as Adaptive Card markdown (**bold**, _italic_, [label](url))."""
-    out = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"[\2](\1)", text)
-    out = re.sub(r"\*([^*\n]+)\*", r"**\1**", out)
-    return out.replace("`", "")
+def _card_part(part: Part) -> list[dict[str, Any]]:
+    """One part as card blocks; only RichTextBlocks, so no data is ever read as Markdown."""
+    if isinstance(part, Heading):
+        return card_plain_blocks(part.text, size="Large", weight="Bolder")
+    if isinstance(part, Note):
+        return card_blocks(part.text, isSubtle=True, size="Small")
+    if isinstance(part, Table):
+        rows = [" · ".join(cell for cell in row if cell) for row in part.rows]
+        title = card_plain_blocks(part.title, weight="Bolder") if part.title else []
+        return title + [b for row in rows for b in card_plain_blocks(row)]
+    if isinstance(part, Section):
+        return card_blocks(part.text)
+    if isinstance(part, Choice):
+        return card_blocks(part.prompt)
+    title = getattr(part, "title", None) or getattr(part, "name", "")
+    return card_plain_blocks(str(title), weight="Bolder")
 
 
 def adaptive_card(reply: Reply, *, budget: int = BUDGET) -> dict[str, Any]:
@@ -129,32 +128,16 @@ def adaptive_card(reply: Reply, *, budget: int = BUDGET) -> dict[str, Any]:
     actions: list[dict[str, Any]] = []
     parts = list(reply.parts) or [Section(reply.text)]
     for index, part in enumerate(parts):
-        if isinstance(part, Heading):
-            block: dict[str, Any] = {"type": "TextBlock", "text": part.text, "size": "Large",
-                                     "weight": "Bolder", "wrap": True}
-        elif isinstance(part, Actions):
-            actions.extend(
-                {"type": "Action.OpenUrl", "title": b.label[:60], "url": b.url}
-                for b in part.buttons if b.url
-            )
+        if isinstance(part, Actions):
+            actions.extend(a for a in (open_url(b.label, b.url) for b in part.buttons) if a)
             continue
-        elif isinstance(part, Note):
-            block = {"type": "TextBlock", "text": _card_text(part.text), "isSubtle": True,
-                     "size": "Small", "wrap": True}
-        elif isinstance(part, Table):
-            lines = [" · ".join(row) for row in part.rows]
-            block = {"type": "TextBlock", "text": _card_text("\n\n".join(lines)), "wrap": True}
-        else:
-            text = getattr(part, "text", None) or getattr(part, "prompt", None) or str(
-                getattr(part, "title", getattr(part, "name", ""))
-            )
-            block = {"type": "TextBlock", "text": _card_text(text), "wrap": True}
-        if utf16_size(json.dumps([*body, block])) > budget:
+        blocks = _card_part(part)
+        if utf16_size(json.dumps([*body, *blocks])) > budget:
             rest = len(parts) - index
-            body.append({"type": "TextBlock", "wrap": True, "isSubtle": True,
-                         "text": f"… {rest} more: [{_more_link(reply)}]({_more_link(reply)})"})
+            more = _more_link(reply)
+            body.extend(card_blocks(f"… {rest} more: {link(more)}", isSubtle=True))
             break
-        body.append(block)
+        body.extend(blocks)
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from bot.config import ConfigError, Settings
+from bot.markup import plain
 from bot.replies import Reply
 from integrations.delivery import SendError, parse_retry_after
 from integrations.graph.render import mail_html, reply_html
@@ -236,7 +237,8 @@ class GraphSender:
 
         addresses = [a.strip() for a in target.split(",") if a.strip()]
         people = [Recipient(email_address=EmailAddress(address=a)) for a in addresses]
-        subject = next((getattr(p, "text", "") for p in reply.parts), "") or reply.text[:120]
+        first = next((getattr(p, "text", "") for p in reply.parts), "") or reply.text[:120]
+        subject = plain(first)  # a subject is plain text: markup and entities undone
         # Subscribers do not see each other: one recipient goes in To, a list in Bcc.
         message = Message(
             subject=subject[:250],

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.markup import esc
 from bot.replies import (
     Actions,
     Button,
@@ -35,6 +36,7 @@ from bot.replies import (
     Section,
     Table,
 )
+from integrations.slack.escape import button_url, mrkdwn_cut, notification_text
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -45,9 +47,7 @@ MAX_TEXT = 3900  # the top-level fallback text; Slack truncates far later, notif
 MORE_URL = "https://www.norcrin.no/"
 
 
-def escape(text: str) -> str:
-    """Escape data (names, titles) so it cannot become Slack markup or a mention."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+escape = esc  # data (names, titles) as mrkdwn text: no markup, no mention
 
 
 def cut(text: str, limit: int) -> str:
@@ -65,14 +65,15 @@ def button(
     return ButtonElement(
         text=PlainTextObject(text=cut(label, MAX_BUTTON), emoji=True),
         action_id=cut(action_id, 255),
-        url=url if url and len(url) <= 3000 else None,
+        url=button_url(url),
         value=cut(value, 2000) if value else None,
         style=style,
     )
 
 
 def _mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=cut(text or " ", MAX_SECTION))
+    """Every mrkdwn object is built here, so all of them pass `integrations.slack.escape`."""
+    return MarkdownTextObject(text=mrkdwn_cut(text, MAX_SECTION) or " ")
 
 
 def _sections(text: str) -> list[Block]:
@@ -103,6 +104,11 @@ def _buttons(buttons: Iterable[Button], prefix: str) -> ActionsBlock | None:
         for i, b in enumerate(list(buttons)[:25])
     ]
     return ActionsBlock(elements=elements) if elements else None
+
+
+def mrkdwn_object(text: str) -> MarkdownTextObject:
+    """A safe mrkdwn text object for other Slack views (modals) built outside this module."""
+    return _mrkdwn(text)
 
 
 def render_part(part: Part, index: int, language: str) -> list[Block]:
@@ -197,7 +203,8 @@ def render_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[dict[st
 
 
 def fallback_text(reply: Reply) -> str:
-    return cut(reply.text or " ", MAX_TEXT)
+    """The top-level `text`: Slack parses links and mentions in it too, so it is escaped."""
+    return notification_text(reply.text, MAX_TEXT).strip() or " "
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:

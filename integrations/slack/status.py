@@ -34,7 +34,7 @@ from bot.replies import Person, Reply
 from commands import status as status_feature
 from commands.status_messages import ANSWER_ACTION, MODAL_ACTION, START_ACTION, SUBMIT_ACTION
 from integrations.slack.app import SlackRuntime
-from integrations.slack.render import cut
+from integrations.slack.render import cut, mrkdwn_object
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def form_view(
     group_id: str,
     intro: str,
 ) -> dict[str, Any]:
-    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=cut(intro, 3000)))]
+    blocks: list[Any] = [SectionBlock(text=mrkdwn_object(intro))]
     for question in form.questions:
         hint = question.help.get(language) if question.help else None
         if question.when is not None:
