@@ -8,7 +8,10 @@ anything runs, so Slack's retries — to this process or another replica — are
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltResponse
-from slack_bolt.authorization import AuthorizeResult
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
@@ -166,27 +168,23 @@ class SlackRuntime:
         self.submit(work, event_id=event_id)
 
 
-def _static_authorize(client: WebClient) -> Callable[..., AuthorizeResult]:
-    """Single-workspace authorisation: auth.test once, then cached (no call per request)."""
-    cache: dict[str, AuthorizeResult] = {}
-    lock = threading.Lock()
+def request_key(body: dict[str, Any], raw_body: str) -> str | None:
+    """The claim key of a slash command or interaction, None for other requests.
 
-    def authorize(
-        enterprise_id: str | None, team_id: str | None, logger: logging.Logger
-    ) -> AuthorizeResult:
-        with lock:
-            if "result" not in cache:
-                info = client.auth_test()
-                cache["result"] = AuthorizeResult(
-                    enterprise_id=enterprise_id,
-                    team_id=team_id or info.get("team_id"),
-                    bot_token=client.token,
-                    bot_id=info.get("bot_id"),
-                    bot_user_id=info.get("user_id"),
-                )
-            return cache["result"]
+    A replay or retry repeats the exact signed body (Slack's trigger_id makes every real
+    interaction's body unique), so a hash of the body names the interaction; re-signing it with
+    another timestamp does not make it new.
+    """
+    kind = body.get("type")
+    if not (body.get("command") or kind in _CLAIMED_INTERACTIONS):
+        return None
+    raw = raw_body or json.dumps(body, sort_keys=True)  # Socket Mode hands over parsed bodies
+    return "req:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
-    return authorize
+
+_CLAIMED_INTERACTIONS = frozenset(
+    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
+)
 
 
 def claim_event(bot: Bot, event_id: str) -> bool:
@@ -219,7 +217,10 @@ def build_slack_app(
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or ("socket-mode" if socket_mode else None),
-        authorize=_static_authorize(client),
+        # The token itself (not a custom authorize): bolt reads SLACK_BOT_TOKEN from the
+        # environment anyway and warns "token will be ignored" beside an authorize function.
+        # auth.test runs once, on the first request, and is cached.
+        token=client.token,
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(
@@ -240,6 +241,7 @@ def build_slack_app(
     for name in FEATURE_REGISTRARS:
         module_name, _, function = name.partition(":")
         getattr(importlib.import_module(module_name), function)(runtime)
+    _register_fallbacks(app)
     return runtime
 
 
@@ -248,11 +250,17 @@ def _register_core(runtime: SlackRuntime) -> None:
 
     @app.middleware
     def deduplicate_events(
-        body: dict[str, Any], next: Callable[[], BoltResponse]
+        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            return next()
+        event_id = body.get("event_id")
         if event_id and body.get("type") == "event_callback" and not claim_event(bot, event_id):
             log.info("event %s already taken; retry ignored", event_id)
+            return BoltResponse(status=200, body="")
+        key = request_key(body, req.raw_body)
+        if key and not claim_event(bot, key):
+            log.info("request %s already taken; replay ignored", key[:16])
             return BoltResponse(status=200, body="")
         return next()
 
@@ -321,7 +329,25 @@ def _register_core(runtime: SlackRuntime) -> None:
         runtime.submit(lambda: publish_home(runtime, user_id))
 
 
-_LINK_ACTIONS = __import__("re").compile(r"^(open_document|link_\d+):\d+$")
+_LINK_ACTIONS = re.compile(r"^(open_document|link_\d+):\d+$")
+
+
+def _register_fallbacks(app: App) -> None:
+    """Registered last: ack whatever no listener took (bolt would 404, log the body, and Slack
+    would retry)."""
+    anything = re.compile(".*")
+
+    def ignore(ack: Callable[..., None] | None = None) -> None:
+        if ack is not None:
+            ack()
+
+    app.event(anything)(ignore)
+    app.command(anything)(ignore)
+    app.action(anything)(ignore)
+    app.view(anything)(ignore)
+    app.view_closed(anything)(ignore)
+    app.shortcut(anything)(ignore)
+    app.options(anything)(ignore)
 
 
 def publish_home(runtime: SlackRuntime, user_id: str) -> None:
