@@ -32,6 +32,8 @@ from starlette.routing import Route
 from bot.config import HttpLimits
 
 log = logging.getLogger("norcrin_bot.http")
+_server_log = logging.getLogger("norcrin_bot.http.hypercorn")
+_server_log.setLevel(logging.WARNING)
 
 T = TypeVar("T")
 
@@ -191,7 +193,7 @@ class WebServer:
         config.keep_alive_timeout = self.limits.keep_alive
         config.graceful_timeout = 5.0
         config.accesslog = None
-        config.errorlog = log
+        config.errorlog = _server_log  # its errors; not its "Running on … (CTRL + C)" banner
         config.include_server_header = False
         return config
 

@@ -20,6 +20,10 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
@@ -204,6 +208,22 @@ def claim_event(bot: Bot, event_id: str) -> bool:
     return True
 
 
+class _TokenNoise(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment on its own and then warns that it "will
+    be unused" beside our client, which carries that very token: a warning that misleads."""
+
+    noise = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.noise
+
+
+def _quiet_bolt_start_up() -> None:
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _TokenNoise) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenNoise())
+
+
 def build_slack_app(
     bot: Bot,
     *,
@@ -214,13 +234,12 @@ def build_slack_app(
 ) -> SlackRuntime:
     settings = bot.services.settings
     client = client or make_web_client(settings)
+    _quiet_bolt_start_up()
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or ("socket-mode" if socket_mode else None),
-        # The token itself (not a custom authorize): bolt reads SLACK_BOT_TOKEN from the
-        # environment anyway and warns "token will be ignored" beside an authorize function.
-        # auth.test runs once, on the first request, and is cached.
-        token=client.token,
+        # No authorize function: bolt takes the token from `client` and runs auth.test once,
+        # on the first request (SingleTeamAuthorization caches it).
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(
