@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.redact import mask_destination, mask_secrets
 from bot.replies import Reply, reply_from_dict
 from storage import outbox
 from storage.outbox import Claimed, Outcome, parse_destination
@@ -185,7 +186,7 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
             last = exc
             log.warning(
                 "outbox %s -> %s: attempt %d (claim %d) failed: %s",
-                row.key, row.destination, attempt, row.attempts, exc,
+                row.key, mask_destination(row.destination), attempt, row.attempts, exc,
             )
             if not exc.retryable:
                 return _finish_failed(services, row, str(exc))
@@ -200,8 +201,8 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
         if not kept:
             log.error("outbox %s: sent, but the lease had passed to another worker", row.key)
             return Outcome(row.key, row.destination, "lost-lease", ref, None, row.attempts)
-        log.info("outbox %s -> %s: sent (attempt %d, ref %s)", row.key, row.destination,
-                 attempt, ref)
+        log.info("outbox %s -> %s: sent (attempt %d, ref %s)", row.key,
+                 mask_destination(row.destination), attempt, ref)
         return Outcome(row.key, row.destination, "sent", ref, None, row.attempts)
 
     error = str(last) if last else "not sent"
@@ -213,14 +214,16 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
     retry_at = services.clock.now() + max(min(gap, policy.retry_later_cap), timedelta(seconds=wait))
     with db.session() as session:
         outbox.release(session, row, error=error, retry_at=retry_at)
-    log.warning("outbox %s -> %s: will retry at %s", row.key, row.destination, retry_at.isoformat())
+    log.warning("outbox %s -> %s: will retry at %s", row.key,
+                mask_destination(row.destination), retry_at.isoformat())
     return Outcome(row.key, row.destination, "retry", None, error, row.attempts)
 
 
 def _finish_failed(services: Services, row: Claimed, error: str) -> Outcome:
     with services.db.session() as session:
         outbox.release(session, row, error=error, retry_at=None)
-    log.error("outbox %s -> %s: failed: %s", row.key, row.destination, error)
+    log.error("outbox %s -> %s: failed: %s", row.key, mask_destination(row.destination),
+              mask_secrets(error))
     return Outcome(row.key, row.destination, "failed", None, error, row.attempts)
 
 

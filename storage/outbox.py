@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.redact import mask_destination
 from bot.replies import Reply, reply_from_dict, reply_to_dict
 from storage.db import dialect_insert
 from storage.models import Base
@@ -57,16 +58,17 @@ class DestinationError(ValueError):
 
 def parse_destination(destination: str) -> tuple[str, str]:
     """`slack:C123` -> ("slack", "C123"); raises DestinationError for anything unknown."""
+    shown = mask_destination(destination)
     kind, sep, target = destination.partition(":")
     if not sep or kind not in DESTINATION_KINDS or not target.strip():
         raise DestinationError(
-            f"{destination!r} is not a destination (slack:CHANNEL, slack-user:USER, "
+            f"{shown!r} is not a destination (slack:CHANNEL, slack-user:USER, "
             "teams:TEAM/CHANNEL, teams-webhook:URL, mail:ADDRESS[,ADDRESS], console:PERSON)."
         )
     if kind == "teams" and "/" not in target:
-        raise DestinationError(f"{destination!r}: Teams destinations are teams:TEAM_ID/CHANNEL_ID.")
+        raise DestinationError(f"{shown!r}: Teams destinations are teams:TEAM_ID/CHANNEL_ID.")
     if kind == "teams-webhook" and not target.startswith(("http://", "https://")):
-        raise DestinationError(f"{destination!r}: the webhook must be an http(s) URL.")
+        raise DestinationError(f"{shown!r}: the webhook must be an http(s) URL.")
     return kind, target.strip()
 
 
