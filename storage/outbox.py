@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUSES = ("pending", "sending", "sent", "failed")
+# last_error of a row being sent: if a later claim still finds it, the send's outcome is unknown.
+IN_FLIGHT = "in flight"
 DESTINATION_KINDS = ("slack", "slack-user", "teams", "teams-webhook", "mail", "console")
 
 
@@ -247,7 +249,9 @@ def renew(session: Session, claimed: Claimed, *, now: datetime, lease: timedelta
     rows are being sent, and another worker could take them over and post them too.
     """
     result = session.execute(
-        update(OutboxPost).where(_fenced(claimed)).values(lease_until=now + lease)
+        update(OutboxPost)
+        .where(_fenced(claimed))
+        .values(lease_until=now + lease, last_error=f"{IN_FLIGHT} (claim {claimed.attempts})")
     )
     return _rowcount(result) > 0
 
@@ -301,7 +305,7 @@ class Outcome:
 
     key: str
     destination: str
-    status: str  # sent | retry | failed | deferred | lost-lease
+    status: str  # sent | retry | failed | deferred | lost-lease | unrecorded
     ref: str | None = None
     error: str | None = None
     attempts: int = 0

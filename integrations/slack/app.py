@@ -44,6 +44,7 @@ SLACK_COMMAND = "/norcrin"
 SLACK_BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 SLACK_SCOPES = (
     "app_mentions:read",  # app_mention
+    "channels:history",  # outbox: look for a post of unknown outcome before re-sending it
     "chat:write",  # answers, prompts, posts (chat.postMessage / chat.update)
     "commands",  # /norcrin
     "im:history",  # message.im
