@@ -97,7 +97,7 @@ def test_an_unrecorded_send_is_found_in_the_channel_not_sent_again(proxied, fake
 
 def test_without_the_metadata_key_in_history_it_is_posted_again(proxied, fake):
     """The look-up is real: a post that never reached Slack is sent by the next claim."""
-    url, proxy = proxied
+    url, _proxy = proxied
     bot = _bot(url, fake, POLICY)
     try:
         fake.fail_next("chat.postMessage", 500)  # ambiguous: the next try looks first
