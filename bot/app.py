@@ -23,9 +23,11 @@ def build_bot(
     prepare: bool = True,
 ) -> Bot:
     """A ready bot on `settings.database_url` (migrated and loaded unless `prepare=False`)."""
+    from bot.redact import install_log_masking
     from storage.db import Database
     from storage.search import SearchIndex
 
+    install_log_masking()  # webhook URLs never reach a log line
     database = db if db is not None else Database(settings.database_url)
     if prepare and isinstance(database, Database):
         database.prepare()

@@ -36,6 +36,9 @@ def _configure_logging(verbose: bool, default: int = logging.WARNING) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from bot.redact import install_log_masking
+
+    install_log_masking()
     for noisy in ("httpx", "azure", "kiota", "alembic", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

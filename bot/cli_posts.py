@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.cli import CliError, open_bot
 from bot.config import Settings
+from bot.redact import mask_destination, mask_secrets
 
 
 def parse_local(text: str, tz: Any, what: str) -> datetime:
@@ -49,12 +50,12 @@ def print_outcomes(outcomes: list[Any], keys: list[str], destinations: dict[str,
     failed = False
     for key in keys:
         outcome = by_key.get(key)
-        dest = destinations.get(key, key)
+        dest = mask_destination(destinations.get(key, key))
         if outcome is None:
             print(f"{dest}\tqueued\t{key}")
             failed = True
             continue
-        detail = outcome.ref or "" if outcome.ok else (outcome.error or "")
+        detail = outcome.ref or "" if outcome.ok else mask_secrets(outcome.error or "")
         print(f"{dest}\t{outcome.status}\t{detail}")
         failed = failed or not outcome.ok
     return 1 if failed else 0
@@ -141,7 +142,8 @@ def cmd_agenda(args: argparse.Namespace, settings: Settings) -> int:
             for dest in unchanged:
                 row = refs.get(dest)
                 status = row.status if row is not None else "unknown"
-                print(f"{dest}\tunchanged ({status})\t{row.sent_ref if row else ''}")
+                ref = row.sent_ref if row else ""
+                print(f"{mask_destination(dest)}\tunchanged ({status})\t{ref}")
             return print_outcomes(outcomes, keys, names)
     except store.AgendaError as exc:
         raise CliError(str(exc)) from None

@@ -18,6 +18,7 @@ from typing import Any
 from bot.cli import CliError, open_bot
 from bot.cli_posts import destination_arg, parse_local
 from bot.config import Settings
+from bot.redact import mask_destination, mask_secrets
 
 
 def _job_spec(text: str) -> tuple[str, dict[str, Any]]:
@@ -39,7 +40,7 @@ def schedule_json(row: Any, now: Any, tz: Any) -> dict[str, Any]:
         "id": row.id,
         "job": row.job,
         "args": row.args,
-        "destinations": row.destinations,
+        "destinations": [mask_destination(d) for d in row.destinations],
         "trigger": row.kind,
         "at": row.at.astimezone(tz).isoformat() if row.at else None,
         "cron": row.cron,
@@ -48,7 +49,7 @@ def schedule_json(row: Any, now: Any, tz: Any) -> dict[str, Any]:
         "next_run": upcoming.astimezone(tz).isoformat() if upcoming else None,
         "runs": [
             {"occurrence": r.occurrence.astimezone(tz).isoformat(), "status": r.status,
-             "error": r.error}
+             "error": mask_secrets(r.error) if r.error else None}
             for r in runs(_session_of(row), row.id)[-5:]
         ],
     }
@@ -118,7 +119,8 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     if args.outbox_action == "deliver":
         outcomes = outbox.deliver_due(bot.services, limit=args.limit)
         for o in outcomes:
-            print(f"{o.destination}\t{o.status}\t{o.ref or o.error or ''}\t{o.key}")
+            print(f"{mask_destination(o.destination)}\t{o.status}\t"
+                  f"{o.ref or mask_secrets(o.error or '')}\t{o.key}")
         return 0 if all(o.ok for o in outcomes) else 1
     if args.outbox_action == "retry":
         if not args.target:
@@ -132,11 +134,13 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         rows = outbox.list_posts(session, status=args.status, limit=args.limit)
         data: list[dict[str, Any]] = [
             {
-                "id": r.id, "key": r.key, "destination": r.destination, "status": r.status,
+                "id": r.id, "key": r.key, "destination": mask_destination(r.destination),
+                "status": r.status,
                 "attempts": r.attempts,
                 "due_at": r.due_at.astimezone(tz).isoformat() if r.due_at else None,
                 "sent_at": r.sent_at.astimezone(tz).isoformat() if r.sent_at else None,
-                "sent_ref": r.sent_ref, "update_of": r.update_of, "last_error": r.last_error,
+                "sent_ref": r.sent_ref, "update_of": r.update_of,
+                "last_error": mask_secrets(r.last_error) if r.last_error else None,
                 "text": str(r.payload.get("text", ""))[:80],
             }
             for r in rows
@@ -172,7 +176,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if args.once:
         outcomes = worker.run_once()
         for o in outcomes:
-            print(f"{o.destination}\t{o.status}\t{o.ref or o.error or ''}\t{o.key}")
+            print(f"{mask_destination(o.destination)}\t{o.status}\t"
+                  f"{o.ref or mask_secrets(o.error or '')}\t{o.key}")
         return 0 if all(o.ok for o in outcomes) else 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

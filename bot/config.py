@@ -19,6 +19,48 @@ DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 LANGUAGES = ("nb", "en")
 
 
+@dataclass(frozen=True)
+class HttpLimits:
+    """Limits of the HTTP edge (`serve --http`): every value is an `HTTP_*` variable."""
+
+    max_body: int = 1_000_000  # HTTP_MAX_BODY bytes; larger bodies get 413 unread
+    read_timeout: float = 10.0  # HTTP_READ_TIMEOUT s without a byte closes the connection
+    body_timeout: float = 15.0  # HTTP_BODY_TIMEOUT s to receive a whole body (408)
+    keep_alive: float = 5.0  # HTTP_KEEP_ALIVE s an idle kept-alive connection stays open
+    backlog: int = 2048  # HTTP_BACKLOG pending connections the kernel queues
+    max_in_flight: int = 256  # HTTP_MAX_IN_FLIGHT requests at once; more get 503
+    threads: int = 32  # HTTP_THREADS threads dispatching requests into the bolt app
+
+
+_HTTP_LIMIT_VARS = {
+    "HTTP_MAX_BODY": "max_body",
+    "HTTP_READ_TIMEOUT": "read_timeout",
+    "HTTP_BODY_TIMEOUT": "body_timeout",
+    "HTTP_KEEP_ALIVE": "keep_alive",
+    "HTTP_BACKLOG": "backlog",
+    "HTTP_MAX_IN_FLIGHT": "max_in_flight",
+    "HTTP_THREADS": "threads",
+}
+
+
+def http_limits(get: Callable[[str], str | None]) -> HttpLimits:
+    """HttpLimits from `HTTP_*` variables; a malformed one stops start-up, named."""
+    values: dict[str, float | int] = {}
+    for name, attr in _HTTP_LIMIT_VARS.items():
+        raw = get(name)
+        if raw is None:
+            continue
+        kind = type(getattr(HttpLimits, attr))
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise ConfigError(f"{name}={raw!r} must be a positive {kind.__name__}.")
+        values[attr] = value
+    return HttpLimits(**values)  # type: ignore[arg-type]
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is safe to print as is."""
 
@@ -46,6 +88,7 @@ class Settings:
     news_feed_max_bytes: int = 5_000_000
     news_feed_timeout: float = 30.0
     secretariat_channel: str | None = None
+    http: HttpLimits = field(default_factory=HttpLimits)
 
     @property
     def slack_enabled(self) -> bool:
@@ -160,4 +203,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         news_feed_max_bytes=int(feed_max_bytes),
         news_feed_timeout=feed_timeout,
         secretariat_channel=get("SECRETARIAT_CHANNEL"),
+        http=http_limits(get),
     )

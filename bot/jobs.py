@@ -8,11 +8,12 @@ with keys from `post_key(args, occurrence, destination)`, so a job run twice for
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from bot.redact import webhook_hash
 
 if TYPE_CHECKING:
     from bot.core import Services
@@ -45,11 +46,8 @@ def load_jobs() -> dict[str, JobFunction]:
 
 
 def short_destination(destination: str) -> str:
-    """Destinations as key material: readable when short, hashed when long (webhook URLs)."""
-    if len(destination) <= 80:
-        return destination
-    digest = hashlib.sha256(destination.encode()).hexdigest()[:20]
-    return destination.split(":", 1)[0] + ":" + digest
+    """Destinations as key material: readable when short, hashed when long or secret (webhooks)."""
+    return webhook_hash(destination)
 
 
 def post_key(args: dict[str, Any], occurrence: datetime, destination: str) -> str:

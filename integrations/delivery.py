@@ -6,6 +6,11 @@ otherwise post it twice. This loop decides instead: 429 waits for Retry-After, 5
 back off, and an *ambiguous* failure (the request may have been processed) makes the next try
 look for the post first where the platform allows it (Teams: list the channel's messages).
 A wait that would outlast the lease releases the row for later rather than sleeping on it.
+
+The database can go away too. Recording a sent post retries through a short outage (bounded,
+with backoff). A row is marked "in flight" just before its send, so if the outcome still could
+not be recorded (or the worker died), the claim that takes the row over after the lease knows
+the outcome is unknown and looks for the post first, as after an ambiguous failure.
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ import email.utils
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from bot.redact import mask_destination, mask_secrets
 from bot.replies import Reply, reply_from_dict
 from storage import outbox
-from storage.outbox import Claimed, Outcome, parse_destination
+from storage.outbox import IN_FLIGHT, Claimed, Outcome, parse_destination
 
 if TYPE_CHECKING:
     from bot.core import Services
@@ -40,6 +49,8 @@ class DeliveryPolicy:
     retry_later: timedelta = timedelta(seconds=30)  # first gap between claims, doubled
     retry_later_cap: timedelta = timedelta(hours=1)
     defer_update: timedelta = timedelta(seconds=10)  # an edit waiting for its original post
+    record_for: float = 60.0  # seconds to keep trying to record a result through a DB outage
+    record_backoff: float = 0.25  # first wait between those tries, doubled up to 5 s
 
 
 class SendError(Exception):
@@ -149,6 +160,39 @@ def _backoff(policy: DeliveryPolicy, attempt: int) -> float:
     return float(min(policy.backoff_cap, policy.backoff * 2 ** (attempt - 1)))
 
 
+T = TypeVar("T")
+
+
+class Unrecorded(Exception):
+    """The database stayed unreachable for the whole recording budget."""
+
+
+def _is_outage(exc: Exception) -> bool:
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def with_db_retry(policy: DeliveryPolicy, what: str, fn: Callable[[], T]) -> T:
+    """Run `fn` (its own unit of work) again through a database outage, bounded with backoff."""
+    deadline = time.monotonic() + policy.record_for
+    wait = policy.record_backoff
+    while True:
+        try:
+            return fn()
+        except DBAPIError as exc:
+            if not _is_outage(exc):
+                raise
+            if time.monotonic() + wait > deadline:
+                raise Unrecorded(
+                    f"{what}: database unreachable for {policy.record_for:g} s"
+                ) from exc
+            log.warning("%s: database unreachable (%s); again in %.2g s", what,
+                        type(exc.orig).__name__ if exc.orig else type(exc).__name__, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 5.0)
+
+
 def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Outcome:
     """Send one claimed row with in-claim retries, then record the result (fenced)."""
     db = services.db
@@ -171,7 +215,8 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
 
     started = time.monotonic()
     budget = policy.lease.total_seconds() * 0.8
-    look = row.last_error is not None and row.last_error.startswith("ambiguous")
+    # unknown outcome: an ambiguous failure, or an earlier claim that never recorded its send
+    look = (row.last_error or "").startswith(("ambiguous", IN_FLIGHT))
     last: SendError | None = None
     wait = 0.0
     for attempt in range(1, policy.tries_per_claim + 1):
@@ -185,7 +230,7 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
             last = exc
             log.warning(
                 "outbox %s -> %s: attempt %d (claim %d) failed: %s",
-                row.key, row.destination, attempt, row.attempts, exc,
+                row.key, mask_destination(row.destination), attempt, row.attempts, exc,
             )
             if not exc.retryable:
                 return _finish_failed(services, row, str(exc))
@@ -195,13 +240,20 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
                 break
             time.sleep(wait)
             continue
-        with db.session() as session:
-            kept = outbox.mark_sent(session, row, ref=ref, now=services.clock.now())
+        def record(ref: str | None = ref) -> bool:
+            with db.session() as session:
+                return outbox.mark_sent(session, row, ref=ref, now=services.clock.now())
+
+        try:
+            kept = with_db_retry(policy, f"outbox {row.key}: recording the send", record)
+        except Unrecorded as exc:
+            log.error("%s; the row stays in flight and is looked for before any re-send", exc)
+            return Outcome(row.key, row.destination, "unrecorded", ref, str(exc), row.attempts)
         if not kept:
             log.error("outbox %s: sent, but the lease had passed to another worker", row.key)
             return Outcome(row.key, row.destination, "lost-lease", ref, None, row.attempts)
-        log.info("outbox %s -> %s: sent (attempt %d, ref %s)", row.key, row.destination,
-                 attempt, ref)
+        log.info("outbox %s -> %s: sent (attempt %d, ref %s)", row.key,
+                 mask_destination(row.destination), attempt, ref)
         return Outcome(row.key, row.destination, "sent", ref, None, row.attempts)
 
     error = str(last) if last else "not sent"
@@ -213,14 +265,16 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
     retry_at = services.clock.now() + max(min(gap, policy.retry_later_cap), timedelta(seconds=wait))
     with db.session() as session:
         outbox.release(session, row, error=error, retry_at=retry_at)
-    log.warning("outbox %s -> %s: will retry at %s", row.key, row.destination, retry_at.isoformat())
+    log.warning("outbox %s -> %s: will retry at %s", row.key,
+                mask_destination(row.destination), retry_at.isoformat())
     return Outcome(row.key, row.destination, "retry", None, error, row.attempts)
 
 
 def _finish_failed(services: Services, row: Claimed, error: str) -> Outcome:
     with services.db.session() as session:
         outbox.release(session, row, error=error, retry_at=None)
-    log.error("outbox %s -> %s: failed: %s", row.key, row.destination, error)
+    log.error("outbox %s -> %s: failed: %s", row.key, mask_destination(row.destination),
+              mask_secrets(error))
     return Outcome(row.key, row.destination, "failed", None, error, row.attempts)
 
 

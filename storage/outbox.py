@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.redact import mask_destination
 from bot.replies import Reply, reply_from_dict, reply_to_dict
 from storage.db import dialect_insert
 from storage.models import Base
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUSES = ("pending", "sending", "sent", "failed")
+# last_error of a row being sent: if a later claim still finds it, the send's outcome is unknown.
+IN_FLIGHT = "in flight"
 DESTINATION_KINDS = ("slack", "slack-user", "teams", "teams-webhook", "mail", "console")
 
 
@@ -57,16 +60,17 @@ class DestinationError(ValueError):
 
 def parse_destination(destination: str) -> tuple[str, str]:
     """`slack:C123` -> ("slack", "C123"); raises DestinationError for anything unknown."""
+    shown = mask_destination(destination)
     kind, sep, target = destination.partition(":")
     if not sep or kind not in DESTINATION_KINDS or not target.strip():
         raise DestinationError(
-            f"{destination!r} is not a destination (slack:CHANNEL, slack-user:USER, "
+            f"{shown!r} is not a destination (slack:CHANNEL, slack-user:USER, "
             "teams:TEAM/CHANNEL, teams-webhook:URL, mail:ADDRESS[,ADDRESS], console:PERSON)."
         )
     if kind == "teams" and "/" not in target:
-        raise DestinationError(f"{destination!r}: Teams destinations are teams:TEAM_ID/CHANNEL_ID.")
+        raise DestinationError(f"{shown!r}: Teams destinations are teams:TEAM_ID/CHANNEL_ID.")
     if kind == "teams-webhook" and not target.startswith(("http://", "https://")):
-        raise DestinationError(f"{destination!r}: the webhook must be an http(s) URL.")
+        raise DestinationError(f"{shown!r}: the webhook must be an http(s) URL.")
     return kind, target.strip()
 
 
@@ -245,7 +249,9 @@ def renew(session: Session, claimed: Claimed, *, now: datetime, lease: timedelta
     rows are being sent, and another worker could take them over and post them too.
     """
     result = session.execute(
-        update(OutboxPost).where(_fenced(claimed)).values(lease_until=now + lease)
+        update(OutboxPost)
+        .where(_fenced(claimed))
+        .values(lease_until=now + lease, last_error=f"{IN_FLIGHT} (claim {claimed.attempts})")
     )
     return _rowcount(result) > 0
 
@@ -299,7 +305,7 @@ class Outcome:
 
     key: str
     destination: str
-    status: str  # sent | retry | failed | deferred | lost-lease
+    status: str  # sent | retry | failed | deferred | lost-lease | unrecorded
     ref: str | None = None
     error: str | None = None
     attempts: int = 0

@@ -52,12 +52,17 @@ def test_propose_by_modal_then_owner_accepts_by_button(slack: Any) -> None:
     buttons = [b for block in owner_dm[0].params["blocks"] if block["type"] == "actions"
                for b in block["elements"]]
     accept = next(b for b in buttons if b["value"].startswith("accept"))
-    clicked = slack.http.post(interaction_body(block_actions_payload(
+    click = interaction_body(block_actions_payload(
         "U0OWNER", accept["action_id"], accept["value"], channel_id="DU0OWNER",
-        response_url=slack.fake.response_url("decide"))))
+        response_url=slack.fake.response_url("decide")))
+    clicked = slack.http.post(click)
     assert clicked.status == 200
     (answer,) = slack.fake.wait_for("response_url")
     assert "3-2030" in answer.params["text"]
+    # the same signed click replayed: acked, and answered only the first time
+    assert slack.http.post(click, retry_num=1).status == 200
+    slack.runtime.pool.shutdown(wait=True)
+    assert len(slack.fake.calls("response_url")) == 1
     worker.deliver()
     told = [c for c in slack.fake.calls("chat.postMessage") if c.params["channel"] == "DU0OLA"]
     assert any("3-2030" in c.params["text"] for c in told)

@@ -8,7 +8,10 @@ anything runs, so Slack's retries — to this process or another replica — are
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +19,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltResponse
-from slack_bolt.authorization import AuthorizeResult
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
@@ -38,6 +44,7 @@ SLACK_COMMAND = "/norcrin"
 SLACK_BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 SLACK_SCOPES = (
     "app_mentions:read",  # app_mention
+    "channels:history",  # outbox: look for a post of unknown outcome before re-sending it
     "chat:write",  # answers, prompts, posts (chat.postMessage / chat.update)
     "commands",  # /norcrin
     "im:history",  # message.im
@@ -166,27 +173,23 @@ class SlackRuntime:
         self.submit(work, event_id=event_id)
 
 
-def _static_authorize(client: WebClient) -> Callable[..., AuthorizeResult]:
-    """Single-workspace authorisation: auth.test once, then cached (no call per request)."""
-    cache: dict[str, AuthorizeResult] = {}
-    lock = threading.Lock()
+def request_key(body: dict[str, Any], raw_body: str) -> str | None:
+    """The claim key of a slash command or interaction, None for other requests.
 
-    def authorize(
-        enterprise_id: str | None, team_id: str | None, logger: logging.Logger
-    ) -> AuthorizeResult:
-        with lock:
-            if "result" not in cache:
-                info = client.auth_test()
-                cache["result"] = AuthorizeResult(
-                    enterprise_id=enterprise_id,
-                    team_id=team_id or info.get("team_id"),
-                    bot_token=client.token,
-                    bot_id=info.get("bot_id"),
-                    bot_user_id=info.get("user_id"),
-                )
-            return cache["result"]
+    A replay or retry repeats the exact signed body (Slack's trigger_id makes every real
+    interaction's body unique), so a hash of the body names the interaction; re-signing it with
+    another timestamp does not make it new.
+    """
+    kind = body.get("type")
+    if not (body.get("command") or kind in _CLAIMED_INTERACTIONS):
+        return None
+    raw = raw_body or json.dumps(body, sort_keys=True)  # Socket Mode hands over parsed bodies
+    return "req:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
-    return authorize
+
+_CLAIMED_INTERACTIONS = frozenset(
+    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
+)
 
 
 def claim_event(bot: Bot, event_id: str) -> bool:
@@ -206,6 +209,22 @@ def claim_event(bot: Bot, event_id: str) -> bool:
     return True
 
 
+class _TokenNoise(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment on its own and then warns that it "will
+    be unused" beside our client, which carries that very token: a warning that misleads."""
+
+    noise = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.noise
+
+
+def _quiet_bolt_start_up() -> None:
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _TokenNoise) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenNoise())
+
+
 def build_slack_app(
     bot: Bot,
     *,
@@ -216,10 +235,12 @@ def build_slack_app(
 ) -> SlackRuntime:
     settings = bot.services.settings
     client = client or make_web_client(settings)
+    _quiet_bolt_start_up()
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or ("socket-mode" if socket_mode else None),
-        authorize=_static_authorize(client),
+        # No authorize function: bolt takes the token from `client` and runs auth.test once,
+        # on the first request (SingleTeamAuthorization caches it).
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(
@@ -240,6 +261,7 @@ def build_slack_app(
     for name in FEATURE_REGISTRARS:
         module_name, _, function = name.partition(":")
         getattr(importlib.import_module(module_name), function)(runtime)
+    _register_fallbacks(app)
     return runtime
 
 
@@ -248,11 +270,17 @@ def _register_core(runtime: SlackRuntime) -> None:
 
     @app.middleware
     def deduplicate_events(
-        body: dict[str, Any], next: Callable[[], BoltResponse]
+        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            return next()
+        event_id = body.get("event_id")
         if event_id and body.get("type") == "event_callback" and not claim_event(bot, event_id):
             log.info("event %s already taken; retry ignored", event_id)
+            return BoltResponse(status=200, body="")
+        key = request_key(body, req.raw_body)
+        if key and not claim_event(bot, key):
+            log.info("request %s already taken; replay ignored", key[:16])
             return BoltResponse(status=200, body="")
         return next()
 
@@ -321,7 +349,25 @@ def _register_core(runtime: SlackRuntime) -> None:
         runtime.submit(lambda: publish_home(runtime, user_id))
 
 
-_LINK_ACTIONS = __import__("re").compile(r"^(open_document|link_\d+):\d+$")
+_LINK_ACTIONS = re.compile(r"^(open_document|link_\d+):\d+$")
+
+
+def _register_fallbacks(app: App) -> None:
+    """Registered last: ack whatever no listener took (bolt would 404, log the body, and Slack
+    would retry)."""
+    anything = re.compile(".*")
+
+    def ignore(ack: Callable[..., None] | None = None) -> None:
+        if ack is not None:
+            ack()
+
+    app.event(anything)(ignore)
+    app.command(anything)(ignore)
+    app.action(anything)(ignore)
+    app.view(anything)(ignore)
+    app.view_closed(anything)(ignore)
+    app.shortcut(anything)(ignore)
+    app.options(anything)(ignore)
 
 
 def publish_home(runtime: SlackRuntime, user_id: str) -> None:

@@ -94,14 +94,21 @@ class FakeSlackAPI(LocalHTTPServer):
         token_prefixes: tuple[str, ...] = ("xoxb-",),
         users: dict[str, dict[str, Any]] | None = None,
         port: int = 0,
+        real_timestamps: bool = False,
     ) -> None:
         super().__init__(port=port)
+        # Message ts from the wall clock (as Slack's), for tests that read history by time;
+        # the default keeps the deterministic 1700000000.000100, .000200, ...
+        self.real_timestamps = real_timestamps
+        self._last_micros = 0
         self.token_prefixes = token_prefixes
         # user id -> partial user object, deep-merged over a generic user by users.info.
         self.users: dict[str, dict[str, Any]] = dict(users or {})
         self._calls: list[SlackCall] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._overrides: dict[str, dict[str, Any] | Handler] = {}
+        # method -> callback run after a call was answered, before the response is sent
+        self._after: dict[str, Callable[[SlackCall], None]] = {}
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
@@ -148,6 +155,12 @@ class FakeSlackAPI(LocalHTTPServer):
         """Replace the canned answer for `method` (a dict, or a function of the params)."""
         with self._lock:
             self._overrides[method] = response
+
+    def after_call(self, method: str, callback: Callable[[SlackCall], None]) -> None:
+        """Run `callback(call)` once `method` has been answered, before the caller hears back
+        (e.g. cut the database while a post is on its way back to the worker)."""
+        with self._lock:
+            self._after[method] = callback
 
     def fail_next(
         self,
@@ -281,6 +294,10 @@ class FakeSlackAPI(LocalHTTPServer):
         with self._changed:
             self._calls.append(call)
             self._changed.notify_all()
+        with self._lock:
+            after = self._after.get(method)
+        if after is not None:
+            after(call)
         return resp
 
     def _auth_error(self, req: Request, params: dict[str, Any]) -> str | None:
@@ -310,6 +327,9 @@ class FakeSlackAPI(LocalHTTPServer):
 
     def _next_ts(self) -> str:
         micros = 1_700_000_000_000_100 + (next(self._ts_counter) - 1) * 100
+        if self.real_timestamps:
+            micros = max(int(time.time() * 1_000_000), self._last_micros + 100)
+            self._last_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _user(self, user_id: str) -> dict[str, Any]:
@@ -487,6 +507,31 @@ class FakeSlackAPI(LocalHTTPServer):
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
 
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: top-level messages newest first, `oldest`/`latest` exclusive,
+        cursor paging; message metadata only with include_all_metadata, as on Slack."""
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or 1e12)
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = sorted(
+            (m for (c, ts), m in self._messages.items()
+             if c == channel and oldest < float(ts) < latest
+             and m.get("thread_ts") in (None, m["ts"])),
+            key=lambda m: float(m["ts"]), reverse=True,
+        )
+        page = [copy.deepcopy(m) for m in found[start:start + limit]]
+        if not with_metadata:
+            for m in page:
+                m.pop("metadata", None)
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("name"):
             return {"ok": False, "error": "invalid_name"}
@@ -503,6 +548,7 @@ _HANDLERS: dict[str, Callable[[FakeSlackAPI, dict[str, Any]], dict[str, Any]]] =
     "chat.delete": FakeSlackAPI._delete,
     "chat.postEphemeral": FakeSlackAPI._post_ephemeral,
     "conversations.open": FakeSlackAPI._conversations_open,
+    "conversations.history": FakeSlackAPI._history,
     "views.open": FakeSlackAPI._views_open,
     "views.push": FakeSlackAPI._views_open,
     "views.update": FakeSlackAPI._views_update,

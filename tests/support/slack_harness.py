@@ -1,8 +1,7 @@
-"""The real bolt app behind a real HTTP server, for tests that drive the bot as Slack does."""
+"""The real bolt app behind the real HTTP edge (Hypercorn, real sockets), as Slack drives it."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,13 +33,10 @@ def serve_slack(bot: Bot, fake: FakeSlackAPI) -> Iterator[SlackHarness]:
     from integrations.slack.serve import make_http_server
 
     runtime = build_slack_app(bot, client=make_web_client(bot.services.settings))
-    server = make_http_server(runtime, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
+    server = make_http_server(runtime, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{server.port}/slack/events"
     try:
         yield SlackHarness(url, SlackClientHTTP(url, SIGNING_SECRET), fake, bot, runtime)
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         runtime.pool.shutdown(wait=True)
