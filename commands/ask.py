@@ -26,7 +26,7 @@ from bot.replies import (
 )
 from bot.roles import role_label, role_rank
 from bot.router import Context, Router
-from bot.text import content_words, document_codes, fold
+from bot.text import content_words, document_codes
 from storage import directory
 from storage.models import Document, Group, Meta, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex
@@ -54,15 +54,11 @@ class _VocabularyCache:
         key = version.value if version else "0"
         with self._lock:
             if self._value is None or self._value[0] != key:
-                aliases: dict[str, str] = {}
-                for org in directory.organisations(session):
-                    if org.kind == "network":
-                        continue  # "NorCRIN" is the network itself, not a place to filter on
-                    for name in [org.id, org.name_nb, org.name_en or "", *(org.aliases or [])]:
-                        folded = " ".join(fold(name).replace(".", " ").split())
-                        if len(folded) >= 2:
-                            aliases.setdefault(folded, org.id)
-                ids = frozenset(g.id for g in directory.groups(session))
+                aliases = directory.organisation_aliases(session)
+                # Retired groups (AP5 …) are recognised so the answer can name the successor.
+                ids = frozenset(g.id for g in directory.groups(session)) | frozenset(
+                    directory.group_history(session)
+                )
                 self._value = (key, Vocabulary(aliases, ids))
             return self._value[1]
 

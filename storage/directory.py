@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.roles import role_rank
+from bot.text import fold
 from storage.models import Document, Group, Membership, Organisation, Person
+from storage.provenance import GroupHistory
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,46 @@ def organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
 
 
+def fold_organisation_name(name: str) -> str:
+    """The form organisation names and aliases are compared in ("ST. OLAVS" -> "st olavs")."""
+    return " ".join(fold(name).replace(".", " ").split())
+
+
+def organisation_aliases(session: Session) -> dict[str, str]:
+    """Folded name/alias -> organisation id: what the question parser matches and `import
+    people` accepts. The network itself ("NorCRIN") is no place to filter on, so it is left out."""
+    aliases: dict[str, str] = {}
+    for org in organisations(session):
+        if org.kind == "network":
+            continue
+        for name in [org.id, org.name_nb, org.name_en or "", *(org.aliases or [])]:
+            folded = fold_organisation_name(name)
+            if len(folded) >= 2:
+                aliases.setdefault(folded, org.id)
+    return aliases
+
+
 def groups(session: Session) -> list[Group]:
     return list(session.scalars(select(Group).order_by(Group.id)))
+
+
+def group_history(session: Session) -> dict[str, GroupHistory]:
+    """Groups that no longer exist (merged, renamed, closed), by their old id."""
+    return {h.group_id: h for h in session.scalars(select(GroupHistory))}
+
+
+def successor(session: Session, group_id: str) -> tuple[GroupHistory, Group] | None:
+    """The record of a retired group and the live group that carries on its work."""
+    seen: set[str] = set()
+    record = session.get(GroupHistory, group_id.upper())
+    current = record
+    while current is not None and current.successor_id and current.group_id not in seen:
+        seen.add(current.group_id)
+        live = session.get(Group, current.successor_id)
+        if live is not None:
+            return (record, live) if record else None
+        current = session.get(GroupHistory, current.successor_id)
+    return None
 
 
 def group(session: Session, group_id: str) -> Group | None:
