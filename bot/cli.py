@@ -8,6 +8,7 @@ Every sub-command reads settings from the environment, so a wrong setting prints
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import json
 import logging
@@ -21,7 +22,12 @@ from bot.config import ConfigError, Settings, load_settings
 log = logging.getLogger("norcrin_bot")
 
 # Modules with `register_cli(subparsers)`; each adds its own sub-commands.
-FEATURE_CLIS: tuple[str, ...] = ("commands.status_cli", "bot.cli_posts", "bot.cli_worker")
+FEATURE_CLIS: tuple[str, ...] = (
+    "commands.status_cli",
+    "bot.cli_posts",
+    "bot.cli_worker",
+    "commands.directory_cli",
+)
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 
@@ -108,7 +114,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     db.prepare()
     with db.session() as session:
         summary = import_file(
-            session, args.kind, Path(args.file), replace=args.replace, show_progress=True
+            session,
+            args.kind,
+            Path(args.file),
+            replace=args.replace,
+            show_progress=True,
+            max_bytes=settings.import_max_bytes,
+            imported_by=args.by or getpass.getuser(),
+            source=args.source,
         )
     print(f"Imported {args.kind} from {args.file}: {summary}.", file=sys.stderr)
     return 0
@@ -179,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="people: drop memberships not in the file for the people in it",
     )
+    imp.add_argument(
+        "--source",
+        metavar="SOURCE",
+        help="source of records without their own: web:URL[@YYYY-MM-DD], report or import "
+        "(default: this file, imported by --by)",
+    )
+    imp.add_argument("--by", metavar="NAME", help="who imports (default: the login name)")
     imp.set_defaults(run=cmd_import)
 
     exp = sub.add_parser("export", help="export people or documents to YAML/CSV")

@@ -44,6 +44,7 @@ class Settings:
     graph_token_store: str | None = None
     news_feed_url: str | None = None
     secretariat_channel: str | None = None
+    import_max_bytes: int = 10_000_000
 
     @property
     def slack_enabled(self) -> bool:
@@ -115,6 +116,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         if value and not value.startswith(("http://", "https://")):
             raise ConfigError(f"{name}={value!r} must be an http(s) URL.")
 
+    import_max_bytes = 10_000_000
+    raw_max = get("IMPORT_MAX_BYTES")
+    if raw_max is not None:
+        if not raw_max.isdigit() or int(raw_max) < 1:
+            raise ConfigError(f"IMPORT_MAX_BYTES={raw_max!r} must be a positive number of bytes.")
+        import_max_bytes = int(raw_max)
+
     admins = frozenset(
         a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
     )
@@ -136,4 +144,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         graph_token_store=get("GRAPH_TOKEN_STORE"),
         news_feed_url=get("NEWS_FEED_URL"),
         secretariat_channel=get("SECRETARIAT_CHANNEL"),
+        import_max_bytes=import_max_bytes,
     )

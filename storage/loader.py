@@ -345,6 +345,8 @@ def _merge_fields(
             continue
         held_by = field_source(obj.provenance, name)
         if current not in (None, "", []) and outranks(held_by, source):
+            if value in (None, "", []):
+                continue  # a weaker source that is silent about a field does not dispute it
             if open_conflict(
                 session,
                 ctx.now,
@@ -647,6 +649,8 @@ def _upsert_memberships(
             changed = True
         elif existing.note != note_text:
             if existing.note and outranks(existing.provenance, source):
+                if note_text is None:
+                    continue  # silent, not disputing
                 if open_conflict(
                     session,
                     ctx.now,

@@ -295,3 +295,89 @@ def remember_results(
 def last_results(session: Session, conversation: str) -> list[tuple[str, str]]:
     row = session.get(ConversationResults, conversation)
     return [(str(k), str(i)) for k, i in (row.results if row else [])]
+
+
+class DecisionError(ValueError):
+    """A conflict that does not exist or was already decided."""
+
+
+def decide(
+    session: Session, conflict_id: int, *, accept: bool, by: str, now: datetime
+) -> DirectoryConflict:
+    """An admin's decision: accepting applies the weaker source's value (its source then says
+    who decided); rejecting keeps the stronger fact. Either way the conflict stays on record."""
+    from storage.models import Group, Membership, Person
+
+    conflict = session.get(DirectoryConflict, conflict_id)
+    if conflict is None:
+        raise DecisionError(f"no conflict with id {conflict_id}")
+    if conflict.status != "open":
+        raise DecisionError(
+            f"conflict {conflict_id} was already {conflict.status} by {conflict.decided_by}"
+        )
+    if accept:
+        source = {**(conflict.proposed_source or {}), "decided_by": by}
+        source.pop("fields", None)
+        if conflict.entity in ("person", "group"):
+            model = Person if conflict.entity == "person" else Group
+            obj = session.get(model, conflict.entity_key)
+            if obj is None:
+                raise DecisionError(f"{conflict.entity} {conflict.entity_key!r} no longer exists")
+            setattr(obj, conflict.field, conflict.proposed_value)
+            obj.provenance = with_field_source(obj.provenance, conflict.field, source)
+        elif conflict.field == "holder":
+            group_id, role = conflict.entity_key.split("/", 1)
+            proposed = dict(conflict.proposed_value or {})
+            for membership in session.scalars(
+                select(Membership).where(
+                    Membership.group_id == group_id,
+                    Membership.role == role,
+                    Membership.person_id.in_(list(conflict.current_value or [])),
+                )
+            ):
+                session.delete(membership)
+            session.add(
+                Membership(
+                    person_id=proposed["person"],
+                    group_id=group_id,
+                    role=role,
+                    note=proposed.get("note"),
+                    provenance=source,
+                )
+            )
+        else:
+            person_id, group_id, role = conflict.entity_key.split("/", 2)
+            membership = session.scalar(
+                select(Membership).where(
+                    Membership.person_id == person_id,
+                    Membership.group_id == group_id,
+                    Membership.role == role,
+                )
+            )
+            if membership is None:
+                raise DecisionError(f"membership {conflict.entity_key!r} no longer exists")
+            if conflict.field == "remove":
+                session.delete(membership)
+            else:
+                membership.note, membership.provenance = conflict.proposed_value, source
+    conflict.status = "accepted" if accept else "rejected"
+    conflict.decided_by, conflict.decided_at = by, now
+    session.flush()
+    return conflict
+
+
+def conflict_as_json(conflict: DirectoryConflict) -> dict[str, Any]:
+    return {
+        "id": conflict.id,
+        "entity": conflict.entity,
+        "key": conflict.entity_key,
+        "field": conflict.field,
+        "current": {"value": conflict.current_value, "source": conflict.current_source},
+        "proposed": {"value": conflict.proposed_value, "source": conflict.proposed_source},
+        "file": conflict.file,
+        "line": conflict.line,
+        "status": conflict.status,
+        "created_at": conflict.created_at.isoformat() if conflict.created_at else None,
+        "decided_by": conflict.decided_by,
+        "decided_at": conflict.decided_at.isoformat() if conflict.decided_at else None,
+    }
