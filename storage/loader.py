@@ -847,7 +847,7 @@ def _embedded(name: str) -> str:
     return resources.files("storage").joinpath(f"data/{name}").read_text("utf-8")
 
 
-def load_embedded_data(session: Session) -> None:
+def load_embedded_data(session: Session, *, documents: bool = True) -> None:
     """The network's own directory and SOP catalogue, shipped in the package; facts without a
     source of their own come from the annual report."""
     ctx = ImportContext(
@@ -869,11 +869,46 @@ def load_embedded_data(session: Session) -> None:
             context=ctx,
             reindex=False,
         )
-    import_text(session, "documents", _embedded("sop_catalogue.yaml"), "sop_catalogue.yaml")
+    if documents:
+        import_text(session, "documents", _embedded("sop_catalogue.yaml"), "sop_catalogue.yaml")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def upgrade_embedded_directory(session: Session) -> None:
+    """A database loaded before facts had sources: apply the corrected embedded directory, give
+    the embedded facts their sources and drop the embedded facts the data no longer has.
+
+    Only people no import ever touched (`people.source` still the report's id) lose memberships,
+    and only memberships without a source; everything an admin imported stays."""
+    load_embedded_data(session, documents=False)
+    groups = {g["id"]: g for g in yaml.safe_load(_embedded("groups.yaml"))}
+    for group in session.scalars(select(Group).where(Group.id.in_(list(groups)))):
+        if group.provenance is None:
+            group.provenance = parse_source(groups[group.id]["source"])
+    for item in yaml.safe_load(_embedded("people.yaml")):
+        person = session.get(Person, item["id"])
+        if person is None:
+            continue
+        own = parse_source(item["source"])
+        if person.provenance is None:
+            person.provenance = own
+        wanted = {
+            (m["group"], m["role"]): parse_source(m.get("source") or item["source"])
+            for m in item["memberships"]
+        }
+        for membership in list(person.memberships):
+            key = (membership.group_id, membership.role)
+            if membership.provenance is None and key in wanted:
+                membership.provenance = wanted[key]
+            elif membership.provenance is None and person.source == REPORT_ID:
+                session.delete(membership)
+    session.flush()
+    from storage.search import rebuild_index
+
+    rebuild_index(session)
 
 
 def _membership_export(membership: Membership, person_source: Any) -> dict[str, Any]:

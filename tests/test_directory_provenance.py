@@ -420,3 +420,41 @@ def test_provenance_conflicts_and_round_trip_on_postgres(make_bot, tmp_path):
         with db.session() as session:
             assert import_file(session, "people", again).changed == 0
         bot.services.db.dispose()
+
+
+def test_a_database_loaded_before_sources_is_corrected_on_start(sqlite_url, tmp_path):
+    """The state a 0004 database was in: no sources, no history, the old AU and Brukerråd rows,
+    and one membership an admin imported for an embedded person."""
+    from storage.db import Database
+    from storage.models import Meta
+    from storage.provenance import GroupHistory
+
+    db = Database(sqlite_url)
+    with db.session() as session:
+        for model in (Person, Membership, Group):
+            session.execute(model.__table__.update().values(provenance=None))
+        session.execute(GroupHistory.__table__.delete())
+        session.execute(
+            Membership.__table__.delete().where(Membership.group_id.in_(["AU", "BRUKERRAD"]))
+        )
+        for person_id, group_id, role in [
+            ("svein-skeie", "AU", "chair"),
+            ("tove-skjelbakken", "AU", "deputy_chair"),
+            ("marianne-saugestad", "AU", "member"),
+            ("hege-kornberg-christensen", "BRUKERRAD", "member"),
+            ("rita-halvorsen", "BRUKERRAD", "member"),
+        ]:
+            session.add(Membership(person_id=person_id, group_id=group_id, role=role))
+        session.get(Person, "cecilie-moe").source = "import"  # an admin's import touched her
+        session.add(Membership(person_id="cecilie-moe", group_id="AP3", role="member"))
+        session.delete(session.get(Meta, "directory_sources"))
+    db.prepare()
+    assert holders(db, "AU") == {"member": {"Kristin Bjordal", "Svein Skeie", "Tove Skjelbakken"}}
+    assert holders(db, "BRUKERRAD") == {"leader": {"Rita Halvorsen"}}
+    with db.session() as session:
+        assert all(m.provenance for m in session.scalars(select(Membership)) if m.group_id != "AP3")
+        assert session.get(GroupHistory, "AP5").successor_id == "AP8"
+        assert any(
+            m.group_id == "AP3" for m in directory.person(session, "cecilie-moe").memberships
+        )
+    db.dispose()
