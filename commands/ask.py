@@ -9,7 +9,6 @@ points to the group that can help: AP2 for procedures, the secretariat for every
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
 from sqlalchemy.orm import Session
@@ -28,8 +27,9 @@ from bot.replies import (
 from bot.roles import role_label, role_rank
 from bot.router import Context, Router
 from bot.text import content_words, document_codes
+from commands import retired_groups as retired
 from storage import directory
-from storage.models import Document, Group, Membership, Meta, Organisation, Person
+from storage.models import Document, Group, Meta, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex
 
 SECRETARIAT_EMAIL = "norcrin@helse-bergen.no"
@@ -81,56 +81,9 @@ def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None)
         question = parse_question(text, vocabulary(session), services.settings.language)
         language = question.language
         context.language = language
-        question, notes = _successors(context, session, question)
+        question, notes = retired.successors(context, session, question)
         reply = _decide(context, session, services.search, question, kinds)
-        return _with_notes(reply, notes)
-
-
-def _successors(
-    context: Context, session: Session, question: Question
-) -> tuple[Question, list[str]]:
-    """Retired groups (AP5 …) in the question are answered for the group that carries on their
-    work, and the answer says so."""
-    group_ids: list[str] = []
-    notes: list[str] = []
-    for group_id in question.group_ids:
-        found = directory.successor(session, group_id)
-        if found is None:
-            if directory.group(session, group_id) is not None:
-                group_ids.append(group_id)
-            continue
-        old, live = found
-        year = f" {context.t('i', 'in')} {old.year}" if old.year else ""
-        if old.year and (old.provenance or {}).get("inferred"):
-            year = f" {context.t('omkring', 'around')} {old.year}"
-        title = live.title(context.language)
-        notes.append(
-            context.t(
-                f"{old.group_id} ({old.name('nb')}) finnes ikke lenger: den ble slått sammen "
-                f"med {title}{year}. Svaret gjelder {live.id}.",
-                f"{old.group_id} ({old.name('en')}) no longer exists: it was merged into "
-                f"{title}{year}. The answer is for {live.id}.",
-            )
-            if old.event == "merged"
-            else context.t(
-                f"{old.group_id} heter nå {title}.", f"{old.group_id} is now called {title}."
-            )
-        )
-        if live.id not in group_ids:
-            group_ids.append(live.id)
-    if not notes and len(group_ids) == len(question.group_ids):
-        return question, []
-    return dataclasses.replace(question, group_ids=tuple(group_ids)), notes
-
-
-def _with_notes(reply: Reply, notes: list[str]) -> Reply:
-    if not notes:
-        return reply
-    return dataclasses.replace(
-        reply,
-        text="\n".join(notes) + "\n" + reply.text,
-        parts=tuple(Note(n) for n in notes) + reply.parts,
-    )
+        return retired.with_notes(reply, notes)
 
 
 def _query(session: Session, index: SearchIndex, question: Question) -> list[QueryWord]:
@@ -207,10 +160,10 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
 def _person_card(person: Person, language: str, only_groups: set[str] | None = None) -> ContactCard:
     memberships = sorted(person.memberships, key=lambda m: (role_rank(m.role), m.group_id))
     roles = tuple(
-        _role_text(m, language)
+        retired.role_text(m, language)
         for m in memberships
         if only_groups is None or m.group_id in only_groups
-    ) or tuple(_role_text(m, language) for m in memberships[:3])
+    ) or tuple(retired.role_text(m, language) for m in memberships[:3])
     groups = tuple(dict.fromkeys(m.group_id for m in memberships))
     organisation = person.organisation.name(language) if person.organisation else None
     return ContactCard(
@@ -222,19 +175,6 @@ def _person_card(person: Person, language: str, only_groups: set[str] | None = N
         email=person.email,
         phone=person.phone,
     )
-
-
-def _role_text(membership: Membership, language: str) -> str:
-    """'leder, AP8'; a role the report only implies is marked as inferred."""
-    text = f"{role_label(membership.role, language)}, {membership.group_id}"
-    if (membership.provenance or {}).get("inferred"):
-        text += " (inferred)" if language == "en" else " (utledet)"
-    return text
-
-
-def _holder_name(holder: directory.RoleHolder, language: str) -> str:
-    suffix = (" (inferred)" if language == "en" else " (utledet)") if holder.inferred else ""
-    return holder.person.name + suffix
 
 
 def _person_result(person: Person, score: float) -> Result:
@@ -410,10 +350,11 @@ def _nobody(
 def _group_card(group: Group, session: Session, language: str) -> GroupCard:
     holders = directory.role_holders(session, group_ids=[group.id])
     leader = next(
-        (_holder_name(h, language) for h in holders if h.role in ("leader", "chair")), None
+        (retired.holder_name(h, language) for h in holders if h.role in ("leader", "chair")), None
     )
     deputy = next(
-        (_holder_name(h, language) for h in holders if h.role in ("deputy", "deputy_chair")), None
+        (retired.holder_name(h, language) for h in holders if h.role in ("deputy", "deputy_chair")),
+        None,
     )
     members = tuple(
         dict.fromkeys(
@@ -676,9 +617,9 @@ def work_package(context: Context, rest: str) -> Reply:
             return _describe_groups(context, session, [group.id], [])
         if code and directory.successor(session, code):
             question = parse_question(code, vocabulary(session), context.language)
-            question, notes = _successors(context, session, question)
+            question, notes = retired.successors(context, session, question)
             described = _describe_groups(context, session, list(question.group_ids), [])
-            return _with_notes(described, notes)
+            return retired.with_notes(described, notes)
     return answer(context, f"{context.message.text}")
 
 

@@ -279,17 +279,23 @@ def remember_results(
     language: str,
     now: datetime,
 ) -> None:
-    """Keep what this conversation was last shown (ids only, never message text)."""
-    row = session.get(ConversationResults, conversation)
-    data = [list(r) for r in results]
-    if row is None:
-        session.add(
-            ConversationResults(
-                conversation=conversation, results=data, language=language, updated_at=now
-            )
+    """Keep what this conversation was last shown (ids only, never message text); one upsert,
+    so two replicas answering the same person at once cannot collide."""
+    from storage.db import dialect_insert
+
+    values = {
+        "conversation": conversation,
+        "results": [list(r) for r in results],
+        "language": language,
+        "updated_at": now,
+    }
+    statement = dialect_insert(session)(ConversationResults).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["conversation"],
+            set_={k: statement.excluded[k] for k in ("results", "language", "updated_at")},
         )
-    else:
-        row.results, row.language, row.updated_at = data, language, now
+    )
 
 
 def last_results(session: Session, conversation: str) -> list[tuple[str, str]]:
