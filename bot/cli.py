@@ -122,6 +122,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             max_bytes=settings.import_max_bytes,
             imported_by=args.by or getpass.getuser(),
             source=args.source,
+            accept_conflicts=args.accept_conflicts,
         )
     print(f"Imported {args.kind} from {args.file}: {summary}.", file=sys.stderr)
     return 0
@@ -199,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: this file, imported by --by)",
     )
     imp.add_argument("--by", metavar="NAME", help="who imports (default: the login name)")
+    imp.add_argument(
+        "--accept-conflicts",
+        action="store_true",
+        help="apply values that differ from a stronger source (recorded as your decision)",
+    )
     imp.set_defaults(run=cmd_import)
 
     exp = sub.add_parser("export", help="export people or documents to YAML/CSV")

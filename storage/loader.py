@@ -836,11 +836,34 @@ def import_file(
     max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
     imported_by: str | None = None,
     source: str | None = None,
+    accept_conflicts: bool = False,
     **options: Any,
 ) -> ImportSummary:
     text = read_limited(path, max_bytes)
     context = ImportContext.for_file(str(path), imported_by=imported_by, source=source)
-    return import_text(session, kind, text, str(path), context=context, **options)
+    summary = import_text(session, kind, text, str(path), context=context, **options)
+    if accept_conflicts and summary.conflicts:
+        _decide_at_import(session, context, imported_by or "import --accept-conflicts")
+    return summary
+
+
+def _decide_at_import(session: Session, ctx: ImportContext, by: str) -> None:
+    """`import --accept-conflicts`: the importing admin decides for this file's proposals now;
+    they are recorded as accepted, like `directory accept`."""
+    from storage.provenance import DirectoryConflict, decide
+    from storage.search import rebuild_index
+
+    session.flush()
+    waiting = session.scalars(
+        select(DirectoryConflict.id).where(
+            DirectoryConflict.status == "open",
+            DirectoryConflict.file == ctx.file,
+            DirectoryConflict.created_at == ctx.now,
+        )
+    )
+    for conflict_id in list(waiting):
+        decide(session, conflict_id, accept=True, by=by, now=ctx.now)
+    rebuild_index(session)
 
 
 def _embedded(name: str) -> str:

@@ -458,3 +458,30 @@ def test_a_database_loaded_before_sources_is_corrected_on_start(sqlite_url, tmp_
             m.group_id == "AP3" for m in directory.person(session, "cecilie-moe").memberships
         )
     db.dispose()
+
+
+def test_replace_from_a_web_file_does_not_drop_report_memberships(db, tmp_path):
+    path = tmp_path / "web.yaml"
+    path.write_text("- {id: svein-skeie, name: Svein Skeie, organisation: SUS}\n", encoding="utf-8")
+    with db.session() as session:
+        summary = import_file(session, "people", path, source="web", replace=True)
+        assert summary.conflicts == 2  # STYRET chair and AU member, both from the report
+        assert {m.group_id for m in directory.person(session, "svein-skeie").memberships} == {
+            "STYRET",
+            "AU",
+        }
+        assert {c.field for c in conflicts(session)} == {"remove"}
+
+
+def test_accept_conflicts_at_import_is_an_admin_decision(db, tmp_path):
+    path = tmp_path / "web.yaml"
+    path.write_text(WEB_FILE, encoding="utf-8")
+    with db.session() as session:
+        import_file(session, "people", path, source="web", imported_by="ada", accept_conflicts=True)
+    assert holders(db, "STYRET")["deputy_chair"] == {"Einar Bugge"}
+    with db.session() as session:
+        assert session.get(Person, "svein-skeie").organisation_id == "STOLAV"
+        decided = conflicts(session, include_decided=True)
+        assert {c.status for c in decided} == {"accepted"}
+        assert {c.decided_by for c in decided} == {"ada"}
+        assert conflicts(session) == []
