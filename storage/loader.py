@@ -179,6 +179,8 @@ def read_records(text: str, source: str, *, default_section: str) -> list[Record
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise DataFileError(source, line, None, f"not valid YAML ({problem})") from None
+    except RecursionError:
+        raise DataFileError(source, None, None, "is nested too deeply to be a data file") from None
     if data is None:
         return []
     if isinstance(data, list):

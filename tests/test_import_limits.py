@@ -45,6 +45,13 @@ def test_a_yaml_alias_bomb_is_refused_fast_with_bounded_memory(db, tmp_path):
     assert peak < 20_000_000
 
 
+def test_deeply_nested_yaml_is_refused_not_crashed(db, tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(DataFileError, match="nested too deeply"), db.session() as session:
+        import_file(session, "people", path)
+
+
 def test_a_file_over_the_size_limit_is_refused_naming_the_limit(sqlite_url, tmp_path):
     path = tmp_path / "big.csv"
     path.write_text("name,organisation\n" + "A B,UNN\n" * 200, encoding="utf-8")
