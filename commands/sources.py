@@ -95,8 +95,8 @@ def remember_shown(context: Context, replies: list[Reply]) -> None:
         return
     shown = [(r.kind, r.id) for reply in replies for r in reply.results]
     with context.services.db.session() as session:
-        if not shown and not last_results(session, _key(context)):
-            return
+        if last_results(session, _key(context)) == shown:
+            return  # nothing new to remember: no write
         remember_results(
             session, _key(context), shown, context.language, context.services.clock.now()
         )
