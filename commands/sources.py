@@ -88,6 +88,20 @@ def sources_follow_up(context: Context) -> list[Reply] | None:
     return [Reply(text=text, parts=tuple(parts), language=language, intent="sources")]
 
 
+@router.home
+def home_hint(context: Context) -> list:
+    """The home screen says the follow-up exists."""
+    return [
+        Note(
+            context.t(
+                "Etter et svar om folk eller grupper: skriv «kilde?» for å se hvor det kommer fra.",
+                'After an answer about people or groups: write "source?" to see where it '
+                "comes from.",
+            )
+        )
+    ]
+
+
 @router.observe
 def remember_shown(context: Context, replies: list[Reply]) -> None:
     """Keep the ids the answer showed, so "source?" right after it can explain them."""

@@ -485,3 +485,8 @@ def test_accept_conflicts_at_import_is_an_admin_decision(db, tmp_path):
         assert {c.status for c in decided} == {"accepted"}
         assert {c.decided_by for c in decided} == {"ada"}
         assert conflicts(session) == []
+
+
+def test_the_home_screen_mentions_the_follow_up(bot):
+    home = bot.home(Sender("console", "u9"))
+    assert any("kilde?" in getattr(part, "text", "") for part in home.parts)
