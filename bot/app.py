@@ -10,9 +10,9 @@ from bot.router import Router
 
 def feature_routers() -> list[Router]:
     """Every feature's router, in dispatch order (interceptors of earlier ones run first)."""
-    from commands import agenda, ask, news, status
+    from commands import agenda, ask, news, sources, status
 
-    return [status.router, agenda.router, news.router, ask.router]
+    return [status.router, agenda.router, news.router, sources.router, ask.router]
 
 
 def build_bot(

@@ -8,6 +8,7 @@ Every sub-command reads settings from the environment, so a wrong setting prints
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import json
 import logging
@@ -21,7 +22,12 @@ from bot.config import ConfigError, Settings, load_settings
 log = logging.getLogger("norcrin_bot")
 
 # Modules with `register_cli(subparsers)`; each adds its own sub-commands.
-FEATURE_CLIS: tuple[str, ...] = ("commands.status_cli", "bot.cli_posts", "bot.cli_worker")
+FEATURE_CLIS: tuple[str, ...] = (
+    "commands.status_cli",
+    "bot.cli_posts",
+    "bot.cli_worker",
+    "commands.directory_cli",
+)
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 
@@ -111,7 +117,15 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     db.prepare()
     with db.session() as session:
         summary = import_file(
-            session, args.kind, Path(args.file), replace=args.replace, show_progress=True
+            session,
+            args.kind,
+            Path(args.file),
+            replace=args.replace,
+            show_progress=True,
+            max_bytes=settings.import_max_bytes,
+            imported_by=args.by or getpass.getuser(),
+            source=args.source,
+            accept_conflicts=args.accept_conflicts,
         )
     print(f"Imported {args.kind} from {args.file}: {summary}.", file=sys.stderr)
     return 0
@@ -181,6 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace",
         action="store_true",
         help="people: drop memberships not in the file for the people in it",
+    )
+    imp.add_argument(
+        "--source",
+        metavar="SOURCE",
+        help="source of records without their own: web:URL[@YYYY-MM-DD], report or import "
+        "(default: this file, imported by --by)",
+    )
+    imp.add_argument("--by", metavar="NAME", help="who imports (default: the login name)")
+    imp.add_argument(
+        "--accept-conflicts",
+        action="store_true",
+        help="apply values that differ from a stronger source (recorded as your decision)",
     )
     imp.set_defaults(run=cmd_import)
 

@@ -89,6 +89,7 @@ class Settings:
     news_feed_timeout: float = 30.0
     secretariat_channel: str | None = None
     http: HttpLimits = field(default_factory=HttpLimits)
+    import_max_bytes: int = 10_000_000
 
     @property
     def slack_enabled(self) -> bool:
@@ -179,6 +180,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
 
     feed_max_bytes = _number(get, "NEWS_FEED_MAX_BYTES", 5_000_000, integer=True)
     feed_timeout = _number(get, "NEWS_FEED_TIMEOUT", 30.0)
+    import_max_bytes = 10_000_000
+    raw_max = get("IMPORT_MAX_BYTES")
+    if raw_max is not None:
+        if not raw_max.isdigit() or int(raw_max) < 1:
+            raise ConfigError(f"IMPORT_MAX_BYTES={raw_max!r} must be a positive number of bytes.")
+        import_max_bytes = int(raw_max)
 
     admins = frozenset(
         a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
@@ -204,4 +211,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         news_feed_timeout=feed_timeout,
         secretariat_channel=get("SECRETARIAT_CHANNEL"),
         http=http_limits(get),
+        import_max_bytes=import_max_bytes,
     )

@@ -52,6 +52,15 @@ class Bot:
             extra=message.extra,
         )
         context = Context(bot=self, message=message, language=self.language(text))
+        replies = self._dispatch(context, message, text)
+        for observer in self.router.observers:
+            try:
+                observer(context, replies)
+            except Exception:
+                log.exception("answer observer failed (surface %s)", message.surface)
+        return replies
+
+    def _dispatch(self, context: Context, message: Message, text: str) -> list[Reply]:
         try:
             for interceptor in self.router.interceptors:
                 replies = interceptor(context)

@@ -178,3 +178,32 @@ def role_label(role_id: str, language: str) -> str:
 def role_rank(role_id: str) -> int:
     role = ROLES.get(role_id)
     return role.rank if role else 99
+
+
+# Which roles a group of each kind can have (checked on import and by the data consistency test).
+ROLES_BY_GROUP_KIND: dict[str, frozenset[str]] = {
+    "work_package": frozenset(
+        {"leader", "deputy", "member", "user_representative", "local_contact"}
+    ),
+    "working_group": frozenset({"leader", "deputy", "member", "local_contact"}),
+    "board": frozenset(
+        {"chair", "deputy_chair", "board_member", "alternate", "user_representative", "observer"}
+    ),
+    "committee": frozenset({"chair", "deputy_chair", "member", "observer"}),
+    "council": frozenset({"leader", "deputy", "member", "user_representative", "observer"}),
+    "secretariat": frozenset(
+        {
+            "network_coordinator",
+            "project_leader",
+            "web_editor",
+            "european_correspondent",
+            "lawyer",
+            "economist",
+            "adviser",
+            "member",
+            "local_contact",
+        }
+    ),
+}
+# Roles one person holds per group; a second holder from a weaker source is a conflict.
+SINGLE_HOLDER_ROLES = frozenset({"leader", "deputy", "chair", "deputy_chair"})

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 Handler = Callable[["Context", str], Reply | list[Reply]]
 Interceptor = Callable[["Context"], list[Reply] | None]
 HomeSection = Callable[["Context"], list[Any]]
+Observer = Callable[["Context", list[Reply]], None]
 
 MAX_MESSAGE_CHARS = 4000
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -62,6 +63,7 @@ class Router:
     interceptors: list[Interceptor] = field(default_factory=list)
     fallback: Handler | None = None
     home_sections: list[HomeSection] = field(default_factory=list)
+    observers: list[Observer] = field(default_factory=list)
 
     def command(
         self, *names: str, help_nb: str, help_en: str, usage: str = "", admin_only: bool = False
@@ -84,8 +86,15 @@ class Router:
         self.home_sections.append(section)
         return section
 
+    def observe(self, observer: Observer) -> Observer:
+        """Register a hook that sees every answer after it is made (e.g. to remember what was
+        shown, for a follow-up question); it cannot change the answer."""
+        self.observers.append(observer)
+        return observer
+
     def include(self, other: Router) -> None:
         self.routes.extend(other.routes)
+        self.observers.extend(other.observers)
         self.interceptors.extend(other.interceptors)
         self.home_sections.extend(other.home_sections)
         if other.fallback is not None:

@@ -28,7 +28,8 @@ from bot.replies import (
 )
 from bot.roles import role_label, role_rank
 from bot.router import Context, Router
-from bot.text import content_words, document_codes, fold
+from bot.text import content_words, document_codes
+from commands import retired_groups as retired
 from storage import directory
 from storage.models import Document, Group, Meta, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex
@@ -56,15 +57,11 @@ class _VocabularyCache:
         key = version.value if version else "0"
         with self._lock:
             if self._value is None or self._value[0] != key:
-                aliases: dict[str, str] = {}
-                for org in directory.organisations(session):
-                    if org.kind == "network":
-                        continue  # "NorCRIN" is the network itself, not a place to filter on
-                    for name in [org.id, org.name_nb, org.name_en or "", *(org.aliases or [])]:
-                        folded = " ".join(fold(name).replace(".", " ").split())
-                        if len(folded) >= 2:
-                            aliases.setdefault(folded, org.id)
-                ids = frozenset(g.id for g in directory.groups(session))
+                aliases = directory.organisation_aliases(session)
+                # Retired groups (AP5 …) are recognised so the answer can name the successor.
+                ids = frozenset(g.id for g in directory.groups(session)) | frozenset(
+                    directory.group_history(session)
+                )
                 self._value = (key, Vocabulary(aliases, ids))
             return self._value[1]
 
@@ -87,7 +84,9 @@ def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None)
         question = parse_question(text, vocabulary(session), services.settings.language)
         language = question.language
         context.language = language
+        question, notes = retired.successors(context, session, question)
         reply = _decide(context, session, services.search, question, kinds)
+        reply = retired.with_notes(reply, notes)
     return _say_cut(context, reply) if was_cut else reply
 
 
@@ -175,10 +174,10 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
 def _person_card(person: Person, language: str, only_groups: set[str] | None = None) -> ContactCard:
     memberships = sorted(person.memberships, key=lambda m: (role_rank(m.role), m.group_id))
     roles = tuple(
-        f"{role_label(m.role, language)}, {m.group_id}"
+        retired.role_text(m, language)
         for m in memberships
         if only_groups is None or m.group_id in only_groups
-    ) or tuple(f"{role_label(m.role, language)}, {m.group_id}" for m in memberships[:3])
+    ) or tuple(retired.role_text(m, language) for m in memberships[:3])
     groups = tuple(dict.fromkeys(m.group_id for m in memberships))
     organisation = person.organisation.name(language) if person.organisation else None
     return ContactCard(
@@ -364,8 +363,13 @@ def _nobody(
 
 def _group_card(group: Group, session: Session, language: str) -> GroupCard:
     holders = directory.role_holders(session, group_ids=[group.id])
-    leader = next((h.person.name for h in holders if h.role in ("leader", "chair")), None)
-    deputy = next((h.person.name for h in holders if h.role in ("deputy", "deputy_chair")), None)
+    leader = next(
+        (retired.holder_name(h, language) for h in holders if h.role in ("leader", "chair")), None
+    )
+    deputy = next(
+        (retired.holder_name(h, language) for h in holders if h.role in ("deputy", "deputy_chair")),
+        None,
+    )
     members = tuple(
         dict.fromkeys(
             f"{h.person.name} ({h.person.organisation.id})"
@@ -625,6 +629,11 @@ def work_package(context: Context, rest: str) -> Reply:
         group = directory.group(session, code) if code else None
         if group is not None:
             return _describe_groups(context, session, [group.id], [])
+        if code and directory.successor(session, code):
+            question = parse_question(code, vocabulary(session), context.language)
+            question, notes = retired.successors(context, session, question)
+            described = _describe_groups(context, session, list(question.group_ids), [])
+            return retired.with_notes(described, notes)
     return answer(context, f"{context.message.text}")
 
 

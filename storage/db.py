@@ -31,6 +31,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "storage.schedules",
     "storage.agenda",
     "storage.news",
+    "storage.provenance",
 )
 
 
@@ -98,7 +99,15 @@ class Database:
             with self.session() as session:
                 load_embedded_data(session)
                 session.merge(Meta(key="defaults_loaded", value="1"))
+                session.merge(Meta(key="directory_sources", value="1"))
             log.info("loaded the embedded directory and SOP catalogue")
+        elif load_defaults and not self.get_meta("directory_sources"):
+            from storage.loader import upgrade_embedded_directory
+
+            with self.session() as session:
+                upgrade_embedded_directory(session)
+                session.merge(Meta(key="directory_sources", value="1"))
+            log.info("gave the embedded directory its sources")
         from storage.search import INDEX_FORMAT, rebuild_index
 
         if load_defaults and self.get_meta("index_format") != INDEX_FORMAT:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.roles import role_rank
+from bot.roles import role_label, role_rank
+from bot.text import fold
 from storage.models import Document, Group, Membership, Organisation, Person
+from storage.provenance import GroupHistory, describe, field_source
 
 
 @dataclass(frozen=True)
@@ -17,14 +19,53 @@ class RoleHolder:
     group: Group
     role: str
     note: str | None
+    inferred: bool = False
 
 
 def organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
 
 
+def fold_organisation_name(name: str) -> str:
+    """The form organisation names and aliases are compared in ("ST. OLAVS" -> "st olavs")."""
+    return " ".join(fold(name).replace(".", " ").split())
+
+
+def organisation_aliases(session: Session) -> dict[str, str]:
+    """Folded name/alias -> organisation id: what the question parser matches and `import
+    people` accepts. The network itself ("NorCRIN") is no place to filter on, so it is left out."""
+    aliases: dict[str, str] = {}
+    for org in organisations(session):
+        if org.kind == "network":
+            continue
+        for name in [org.id, org.name_nb, org.name_en or "", *(org.aliases or [])]:
+            folded = fold_organisation_name(name)
+            if len(folded) >= 2:
+                aliases.setdefault(folded, org.id)
+    return aliases
+
+
 def groups(session: Session) -> list[Group]:
     return list(session.scalars(select(Group).order_by(Group.id)))
+
+
+def group_history(session: Session) -> dict[str, GroupHistory]:
+    """Groups that no longer exist (merged, renamed, closed), by their old id."""
+    return {h.group_id: h for h in session.scalars(select(GroupHistory))}
+
+
+def successor(session: Session, group_id: str) -> tuple[GroupHistory, Group] | None:
+    """The record of a retired group and the live group that carries on its work."""
+    seen: set[str] = set()
+    record = session.get(GroupHistory, group_id.upper())
+    current = record
+    while current is not None and current.successor_id and current.group_id not in seen:
+        seen.add(current.group_id)
+        live = session.get(Group, current.successor_id)
+        if live is not None:
+            return (record, live) if record else None
+        current = session.get(GroupHistory, current.successor_id)
+    return None
 
 
 def group(session: Session, group_id: str) -> Group | None:
@@ -75,7 +116,10 @@ def role_holders(
         query = query.where(Membership.role.in_(roles))
     if organisation_ids:
         query = query.where(Person.organisation_id.in_(organisation_ids))
-    holders = [RoleHolder(p, g, m.role, m.note) for m, p, g in session.execute(query)]
+    holders = [
+        RoleHolder(p, g, m.role, m.note, bool((m.provenance or {}).get("inferred")))
+        for m, p, g in session.execute(query)
+    ]
     holders.sort(key=lambda h: (role_rank(h.role), h.group.id, h.person.name))
     return holders
 
@@ -97,3 +141,78 @@ def find_person_by_name(session: Session, name: str) -> Person | None:
         if any(n.lower() == wanted for n in names):
             return candidate
     return None
+
+
+MAX_SOURCE_LINES = 12
+
+
+def fact_sources(
+    session: Session, kind: str, ref_id: str, language: str, *, with_members: bool = True
+) -> tuple[str, list[str]]:
+    """A heading and one line per fact (with its source) for a person, group or document.
+
+    What an admin sees in `directory show` and a member gets when asking "source?"."""
+    en = language == "en"
+    if kind == "person":
+        found = person(session, ref_id)
+        if found is None:
+            return ref_id, []
+        lines = [
+            f"{'Name and organisation' if en else 'Navn og organisasjon'}: "
+            + describe(field_source(found.provenance, "name"), language)
+        ]
+        for name in ("aliases", "email", "phone", "slack_user_id"):
+            own = ((found.provenance or {}).get("fields") or {}).get(name)
+            if own and getattr(found, name):
+                lines.append(f"{name}: {describe(own, language)}")
+        for m in sorted(found.memberships, key=lambda m: (role_rank(m.role), m.group_id)):
+            lines.append(
+                f"{role_label(m.role, language)}, {m.group_id}: {describe(m.provenance, language)}"
+            )
+        return found.name, lines
+    if kind == "group":
+        found_group = group(session, ref_id)
+        if found_group is None:
+            retired = session.get(GroupHistory, ref_id.upper())
+            if retired is None:
+                return ref_id, []
+            return retired.group_id, [_history_line(retired, language)]
+        lines = [
+            f"{'Description' if en else 'Beskrivelse'}: "
+            + describe(found_group.provenance, language)
+        ]
+        for old in session.scalars(
+            select(GroupHistory).where(GroupHistory.successor_id == found_group.id)
+        ):
+            lines.append(_history_line(old, language))
+        memberships = (
+            session.scalars(select(Membership).where(Membership.group_id == found_group.id))
+            if with_members
+            else []
+        )
+        for m in sorted(memberships, key=lambda m: (role_rank(m.role), m.person.name)):
+            lines.append(
+                f"{m.person.name} ({role_label(m.role, language)}): "
+                + describe(m.provenance, language)
+            )
+        return found_group.title(language), lines
+    doc = document(session, ref_id)
+    if doc is None:
+        return ref_id, []
+    where = doc.url or ("the SOP catalogue" if en else "SOP-katalogen")
+    return f"{doc.id} {doc.title(language)}", [
+        ("NorCRIN's SOP catalogue: " if en else "NorCRINs SOP-katalog: ") + where
+    ]
+
+
+def _history_line(record: GroupHistory, language: str) -> str:
+    en = language == "en"
+    verb = {
+        "merged": ("merged into", "slått sammen med"),
+        "renamed": ("renamed to", "fikk nytt navn:"),
+        "closed": ("closed", "avsluttet"),
+    }[record.event][0 if en else 1]
+    text = f"{record.group_id} ({record.name(language)}) {verb} {record.successor_id or ''}".strip()
+    if record.year:
+        text += f" {'in' if en else 'i'} {record.year}"
+    return f"{text}: {describe(record.provenance, language)}"

@@ -51,6 +51,8 @@ class Group(Base):
     status: Mapped[str | None] = mapped_column(String(40))
     parent_id: Mapped[str | None] = mapped_column(String(40))
     url: Mapped[str | None] = mapped_column(String(500))
+    # Where the description comes from (see storage.provenance); None = unknown.
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan"
@@ -83,6 +85,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(60))
     slack_user_id: Mapped[str | None] = mapped_column(String(40), index=True)
     source: Mapped[str | None] = mapped_column(String(40))
+    # Where name and organisation come from; contact fields from elsewhere under "fields".
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     memberships: Mapped[list[Membership]] = relationship(
@@ -99,6 +103,7 @@ class Membership(Base):
     group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(300))
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     group: Mapped[Group] = relationship(back_populates="memberships")
