@@ -44,6 +44,7 @@ class Settings:
     graph_token_store: str | None = None
     news_feed_url: str | None = None
     secretariat_channel: str | None = None
+    form_idle_minutes: int = 30  # an open form pauses after this long without an answer
 
     @property
     def slack_enabled(self) -> bool:
@@ -115,6 +116,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         if value and not value.startswith(("http://", "https://")):
             raise ConfigError(f"{name}={value!r} must be an http(s) URL.")
 
+    idle = get("FORM_IDLE_MINUTES") or "30"
+    if not idle.strip().isdigit() or int(idle) < 1:
+        raise ConfigError(f"FORM_IDLE_MINUTES={idle!r} must be a whole number of minutes (>= 1).")
+
     admins = frozenset(
         a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
     )
@@ -136,4 +141,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         graph_token_store=get("GRAPH_TOKEN_STORE"),
         news_feed_url=get("NEWS_FEED_URL"),
         secretariat_channel=get("SECRETARIAT_CHANNEL"),
+        form_idle_minutes=int(idle),
     )
