@@ -465,11 +465,12 @@ def accepting(campaign: StatusCampaign, now: datetime) -> bool:
 
 
 def answer_window(campaign: StatusCampaign, zone: ZoneInfo) -> tuple[date, date]:
-    """Dates that make sense in this campaign's answers: a year before it opened to half a year
-    after its deadline (a day-month without year is resolved inside it, other years refused)."""
+    """Dates that make sense in this campaign's answers: from a year before it opened to a quarter
+    after its deadline. A day-month without year is the next such date from today if that lies
+    inside, else the last one before; a date with a year outside is refused ("check the year")."""
     opens = campaign.opens_at.astimezone(zone).date()
     deadline = campaign.deadline_at.astimezone(zone).date()
-    return opens - timedelta(days=366), deadline + timedelta(days=183)
+    return opens - timedelta(days=366), deadline + timedelta(days=92)
 
 
 def is_idle(row: StatusFilling, now: datetime, idle_minutes: int) -> bool:

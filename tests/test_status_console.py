@@ -20,15 +20,21 @@ from storage.db import Database
 from storage.forms import StatusFilling
 
 CLI = [str(Path(sys.executable).with_name("norcrin-bot"))]  # the installed entry point
-AP10 = ["Kurset går.", "Nytt kull", "3", "ingen", "skip", "no", "skip", "submit"]
+# a long-text answer ends with an empty line (or a line with only "."); commands go alone
+AP10 = ["Kurset går.", "", "Nytt kull", ".", "3", "ingen", "", "skip", "no", "skip", "submit"]
 AP8 = [
     "Månedlige møter.",
+    "",
     "OnePager",
+    "",
     "12",
     "Ny fra Ahus.",
+    "",
     "OnePager",
+    "",
     "ja",
     "Forsinket SOP-revisjon.",
+    "",
     "hopp over",
     "send inn",
 ]
@@ -91,7 +97,7 @@ def test_a_whole_campaign_in_the_terminal(env: dict[str, str], tmp_path: Path) -
         stdin="\n".join(["status", "AP10", *AP10]) + "\n",
     )
     assert tanja.returncode == 0, tanja.stderr
-    out = tanja.stdout
+    out = " ".join(tanja.stdout.split())
     assert "Hei Tanja Igland!" in out and "Kopi til deg som nestleder" in out  # the prompts
     assert "Hvilken vil du fylle ut?" in out and "1. AP3 Monitorering" in out
     assert "1/7 Status" in out and "Takk! Statusen for AP10" in out
@@ -221,7 +227,7 @@ def test_a_killed_process_resumes_the_filling(
         cwd=tmp_path,
     )
     assert process.stdin is not None
-    process.stdin.write("status\nFørste svar\nAndre svar\n")
+    process.stdin.write("status\nFørste svar\n\nAndre svar\n\n")
     process.stdin.flush()
     db = Database(sqlite_url)
     try:
@@ -245,11 +251,12 @@ def test_a_killed_process_resumes_the_filling(
         "chat",
         "--user",
         "Cecilie Moe",
-        stdin="\n".join(["status", "4", "ingen", "skip", "nei", "skip", "send inn"]) + "\n",
+        stdin="\n".join(["status", "4", "ingen", "", "skip", "nei", "skip", "send inn"]) + "\n",
     )
-    assert "Vi fortsetter der du slapp" in resumed.stdout
-    assert "3/7 Hvor mange møter" in resumed.stdout
-    assert "Takk! Statusen for AP8" in resumed.stdout
+    out = " ".join(resumed.stdout.split())
+    assert "Vi fortsetter der du slapp" in out
+    assert "3/7 Hvor mange møter" in out
+    assert "Takk! Statusen for AP8" in out
     data = json.loads(
         run(env, tmp_path, "status", "report", "Årsrapport 2026", "--format", "json").stdout
     )
