@@ -263,3 +263,84 @@ def test_a_killed_process_resumes_the_filling(
     answers = data["groups"][0]["answers"]
     assert answers["status"] == "Første svar" and answers["focus"] == "Andre svar"
     assert answers["meetings"] == 4
+
+
+TRANSCRIPT_FORM = """
+id: leader_check
+title: {nb: Statussjekk, en: Status check}
+questions:
+  - id: status
+    type: short_text
+    text:
+      nb: Kort status
+      en: Short status
+  - id: last_meeting
+    type: date
+    text:
+      nb: Når var siste møte?
+      en: When was the last meeting?
+  - id: highlights
+    type: long_text
+    text:
+      nb: Høydepunkter, én linje per punkt
+      en: Highlights, one line per item
+  - id: meetings
+    type: number
+    text:
+      nb: Antall møter
+      en: Number of meetings
+"""
+
+
+def test_transcript_a_leader_fills_a_form_in_the_terminal(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 8's transcript: a question mid-form is answered, a wrong date refused then a right
+    one taken, a three-line answer kept whole, and the report holds exactly her answers."""
+    form = tmp_path / "leader_check.yaml"
+    form.write_text(TRANSCRIPT_FORM, encoding="utf-8")
+    checked = run(env, tmp_path, "status", "check-form", str(form))
+    assert checked.returncode == 0, checked.stderr
+    created = run(
+        env, tmp_path, "status", "new", "--name", "Sjekk", "--deadline", _deadline(),
+        "--opens", "now", "--groups", "AP8", "--form", str(form),
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    met = date.today() - timedelta(days=10)
+    script = [
+        "status",
+        "Alt går etter planen.",
+        "hvem leder AP8?",
+        "32. februar",
+        met.strftime("%d.%m.%Y"),
+        "- OnePager publisert",
+        "- Nytt kurs i mai",
+        "- To nye medlemmer",
+        ".",
+        "4",
+        "send inn",
+    ]
+    chat = run(env, tmp_path, "chat", "--user", "Cecilie Moe", stdin="\n".join(script) + "\n")
+    assert chat.returncode == 0, chat.stderr
+    out = " ".join(chat.stdout.split())
+    assert "Lagret: Alt går etter planen." in out
+    # the aside: the answer (Cecilie leads AP8), then question 2 asked again
+    aside = out.split("hvem leder", 1)[-1] if "hvem leder" in out else out
+    assert "Cecilie Moe" in aside
+    assert out.count("2/4 Når var siste møte?") == 3  # asked, after the aside, after the refusal
+    assert "«32. februar» er ingen dato som finnes. Skriv f.eks. 12. mars" in out
+    assert f"Lagret: {met:%d.%m.%Y}" in out
+    assert "avslutt svaret med en linje med bare «.» eller en tom linje" in out
+    assert "Lagret: - OnePager publisert - Nytt kurs i mai - To nye medlemmer" in out
+    assert "Takk! Statusen for AP8" in out
+
+    report = run(env, tmp_path, "status", "report", "Sjekk", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    (group,) = json.loads(report.stdout)["groups"]
+    assert group["submitted_by"] == "Cecilie Moe"
+    assert group["answers"] == {
+        "status": "Alt går etter planen.",
+        "last_meeting": met.isoformat(),
+        "highlights": "- OnePager publisert\n- Nytt kurs i mai\n- To nye medlemmer",
+        "meetings": 4,
+    }
