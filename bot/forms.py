@@ -280,6 +280,12 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
             raise FormDefinitionError(
                 f"{where}: 'when' must be a mapping with 'question' and 'equals' (or 'in')"
             )
+        unknown = set(raw_when) - {"question", "equals", "in"}
+        if unknown:
+            raise FormDefinitionError(
+                f"{where}: unknown key(s) in 'when': {', '.join(sorted(map(str, unknown)))} "
+                "(allowed: question, equals, in)"
+            )
         target = earlier.get(str(raw_when["question"]))
         if target is None:
             raise FormDefinitionError(

@@ -198,6 +198,18 @@ def test_malformed_form_is_a_clear_error(env: dict[str, str], tmp_path: Path) ->
     )
     assert good.returncode == 0 and "8 questions" in good.stdout
 
+    options = tmp_path / "valg.yaml"
+    options.write_text(
+        "id: valg\ntitle: Valg\nquestions:\n  - id: fase\n    type: single_choice\n"
+        "    text: Fase\n    options:\n      - value: plan\n        labl: {nb: Plan, en: Plan}\n"
+    )
+    refused = run(env, tmp_path, "status", "check-form", str(options))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == (
+        f"norcrin-bot: {options}: question 'fase' (#1): option 1 has unknown key(s) labl "
+        "(allowed: value, label)"
+    )
+
 
 def test_a_killed_process_resumes_the_filling(
     env: dict[str, str], tmp_path: Path, sqlite_url: str
