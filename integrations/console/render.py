@@ -9,13 +9,12 @@ even with its words folded falls back to one plain line per cell.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.console import Group as RenderGroup
+from rich.console import RenderableType
 from rich.panel import Panel
 from rich.style import Style
-from rich.table import Table as RichTable
 from rich.text import Text
 
 from bot.replies import (
@@ -31,6 +30,7 @@ from bot.replies import (
     Section,
     Table,
 )
+from bot.terminal import FittedTable, labelled
 
 # our light chat formatting: <url|label>, *bold*, _italic_
 _FORMAT = re.compile(
@@ -85,10 +85,6 @@ def _lines(*pieces: Text | None) -> Text:
     return Text("\n").join(p for p in pieces if p is not None and p.plain)
 
 
-def _labelled(label: str, value: str) -> Text:
-    return Text.assemble((label, "bold"), " ", value)
-
-
 def _panel(body: Text, title: str) -> Panel:
     """A card: the title inside the box (a border title would be cut on a narrow terminal)."""
     return Panel(_lines(Text(title, style="bold"), body), expand=False)
@@ -127,9 +123,9 @@ def render_part(part: Part) -> RenderableType | None:
         return _panel(
             _lines(
                 Text(part.purpose) if part.purpose else None,
-                _labelled("Leder/Leader:", part.leader) if part.leader else None,
-                _labelled("Nestleder/Deputy:", part.deputy) if part.deputy else None,
-                _labelled("Medlemmer/Members:", ", ".join(part.members)) if part.members else None,
+                labelled("Leder/Leader:", part.leader) if part.leader else None,
+                labelled("Nestleder/Deputy:", part.deputy) if part.deputy else None,
+                labelled("Medlemmer/Members:", ", ".join(part.members)) if part.members else None,
             ),
             part.title,
         )
@@ -149,72 +145,3 @@ def render_part(part: Part) -> RenderableType | None:
             *(Text(f"  {i}. {label}") for i, (label, _value) in enumerate(part.options, 1)),
         )
     return None
-
-
-class FittedTable:
-    """A table that wraps its cells (folding long words) at the console's width, or — when even
-    that cannot fit — shows each row as plain `column: value` lines, so no text is ever cut."""
-
-    def __init__(
-        self,
-        columns: Iterable[str],
-        rows: Iterable[Iterable[str]],
-        title: str | None = None,
-    ) -> None:
-        self.columns = tuple(columns)
-        self.rows = tuple(tuple(str(c) for c in row) for row in rows)
-        self.title = title
-
-    # a word longer than this may fold inside its cell (URLs); shorter words never break
-    _LONGEST_UNBROKEN = 24
-
-    def _column_cells(self, index: int) -> list[str]:
-        return [row[index] for row in (self.columns, *self.rows) if index < len(row)]
-
-    def widths(self, width: int) -> list[int] | None:
-        """Column widths for `width` terminal columns: each at least its longest word, the rest
-        shared by need; None when even the longest words do not fit."""
-        count = len(self.columns)
-        available = width - (3 * count + 1)  # borders and padding
-        least, wanted = [], []
-        for index in range(count):
-            cells = self._column_cells(index)
-            words = [len(w) for cell in cells for w in cell.split()] or [1]
-            least.append(min(max(words), self._LONGEST_UNBROKEN))
-            wanted.append(max(len(line) for cell in cells for line in cell.splitlines() or [""]))
-        if sum(least) > available:
-            return None
-        widths = list(least)
-        spare = available - sum(widths)
-        while spare > 0:
-            short = [i for i in range(count) if widths[i] < wanted[i]]
-            if not short:
-                break
-            share = max(1, spare // len(short))
-            for i in short:
-                grant = min(share, wanted[i] - widths[i], spare)
-                widths[i] += grant
-                spare -= grant
-        return widths
-
-    def table(self, widths: list[int]) -> RichTable:
-        table = RichTable(title=Text(self.title) if self.title else None, title_justify="left")
-        for column, size in zip(self.columns, widths, strict=True):
-            table.add_column(Text(column), overflow="fold", width=size)
-        for row in self.rows:
-            table.add_row(*(Text(cell) for cell in row))
-        return table
-
-    def plain(self) -> Text:
-        out: list[Text] = []
-        if self.title:
-            out.append(Text(self.title, style="bold"))
-        for row in self.rows:
-            out.append(Text("—"))
-            for column, cell in zip(self.columns, row, strict=False):
-                out.append(_labelled(f"{column}:", cell))
-        return Text("\n").join(out)
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        widths = self.widths(options.max_width)
-        yield self.table(widths) if widths is not None else self.plain()
