@@ -63,6 +63,21 @@ class Settings:
             raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to verify Slack requests).")
 
 
+def require_graph(settings: Settings) -> None:
+    """Stop with one line when no way to reach Microsoft Graph is configured."""
+    app_only = bool(
+        settings.azure_tenant_id and settings.azure_client_id and settings.azure_client_secret
+    )
+    store = settings.graph_token_store
+    delegated = bool(store and Path(store).expanduser().exists())
+    if not (settings.graph_access_token or app_only or delegated):
+        raise ConfigError(
+            "Microsoft Graph is not configured: set GRAPH_ACCESS_TOKEN, "
+            "AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or sign in with "
+            "`norcrin-bot graph login` (GRAPH_TOKEN_STORE)."
+        )
+
+
 def default_database_url() -> str:
     data_dir = Path(platformdirs.user_data_dir("norcrin-bot", appauthor=False))
     return f"sqlite:///{data_dir / 'norcrin-bot.sqlite3'}"

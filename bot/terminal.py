@@ -27,6 +27,17 @@ def iso_local(value: datetime | None, zone: ZoneInfo) -> str | None:
     return value.astimezone(zone).isoformat() if value is not None else None
 
 
+def shown_destination(destination: str) -> str:
+    """A post destination as CLI output shows it: the one place output formats destinations
+    (secret parts such as webhook signatures are to be masked here, for every list command)."""
+    return destination
+
+
+def local_time(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """An instant for a table cell: local wall-clock time, minutes."""
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value is not None else None
+
+
 def print_table(
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
