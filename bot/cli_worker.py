@@ -112,19 +112,20 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     def short(iso: str | None) -> str | None:
         return iso[:16].replace("T", " ") if iso else None
 
-    print_table(
-        ("id", "job", "when", "to", "state", "next run", "last run"),
+    def state(item: dict[str, Any]) -> str:
+        last = item["runs"][-1]["status"] if item["runs"] else None
+        return "active" if item["active"] else last or "inactive"  # e.g. done, missed
+
+    print_table(  # the runs (and every field) are in --format json
+        ("id", "job", "when", "to", "next run", "state"),
         [
             (
                 item["id"],
                 item["job"] + "".join(f" {k}={v}" for k, v in item["args"].items()),
                 short(item["at"]) or f"cron {item['cron']}",
-                "\n".join(shown_destination(d) for d in item["destinations"]),
-                "active" if item["active"] else "inactive",
+                "\n".join(item["destinations"]),  # already shown_destination()
                 short(item["next_run"]),
-                f"{short(item['runs'][-1]['occurrence'])} {item['runs'][-1]['status']}"
-                if item["runs"]
-                else None,
+                state(item),
             )
             for item in data
         ],

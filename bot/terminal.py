@@ -65,7 +65,7 @@ class FittedTable:
         self.title = title
 
     # a word longer than this may fold inside its cell (URLs); shorter words never break
-    _LONGEST_UNBROKEN = 24
+    _LONGEST_UNBROKEN = 16
 
     def _column_cells(self, index: int) -> list[str]:
         return [row[index] for row in (self.columns, *self.rows) if index < len(row)]
