@@ -63,7 +63,7 @@ SAMPLE = Reply(
             (),
             "kari.nordmann@stolav.no",
             "+47 72 00 00 00",
-        ),  # fmt: skip
+        ),
         DocumentCard(
             "SOP 1.4.c",
             "Samtykke fra deltakere i kliniske studier som ikke kan samtykke selv",
@@ -83,7 +83,7 @@ SAMPLE = Reply(
                     "Forsinket SOP-revisjon fordi arbeidsgruppen mangler representanter",
                 ),
                 ("AP10", "Tanja Igland", "—", "—", "—"),
-            ),  # fmt: skip
+            ),
             title="«Vårmøtet 2026» – åpen, frist 31.03.2026 23:59 – 1 av 2 sendt inn",
         ),
         Choice("*3/7* Er det avvik fra fremdriftsplanen?", "a", (("Ja", "y"), ("Nei", "n"))),
