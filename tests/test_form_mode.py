@@ -5,6 +5,7 @@ terminal (the bot's console surface) and over Slack (signed HTTP to the real bol
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -70,9 +71,12 @@ def text_of(replies: list[Reply]) -> str:
     return "\n".join(r.text for r in replies)
 
 
-def filling(bot: Bot) -> StatusFilling:
+def filling(bot: Bot, campaign_id: int | None = None) -> StatusFilling:
     with bot.services.db.session() as session:
-        row = session.query(StatusFilling).one()
+        query = session.query(StatusFilling)
+        if campaign_id is not None:
+            query = query.filter_by(campaign_id=campaign_id)
+        row = query.one()
         session.expunge(row)
         return row
 
@@ -89,10 +93,8 @@ def form_file(tmp_path: Path) -> Path:
     return path
 
 
-def launch(bot: Bot, form: str | None = None) -> int:
-    spec = NewCampaign(
-        name="Vårmøtet 2026", deadline="2026-03-31", opens="now", groups=["AP8"], form=form
-    )
+def launch(bot: Bot, form: str | None = None, name: str = "Vårmøtet 2026") -> int:
+    spec = NewCampaign(name=name, deadline="2026-03-31", opens="now", groups=["AP8"], form=form)
     return launch_campaign(bot.services, spec, created_by="test").id
 
 
@@ -170,10 +172,10 @@ def test_strict_answers_are_refused_with_examples_and_echoed(
     }
 
 
-def test_an_idle_form_pauses_and_waits(sqlite_url: str, clock: FixedClock, form_file: Path) -> None:
-    bot = make_status_bot(sqlite_url, clock, FORM_IDLE_MINUTES="20")
+def test_an_idle_form_pauses_and_waits(any_db_url: str, clock: FixedClock, form_file: Path) -> None:
+    bot = make_status_bot(any_db_url, clock, FORM_IDLE_MINUTES="20")
+    campaign = launch(bot, str(form_file), name=f"Pause {uuid.uuid4().hex[:6]}")
     try:
-        launch(bot, str(form_file))
         cecilie = console_person(bot, "cecilie-moe")
         say(bot, cecilie, "status")
         say(bot, cecilie, "Alt går bra.")
@@ -187,10 +189,10 @@ def test_an_idle_form_pauses_and_waits(sqlite_url: str, clock: FixedClock, form_
             "skriv `status` for å fortsette."
         )
         assert "Lagret" not in text_of(replies)
-        row = filling(bot)
+        row = filling(bot, campaign)
         assert row.status == PAUSED and row.answers == {"status": "Alt går bra."}
         # paused is stored, not remembered: a bot on the same database sees it
-        other = make_status_bot(sqlite_url, clock)
+        other = make_status_bot(any_db_url, clock)
         try:
             later = say(other, cecilie, "hvem leder AP8?")
             assert "Cecilie Moe" in later[0].text and len(later) == 1  # no note the second time
@@ -201,7 +203,25 @@ def test_an_idle_form_pauses_and_waits(sqlite_url: str, clock: FixedClock, form_
         finally:
             other.services.db.dispose()
     finally:
+        forget_campaign(bot, campaign)  # leave the shared PostgreSQL database as it was
         bot.services.db.dispose()
+
+
+def forget_campaign(bot: Bot, campaign_id: int) -> None:
+    from storage.forms import StatusCampaign
+    from storage.outbox import OutboxPost
+    from storage.schedules import Schedule
+
+    with bot.services.db.session() as session:
+        row = session.get(StatusCampaign, campaign_id)
+        assert row is not None
+        for schedule_id in row.schedule_ids:
+            session.query(Schedule).filter_by(id=int(schedule_id)).delete()
+        session.query(StatusFilling).filter_by(campaign_id=campaign_id).delete()
+        session.query(OutboxPost).filter(OutboxPost.key.like(f"status:{campaign_id}:%")).delete(
+            synchronize_session=False
+        )
+        session.delete(row)
 
 
 def test_form_idle_minutes_is_a_checked_setting() -> None:
