@@ -380,3 +380,15 @@ def test_unknown_keys_anywhere_are_refused(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(form), encoding="utf-8")
     with pytest.raises(FormDefinitionError, match=r"when.yaml: unknown key\(s\) colour"):
         load_form_file(path)
+
+
+def test_the_readme_example_form_is_valid() -> None:
+    import re
+    import textwrap
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"  ```yaml\n(.*?)\n  ```", readme, re.S)
+    assert block is not None
+    form = parse_form(yaml.safe_load(textwrap.dedent(block.group(1))), "README")
+    phase = form.question("phase")
+    assert phase is not None and phase.choices("en") == [("Pilot", "Pilot"), ("Running", "running")]
