@@ -36,12 +36,12 @@ def _goes_alone(line: str) -> bool:
     text = line.strip()
     if forced_answer(text) is not None:
         return False
-    first = text.split(maxsplit=1)[0].lower() if text else ""
+    words = text.lower().split()
     return (
         text.lower() in EXIT_WORDS
         or command_of(text)[0] is not None
         or aside_of(text) is not None
-        or first == "status"
+        or (bool(words) and words[0] == "status" and len(words) <= 2)  # not "Status er at …"
     )
 
 
