@@ -183,7 +183,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     zone = settings.timezone
     bot = _bot(settings)
     with bot.services.db.session() as session:
-        data = [
+        data: list[dict[str, Any]] = [
             {
                 "id": c.id,
                 "name": c.name,
