@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk.models.blocks import Block
 
 from bot.clock import FixedClock
 from bot.core import Bot
@@ -21,7 +22,7 @@ from commands.status_delivery import launch_campaign
 from storage.forms import PAUSED, StatusFilling
 from tests.support.slack_api import FakeSlackAPI
 from tests.support.slack_harness import serve_slack
-from tests.support.slack_signing import message_event
+from tests.support.slack_signing import block_actions_payload, message_event
 from tests.support.status import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -269,21 +270,54 @@ def test_the_same_rules_over_slack(
                     lambda: len(p := posts()) >= before + count and p[before:], what=text
                 )
 
+            def click(post: dict[str, Any], value_end: str) -> list[dict[str, Any]]:
+                for block in post["blocks"]:
+                    Block.parse(block)  # every payload is valid Block Kit
+                button = next(
+                    e
+                    for b in post["blocks"]
+                    if b["type"] == "actions"
+                    for e in b["elements"]
+                    if e.get("value", "").endswith(value_end)
+                )
+                before = len(posts())
+                payload = block_actions_payload(
+                    "U0CECILIE", button["action_id"], button["value"], channel_id=channel
+                )
+                assert served.http.send_interaction(payload).status == 200
+                return wait_for(lambda: len(p := posts()) > before and p[before:], what=value_end)
+
             assert "1/5" in dm("status")[0]["text"]
             answer, again = dm("hvem leder AP8?", count=2)
             assert "Cecilie Moe" in answer["text"] and again["text"].endswith("gjort?")
+            helped, again = dm("help", count=2)
+            assert helped["text"] != again["text"] and again["text"].endswith("gjort?")
+            saved = dm("Status er at vi har hatt tre møter")[0]["text"]
+            assert saved.startswith("Lagret: Status er at vi har hatt tre møter\n2/5")
+            dm("tilbake")
             saved = dm("Tre møter:\n- januar\n- februar")[0]["text"]
             assert saved.startswith("Lagret:\nTre møter:\n- januar\n- februar")
             assert "finnes" in dm("32. februar")[0]["text"]
             assert dm("12. februar")[0]["text"].startswith("Lagret: 12.02.2026")
+            yes_no = dm("svar: 12")[0]
+            assert yes_no["text"].startswith("Lagret: 12\n4/5")
+            phase = click(yes_no, "|deviations|no")[0]
+            assert phase["text"].startswith("Lagret: Nei\n5/5")
             clock.advance(timedelta(minutes=31))
             answer, note = dm("wp 8", count=2)
             assert "AP8" in answer["text"] and "skriv `status` for å fortsette" in note["text"]
+            assert filling(bot).status == PAUSED
+            # a button of the paused form takes it up again, unchanged
+            review = click(phase, "|phase|run")[0]
+            assert review["text"].startswith("Lagret: Gjennomføring\nAlle spørsmål er besvart")
     finally:
         bot.services.db.dispose()
     row = filling(bot)
-    assert row.status == PAUSED
+    assert row.status == "active"
     assert row.answers == {
         "status": "Tre møter:\n- januar\n- februar",
         "last_meeting": "2026-02-12",
+        "meetings": 12,
+        "deviations": False,
+        "phase": "run",
     }
