@@ -124,8 +124,8 @@ def aside_of(text: str) -> Literal["question", "command"] | None:
         return "question"
     if head in ("help", "hjelp") and not rest:
         return "command"
-    if head == "sop" and rest:
-        return "command"
+    if head == "sop" and 1 <= len(rest) <= 4 and not text.rstrip().endswith("."):
+        return "command"  # "sop for SUSAR"; "SOP 1.4 er revidert og publisert." is an answer
     if head in ("wp", "ap") and len(rest) == 1 and _GROUP_CODE.match(rest[0]):
         return "command"
     if head in ("contact", "kontakt") and 1 <= len(rest) <= 3:

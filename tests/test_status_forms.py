@@ -392,3 +392,33 @@ def test_the_readme_example_form_is_valid() -> None:
     form = parse_form(yaml.safe_load(textwrap.dedent(block.group(1))), "README")
     phase = form.question("phase")
     assert phase is not None and phase.choices("en") == [("Pilot", "Pilot"), ("Running", "running")]
+
+
+@pytest.mark.parametrize(
+    ("text", "aside"),
+    [
+        ("hvem leder AP8?", "question"),
+        ("Which SOP covers consent?", "question"),
+        ("Hvem som helst kan delta", None),
+        ("Møtene går bra?", None),
+        ("hvem leder AP8?\nog AP9?", None),
+        ("help", "command"),
+        ("hjelp meg med svaret", None),
+        ("sop for SUSAR", "command"),
+        ("SOP 1.4 er revidert og publisert.", None),
+        ("SOP-revisjonen er forsinket", None),
+        ("wp 8", "command"),
+        ("WP 8 er ferdig", None),
+        ("contact UNN", "command"),
+        ("Kontakt med sykehusene har vært god i hele perioden", None),
+        ("agenda", "command"),
+        ("agenda propose 3 Budsjett | 10", "command"),
+        ("Agenda for neste møte er klar", None),
+        ("svar: hvem leder AP8?", None),
+        ("Status er at vi har hatt tre møter", None),
+    ],
+)
+def test_what_counts_as_meant_for_the_bot_mid_form(text: str, aside: str | None) -> None:
+    from bot.form_engine import aside_of
+
+    assert aside_of(text) == aside
