@@ -4,8 +4,9 @@ An open filling claims the respondent's direct messages (the router's intercepto
 filling it in: each message answers the current question, except a plain question or a whole bot
 command (answered as such, then the question is asked again); after `FORM_IDLE_MINUTES` the
 filling pauses and messages are handled as usual. `status` starts or resumes the person's pending
-form and asks which group when they answer for several. State is loaded, stepped, saved and committed before the
-replies are returned, so a crash between two messages loses nothing and any process resumes it.
+form and asks which group when they answer for several. State is loaded, stepped, saved and
+committed before the replies are returned, so a crash between two messages loses nothing and any
+process resumes it.
 """
 
 from __future__ import annotations
