@@ -225,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"norcrin-bot: {exc}", file=sys.stderr)
             return 1
         if isinstance(exc, OperationalError):
-            print(f"norcrin-bot: cannot use the database: {exc.orig}", file=sys.stderr)
+            reason = " ".join(str(exc.orig).split())  # one line, also for psycopg's hints
+            print(f"norcrin-bot: cannot use the database: {reason}", file=sys.stderr)
             return 2
         log.debug("unexpected failure", exc_info=True)  # the traceback only with -v
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

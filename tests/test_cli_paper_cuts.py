@@ -71,6 +71,21 @@ def test_missing_graph_is_one_line_not_a_traceback(sqlite_url: str) -> None:
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
 
 
+def test_unreachable_database_and_unexpected_errors_are_one_line(sqlite_url: str) -> None:
+    down = run("postgresql://nobody@127.0.0.1:1/none", "status", "list")
+    assert down.returncode == 2
+    [line] = down.stderr.strip().splitlines()
+    assert line.startswith("norcrin-bot: cannot use the database: connection failed")
+    missing = run(sqlite_url, "export", "people", "/nonexistent/dir/people.yaml")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip().splitlines() == [
+        "norcrin-bot: unexpected error: FileNotFoundError: [Errno 2] No such file or directory: "
+        "'/nonexistent/dir/people.yaml' (run with -v for details)"
+    ]
+    verbose = run(sqlite_url, "-v", "export", "people", "/nonexistent/dir/people.yaml")
+    assert "Traceback" in verbose.stderr  # the details are there when asked for
+
+
 def test_db_upgrade_empty_is_remembered(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     assert "up to date" in run(url, "db", "upgrade", "--empty").stderr
