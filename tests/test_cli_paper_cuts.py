@@ -241,3 +241,46 @@ def test_planted_markup_in_data_stays_text(sqlite_url: str) -> None:
     assert out.count("[bold]x[/bold]") >= 2 and "[/x]" in out
     for args in (["agenda", "list"], ["agenda", "show", meeting]):
         assert "[bold]x[/bold]" in ok(run(sqlite_url, *args, columns=60))
+
+
+def test_meeting_schedules_are_updated_in_place(any_db_url: str) -> None:
+    """On SQLite and PostgreSQL: re-planning moves unrun schedules, keeps a run one, and removes
+    one no longer planned — the meeting never has more than its three schedules."""
+    from bot.app import build_bot
+    from bot.config import load_settings
+    from commands.posts import schedule_meeting_posts
+    from storage import agenda as store
+    from storage.schedules import Schedule, ScheduleRun
+
+    bot = build_bot(load_settings({"DATABASE_URL": any_db_url, "TZ": "Europe/Oslo"}))
+    now = datetime.now(OSLO)
+    try:
+        with bot.services.db.session() as session:
+            meeting = store.create_meeting(
+                session, series="Board", title="Plan", start=now + timedelta(days=30),
+                destinations=["slack:C0PLAN"],
+            )  # fmt: skip
+            first = schedule_meeting_posts(session, meeting, now)
+            for n in range(3):
+                store.add_item(session, meeting, title=f"Sak {n}", minutes=20)
+                assert schedule_meeting_posts(session, meeting, now) == first
+            minutes = session.get(Schedule, first[-1])
+            assert minutes is not None and minutes.job == "agenda-minutes"
+            assert minutes.at == store.meeting_end(session, meeting) + timedelta(minutes=30)
+            agenda = session.get(Schedule, first[0])
+            assert agenda is not None and agenda.job == "agenda"
+            session.add(
+                ScheduleRun(schedule_id=agenda.id, occurrence=agenda.at, status="done",
+                            claimed_at=now)
+            )  # fmt: skip
+            meeting.start_at = now + timedelta(hours=6)  # moved close: no reminder any more
+            replanned = schedule_meeting_posts(session, meeting, now)
+            assert replanned[0] == agenda.id and agenda.active  # ran: kept as it was
+            assert len(replanned) == 2
+            left = session.query(Schedule).filter(Schedule.id.in_(first)).all()
+            assert sorted(s.job for s in left) == ["agenda", "agenda-minutes"]
+            session.delete(meeting)
+            for row in left:
+                session.delete(row)
+    finally:
+        bot.services.db.dispose()
