@@ -154,6 +154,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
     db = Database(settings.database_url)
     db.prepare(load_defaults=not args.empty)
+    if args.empty:
+        db.keep_empty()  # remembered: later commands do not load the embedded data either
     print("database is up to date", file=sys.stderr)
     return 0
 
@@ -252,10 +254,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"norcrin-bot: {exc}", file=sys.stderr)
             return 1
         if isinstance(exc, OperationalError):
-            print(f"norcrin-bot: cannot use the database: {exc.orig}", file=sys.stderr)
+            reason = " ".join(str(exc.orig).split())  # one line, also for psycopg's hints
+            print(f"norcrin-bot: cannot use the database: {reason}", file=sys.stderr)
             return 2
-        log.exception("unexpected failure")
-        print(f"norcrin-bot: unexpected error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        log.debug("unexpected failure", exc_info=True)  # the traceback only with -v
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"norcrin-bot: unexpected error: {exc.__class__.__name__}: {first}"
+            + ("" if args.verbose else " (run with -v for details)"),
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.cli import CliError, open_bot
 from bot.config import Settings
-from bot.redact import mask_destination, mask_secrets
+from bot.redact import mask_secrets
+from bot.terminal import iso_local, local_time, print_table, shown_destination
 
 
 def parse_local(text: str, tz: Any, what: str) -> datetime:
@@ -50,7 +51,7 @@ def print_outcomes(outcomes: list[Any], keys: list[str], destinations: dict[str,
     failed = False
     for key in keys:
         outcome = by_key.get(key)
-        dest = mask_destination(destinations.get(key, key))
+        dest = shown_destination(destinations.get(key, key))
         if outcome is None:
             print(f"{dest}\tqueued\t{key}")
             failed = True
@@ -100,10 +101,18 @@ def cmd_agenda(args: argparse.Namespace, settings: Settings) -> int:
                 print(meeting.id)
                 return 0
             if action == "list":
-                for meeting in store.upcoming_meetings(session, now, limit=100):
-                    local = meeting.start_at.astimezone(tz)
-                    print(f"{meeting.id}\t{local:%Y-%m-%d %H:%M}\t{meeting.series}\t"
-                          f"{meeting.title}")
+                meetings = store.upcoming_meetings(session, now, limit=100)
+                if args.format == "json":
+                    print(json.dumps([{
+                        "id": m.id, "series": m.series, "title": m.title,
+                        "start": iso_local(m.start_at, tz), "place": m.place,
+                        "destinations": [shown_destination(d) for d in m.destinations],
+                    } for m in meetings], ensure_ascii=False))
+                    return 0
+                print_table(("id", "start", "series", "title", "place"), [
+                    (m.id, local_time(m.start_at, tz), m.series, m.title, m.place)
+                    for m in meetings
+                ])
                 return 0
             meeting = store.get_meeting(session, args.meeting)
             if action == "add":
@@ -143,7 +152,7 @@ def cmd_agenda(args: argparse.Namespace, settings: Settings) -> int:
                 row = refs.get(dest)
                 status = row.status if row is not None else "unknown"
                 ref = row.sent_ref if row else ""
-                print(f"{mask_destination(dest)}\tunchanged ({status})\t{ref}")
+                print(f"{shown_destination(dest)}\tunchanged ({status})\t{ref}")
             return print_outcomes(outcomes, keys, names)
     except store.AgendaError as exc:
         raise CliError(str(exc)) from None
@@ -191,7 +200,8 @@ def _add_agenda(sub: Any) -> None:
     post.add_argument("meeting")
     post.add_argument("--to", action="append", required=True, type=destination_arg)
 
-    actions.add_parser("list", help="upcoming meetings")
+    listing = actions.add_parser("list", help="upcoming meetings")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
 
     imp = actions.add_parser("import-calendar", help="read meetings from a Graph calendar")
     imp.add_argument("--user", required=True, help="mailbox (UPN or id) whose calendar to read")
@@ -208,8 +218,10 @@ def _route_agenda(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.config import require_graph
     from commands.calendar_import import import_calendar
 
+    require_graph(settings)
     bot = open_bot(settings)
     now = bot.services.clock.now()
     report = import_calendar(bot.services, user=args.user, start=now,
@@ -259,13 +271,16 @@ def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from sqlalchemy import select
 
-    from storage.news import NewsItem
+    from storage.news import NewsItem, news_as_json
 
     with bot.services.db.session() as session:
-        for item in session.scalars(select(NewsItem).order_by(NewsItem.published_at.desc())
-                                    .limit(args.limit)):
-            local = item.published_at.astimezone(settings.timezone)
-            print(f"{item.id}\t{local:%Y-%m-%d}\t{item.title}\t{item.link}")
+        items = [news_as_json(item, settings.timezone) for item in session.scalars(
+            select(NewsItem).order_by(NewsItem.published_at.desc()).limit(args.limit))]
+    if args.format == "json":
+        print(json.dumps(items, ensure_ascii=False))
+    else:
+        print_table(("id", "date", "title", "link"),
+                    [(i["id"], i["date"], i["title"], i["link"]) for i in items])
     return 0
 
 
@@ -283,7 +298,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             previous = last_digest(session)
             if args.format == "json":
                 data = {
-                    "since": previous.created_at.isoformat() if previous else None,
+                    "since": iso_local(previous.created_at, tz) if previous else None,
                     "items": [news_as_json(item, tz) for item in items],
                 }
                 print(json.dumps(data, ensure_ascii=False))
@@ -295,10 +310,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             session, key=f"cli:{now.astimezone(UTC):%Y%m%dT%H%M%S.%fZ}", destinations=args.to,
             now=now, language=language, tz=tz, min_items=1,
         )
-        names = dict(zip(keys, args.to, strict=True))
     if digest is None:
         print("no new news items since the previous digest; nothing posted", file=sys.stderr)
         return 0
+    names = dict(zip(keys, args.to, strict=True))
     print(f"digest {digest.id}: {len(digest.item_ids)} items", file=sys.stderr)
     return print_outcomes(deliver_now(bot, keys), keys, names)
 
@@ -315,6 +330,7 @@ def _add_news(sub: Any) -> None:
     imp.add_argument("source", metavar="FEED-URL-OR-FILE")
     lst = actions.add_parser("list", help="newest items")
     lst.add_argument("--limit", type=int, default=30)
+    lst.add_argument("--format", choices=["table", "json"], default="table")
     news.set_defaults(run=cmd_news)
 
     digest = sub.add_parser("digest", help="news digests")

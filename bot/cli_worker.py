@@ -18,7 +18,8 @@ from typing import Any
 from bot.cli import CliError, open_bot
 from bot.cli_posts import destination_arg, parse_local
 from bot.config import Settings
-from bot.redact import mask_destination, mask_secrets
+from bot.redact import mask_secrets
+from bot.terminal import print_table, shown_destination
 
 
 def _job_spec(text: str) -> tuple[str, dict[str, Any]]:
@@ -40,7 +41,7 @@ def schedule_json(row: Any, now: Any, tz: Any) -> dict[str, Any]:
         "id": row.id,
         "job": row.job,
         "args": row.args,
-        "destinations": [mask_destination(d) for d in row.destinations],
+        "destinations": [shown_destination(d) for d in row.destinations],
         "trigger": row.kind,
         "at": row.at.astimezone(tz).isoformat() if row.at else None,
         "cron": row.cron,
@@ -80,6 +81,11 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
                 job_args["min_items"] = args.min_items
             zone = schedules.zone(args.timezone)
             at = parse_local(args.at, zone, "--at") if args.at else None
+            if at is not None and at <= now:
+                raise CliError(
+                    f"--at {args.at}: that time has passed (it is now "
+                    f"{now.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}); give a future time"
+                )
             try:
                 schedule_id = schedules.add_schedule(
                     session, job=job, args=job_args, destinations=args.to, at=at,
@@ -102,12 +108,29 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
         data = [schedule_json(row, now, settings.timezone) for row in rows]
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False))
-    else:
-        for item in data:
-            when = item["at"] or f"cron {item['cron']}"
-            state = "active" if item["active"] else "inactive"
-            print(f"{item['id']}\t{item['job']}\t{when}\t{','.join(item['destinations'])}\t"
-                  f"{state}\tnext {item['next_run'] or '-'}")
+        return 0
+
+    def short(iso: str | None) -> str | None:
+        return iso[:16].replace("T", " ") if iso else None
+
+    def state(item: dict[str, Any]) -> str:
+        last = item["runs"][-1]["status"] if item["runs"] else None
+        return "active" if item["active"] else last or "inactive"  # e.g. done, missed
+
+    print_table(  # the runs (and every field) are in --format json
+        ("id", "job", "when", "to", "next run", "state"),
+        [
+            (
+                item["id"],
+                item["job"] + "".join(f" {k}={v}" for k, v in item["args"].items()),
+                short(item["at"]) or f"cron {item['cron']}",
+                "\n".join(item["destinations"]),  # already shown_destination()
+                short(item["next_run"]),
+                state(item),
+            )
+            for item in data
+        ],
+    )
     return 0
 
 
@@ -119,7 +142,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     if args.outbox_action == "deliver":
         outcomes = outbox.deliver_due(bot.services, limit=args.limit)
         for o in outcomes:
-            print(f"{mask_destination(o.destination)}\t{o.status}\t"
+            print(f"{shown_destination(o.destination)}\t{o.status}\t"
                   f"{o.ref or mask_secrets(o.error or '')}\t{o.key}")
         return 0 if all(o.ok for o in outcomes) else 1
     if args.outbox_action == "retry":
@@ -134,7 +157,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         rows = outbox.list_posts(session, status=args.status, limit=args.limit)
         data: list[dict[str, Any]] = [
             {
-                "id": r.id, "key": r.key, "destination": mask_destination(r.destination),
+                "id": r.id, "key": r.key, "destination": shown_destination(r.destination),
                 "status": r.status,
                 "attempts": r.attempts,
                 "due_at": r.due_at.astimezone(tz).isoformat() if r.due_at else None,
@@ -148,15 +171,21 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("id", "status", "tries", "destination", "when", "key", "error")
-    for item in data:
-        table.add_row(str(item["id"]), item["status"], str(item["attempts"]),
-                      item["destination"][:40], item["sent_at"] or item["due_at"] or "now",
-                      item["key"][:48], (item["last_error"] or "")[:60])
-    Console(highlight=False).print(table)
+    # readable at 80 columns: the key (and the whole text) is in --format json; `retry` takes ids
+    print_table(
+        ("id", "status", "tries", "to", "when", "text / error"),
+        [
+            (
+                item["id"],
+                item["status"],
+                item["attempts"],
+                shown_destination(item["destination"]),
+                (item["sent_at"] or item["due_at"] or "now")[:16].replace("T", " "),
+                item["last_error"] or item["text"],
+            )
+            for item in data
+        ],
+    )
     return 0
 
 
@@ -176,7 +205,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if args.once:
         outcomes = worker.run_once()
         for o in outcomes:
-            print(f"{mask_destination(o.destination)}\t{o.status}\t"
+            print(f"{shown_destination(o.destination)}\t{o.status}\t"
                   f"{o.ref or mask_secrets(o.error or '')}\t{o.key}")
         return 0 if all(o.ok for o in outcomes) else 1
     stop = threading.Event()

@@ -90,6 +90,7 @@ class Settings:
     secretariat_channel: str | None = None
     http: HttpLimits = field(default_factory=HttpLimits)
     import_max_bytes: int = 10_000_000
+    form_idle_minutes: int = 30  # an open form pauses after this long without an answer
 
     @property
     def slack_enabled(self) -> bool:
@@ -106,6 +107,21 @@ class Settings:
                 raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
         elif not (self.slack_signing_secret or "").strip():
             raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to verify Slack requests).")
+
+
+def require_graph(settings: Settings) -> None:
+    """Stop with one line when no way to reach Microsoft Graph is configured."""
+    app_only = bool(
+        settings.azure_tenant_id and settings.azure_client_id and settings.azure_client_secret
+    )
+    store = settings.graph_token_store
+    delegated = bool(store and Path(store).expanduser().exists())
+    if not (settings.graph_access_token or app_only or delegated):
+        raise ConfigError(
+            "Microsoft Graph is not configured: set GRAPH_ACCESS_TOKEN, "
+            "AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or sign in with "
+            "`norcrin-bot graph login` (GRAPH_TOKEN_STORE)."
+        )
 
 
 def default_database_url() -> str:
@@ -186,6 +202,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         if not raw_max.isdigit() or int(raw_max) < 1:
             raise ConfigError(f"IMPORT_MAX_BYTES={raw_max!r} must be a positive number of bytes.")
         import_max_bytes = int(raw_max)
+    idle = get("FORM_IDLE_MINUTES") or "30"
+    if not idle.strip().isdigit() or int(idle) < 1:
+        raise ConfigError(f"FORM_IDLE_MINUTES={idle!r} must be a whole number of minutes (>= 1).")
 
     admins = frozenset(
         a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
@@ -212,4 +231,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         secretariat_channel=get("SECRETARIAT_CHANNEL"),
         http=http_limits(get),
         import_max_bytes=import_max_bytes,
+        form_idle_minutes=int(idle),
     )

@@ -66,14 +66,7 @@ class Bot:
                 replies = interceptor(context)
                 if replies is not None:
                     return replies
-            route, rest = self.router.find(text)
-            if route is not None:
-                if route.admin_only and not message.sender.is_admin:
-                    return [self.not_allowed(context)]
-                return _as_list(route.handler(context, rest))
-            if self.router.fallback is None:
-                raise RuntimeError("no fallback handler registered")
-            return _as_list(self.router.fallback(context, text))
+            return self.dispatch(context)
         except Exception:
             incident = uuid.uuid4().hex[:8]
             log.exception(
@@ -83,6 +76,21 @@ class Bot:
                 message.extra.get("event_id", "-"),
             )
             return [self.apology(context, incident)]
+
+    def dispatch(self, context: Context) -> list[Reply]:
+        """A command or question answered as such, past the interceptors.
+
+        Interceptors call this for a message they decide not to claim after all but still want
+        to add to (an open form answers "hvem leder AP8?" and then asks its question again).
+        """
+        route, rest = self.router.find(context.message.text)
+        if route is not None:
+            if route.admin_only and not context.message.sender.is_admin:
+                return [self.not_allowed(context)]
+            return _as_list(route.handler(context, rest))
+        if self.router.fallback is None:
+            raise RuntimeError("no fallback handler registered")
+        return _as_list(self.router.fallback(context, context.message.text))
 
     def home(self, person: Person) -> Reply:
         """What a person's home screen shows: what the bot can do, then each feature's section."""

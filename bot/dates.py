@@ -1,52 +1,37 @@
 """Dates as people type them, in Norwegian or English: "12. mars", "2026-03-12", "next Friday".
 
-python-dateutil parses the absolute forms (with Norwegian month names through a `parserinfo`);
-relative words ("today", "i morgen", "neste fredag") are resolved here against the caller's
-`today`, so the result depends on the bot's clock and never on the machine's.
+Strict on purpose: a form answer that is silently guessed ("32. februar" read as 02.02.2032) is
+worse than a refusal, so only the forms listed here are read and everything else is refused with
+a reason (`DateProblem`). Relative words ("today", "i morgen", "neste fredag") are resolved
+against the caller's `today`, so the result depends on the bot's clock and never on the machine's.
+A day and month without a year mean the next such date from today, kept inside the caller's
+sensible window; two-digit numbers are never years.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
 
-from dateutil import parser as date_parser
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
-
-class _NorwegianEnglishInfo(date_parser.parserinfo):
-    """Month and weekday names in both languages; day before month ("12.03.2026")."""
-
-    # dateutil reads these class attributes; its stubs allow fewer aliases than it accepts
-    MONTHS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
-        ("Jan", "January", "januar", "jan."),
-        ("Feb", "February", "februar", "feb."),
-        ("Mar", "March", "mars", "mar."),
-        ("Apr", "April", "april", "apr."),
-        ("May", "mai"),
-        ("Jun", "June", "juni"),
-        ("Jul", "July", "juli"),
-        ("Aug", "August", "august", "aug."),
-        ("Sep", "Sept", "September", "september", "sep.", "sept."),
-        ("Oct", "October", "oktober", "okt", "okt."),
-        ("Nov", "November", "november", "nov."),
-        ("Dec", "December", "desember", "des", "des."),
-    ]
-    WEEKDAYS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
-        ("Mon", "Monday", "mandag", "man"),
-        ("Tue", "Tuesday", "tirsdag", "tir"),
-        ("Wed", "Wednesday", "onsdag", "ons"),
-        ("Thu", "Thursday", "torsdag", "tor"),
-        ("Fri", "Friday", "fredag", "fre"),
-        ("Sat", "Saturday", "lørdag", "lør"),
-        ("Sun", "Sunday", "søndag", "søn"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__(dayfirst=True)
-
-
-_INFO = _NorwegianEnglishInfo()
+_MONTH_NAMES: tuple[tuple[str, ...], ...] = (
+    ("januar", "january", "jan"),
+    ("februar", "february", "feb"),
+    ("mars", "march", "mar"),
+    ("april", "apr"),
+    ("mai", "may"),
+    ("juni", "june", "jun"),
+    ("juli", "july", "jul"),
+    ("august", "aug"),
+    ("september", "sep", "sept"),
+    ("oktober", "october", "okt", "oct"),
+    ("november", "nov"),
+    ("desember", "december", "des", "dec"),
+)
+MONTHS = {name: n for n, names in enumerate(_MONTH_NAMES, 1) for name in names}
 _WEEKDAYS = {
     **dict.fromkeys(("monday", "mandag"), MO),
     **dict.fromkeys(("tuesday", "tirsdag"), TU),
@@ -66,38 +51,106 @@ _RELATIVE_DAYS = {
     "yesterday": -1,
     "i går": -1,
     "igår": -1,
+    "next week": 7,
+    "neste uke": 7,
 }
 _WEEKDAY_PHRASE = re.compile(r"^(?:(next|neste|this|denne|on|på|last|forrige)\s+)?([a-zæøå]+)$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NEXT_WEEK = {"next week": 7, "neste uke": 7}
+_NUMERIC = re.compile(r"^(\d{1,2})\s*[./]\s*(\d{1,2})(?:\s*[./]\s*(\d+))?$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?([a-zæøå]+)\.?(?:,?\s+(\d+))?$")
+_MONTH_DAY = re.compile(r"^([a-zæøå]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d+))?$")
+
+Reason = Literal["unreadable", "impossible", "two_digit_year", "out_of_range"]
+
+
+@dataclass(frozen=True)
+class DateProblem:
+    """Why a text is not (an acceptable) date; `text` is what the person wrote."""
+
+    reason: Reason
+    text: str
+
+
+def read_date(
+    text: str, today: date, *, window: tuple[date, date] | None = None
+) -> date | DateProblem:
+    """The date `text` names, or the reason it is refused.
+
+    `window` (earliest, latest) is the range of dates that make sense for the caller (for a status
+    campaign: from a year before it opened to half a year after its deadline); dates with an
+    explicit year outside it are refused, and a day-month is resolved inside it.
+    """
+    cleaned = " ".join(text.strip().lower().split()).rstrip(".").strip()
+    if not cleaned:
+        return DateProblem("unreadable", text)
+    relative = _relative(cleaned, today)
+    if relative is not None:
+        return relative
+    year: str | None
+    iso = _ISO.match(cleaned)
+    numeric = _NUMERIC.match(cleaned)
+    day_month = _DAY_MONTH.match(cleaned)
+    month_day = _MONTH_DAY.match(cleaned)
+    if iso:
+        year, month, day = iso.group(1), int(iso.group(2)), int(iso.group(3))
+    elif numeric:
+        day, month, year = int(numeric.group(1)), int(numeric.group(2)), numeric.group(3)
+    elif day_month and day_month.group(2) in MONTHS:
+        day, month, year = int(day_month.group(1)), MONTHS[day_month.group(2)], day_month.group(3)
+    elif month_day and month_day.group(1) in MONTHS:
+        day, month, year = int(month_day.group(2)), MONTHS[month_day.group(1)], month_day.group(3)
+    else:
+        return DateProblem("unreadable", text)
+    if year is not None and len(year) != 4:
+        return DateProblem("two_digit_year" if len(year) <= 2 else "unreadable", text)
+    if not _exists(day, month, int(year) if year else 2024):  # 2024: a leap year
+        return DateProblem("impossible", text)
+    if year is not None:
+        found = date(int(year), month, day)
+        if window is not None and not window[0] <= found <= window[1]:
+            return DateProblem("out_of_range", text)
+        return found
+    resolved = _next_day_month(day, month, today, window)
+    return resolved if resolved is not None else DateProblem("out_of_range", text)
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """The date `text` names, or None when it is not a date."""
-    cleaned = " ".join(text.strip().lower().split()).rstrip(".")
-    if not cleaned:
-        return None
+    """The date `text` names, or None when it is not (certainly) a date."""
+    found = read_date(text, today)
+    return found if isinstance(found, date) else None
+
+
+def _relative(cleaned: str, today: date) -> date | None:
     if cleaned in _RELATIVE_DAYS:
         return today + timedelta(days=_RELATIVE_DAYS[cleaned])
-    if cleaned in _NEXT_WEEK:
-        return today + timedelta(days=_NEXT_WEEK[cleaned])
     match = _WEEKDAY_PHRASE.match(cleaned)
     if match and match.group(2) in _WEEKDAYS:
         weekday = _WEEKDAYS[match.group(2)]
         if match.group(1) in ("last", "forrige"):
             return today + relativedelta(days=-1, weekday=weekday(-1))
         return today + relativedelta(days=+1, weekday=weekday(+1))
-    iso = _ISO.match(cleaned)
-    if iso:
-        try:
-            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        except ValueError:
-            return None
-    if not re.search(r"\d", cleaned):
-        return None  # dateutil would happily turn a bare month name into a date
+    return None
+
+
+def _exists(day: int, month: int, year: int) -> bool:
     try:
-        default = datetime(today.year, today.month, today.day)
-        parsed = date_parser.parse(cleaned, parserinfo=_INFO, default=default)
-    except (ValueError, OverflowError, date_parser.ParserError):
-        return None
-    return parsed.date()
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _next_day_month(
+    day: int, month: int, today: date, window: tuple[date, date] | None
+) -> date | None:
+    """The next such date from today; if that lies past the window, the latest one inside it."""
+    candidates = [
+        date(year, month, day)
+        for year in range(today.year - 8, today.year + 9)
+        if _exists(day, month, year)
+    ]
+    upcoming = [d for d in candidates if d >= today]
+    if upcoming and (window is None or window[0] <= upcoming[0] <= window[1]):
+        return upcoming[0]
+    inside = [d for d in candidates if window is not None and window[0] <= d <= window[1]]
+    return inside[-1] if inside else None

@@ -49,6 +49,92 @@ class Step:
     state: FillState
     event: Event
     error: str | None = None
+    recorded: str | None = None  # the question this message answered (to echo the parsed value)
+
+
+# -- messages meant for the bot, not the form ---------------------------------------------------
+
+QUESTION_WORDS = frozenset(
+    [
+        "hvem",
+        "hva",
+        "hvor",
+        "hvordan",
+        "når",
+        "hvilken",
+        "hvilke",
+        "hvilket",
+        "who",
+        "what",
+        "where",
+        "how",
+        "when",
+        "which",
+    ]
+)
+_FORCED = re.compile(r"^\s*(?:svar|answer)\s*:\s*", re.IGNORECASE)
+_AGENDA_ACTIONS = frozenset(
+    [
+        "list",
+        "liste",
+        "show",
+        "vis",
+        "propose",
+        "foreslå",
+        "forslag",
+        "proposals",
+        "forslagene",
+        "accept",
+        "godta",
+        "decline",
+        "avslå",
+        "move",
+        "edit",
+        "remove",
+        "flytt",
+        "endre",
+        "fjern",
+    ]
+)
+_GROUP_CODE = re.compile(r"^[a-zæøå0-9-]{1,12}$")
+_CONTACT_WORD = re.compile(r"^[a-zæøå0-9.'-]+$")
+
+
+def forced_answer(text: str) -> str | None:
+    """The answer in `svar: …` / `answer: …` (recorded as is), or None without that prefix."""
+    match = _FORCED.match(text)
+    return text[match.end() :].strip() if match else None
+
+
+def aside_of(text: str) -> Literal["question", "command"] | None:
+    """Whether a message typed while a form is open is plainly meant for the bot, not the form.
+
+    A question starts with a question word and ends with "?"; a command is one of the bot's
+    look-ups written as a whole command (`help`, `sop TEXT`, `wp CODE`, `contact ORG`,
+    `agenda [ACTION …]`). Anything else — "Status er at vi har hatt tre møter" — is an answer.
+    """
+    if "\n" in text.strip() or forced_answer(text) is not None:
+        return None
+    words = text.strip().lower().split()
+    if not words:
+        return None
+    head = words[0].strip(",:;")
+    rest = words[1:]
+    if head in QUESTION_WORDS and text.rstrip().endswith("?"):
+        return "question"
+    if head in ("help", "hjelp") and not rest:
+        return "command"
+    if head == "sop" and 1 <= len(rest) <= 4 and not text.rstrip().endswith("."):
+        return "command"  # "sop for SUSAR"; "SOP 1.4 er revidert og publisert." is an answer
+    if head in ("wp", "ap") and len(rest) == 1 and _GROUP_CODE.match(rest[0]):
+        return "command"
+    if head in ("contact", "kontakt") and 1 <= len(rest) <= 3:
+        return "command" if all(_CONTACT_WORD.match(w) for w in rest) else None
+    if head in ("agenda", "dagsorden") and (
+        not rest or rest[0] in _AGENDA_ACTIONS or rest[0].isdigit()
+    ):
+        return "command"
+    return None
 
 
 def command_of(text: str) -> tuple[str | None, int | None]:
@@ -90,9 +176,19 @@ def _t(language: str, nb: str, en: str) -> str:
     return en if language == "en" else nb
 
 
-def step(form: FormDefinition, state: FillState, text: str, language: str, today: date) -> Step:
-    """Apply one message to a filling."""
-    command, number = command_of(text)
+def step(
+    form: FormDefinition,
+    state: FillState,
+    text: str,
+    language: str,
+    today: date,
+    window: tuple[date, date] | None = None,
+) -> Step:
+    """Apply one message to a filling (`svar: …` records the rest, even a command word)."""
+    forced = forced_answer(text)
+    if forced is not None:
+        text = forced
+    command, number = command_of(text) if forced is None else (None, None)
     applicable = form.applicable(state.answers)
     ids = [q.id for q in applicable]
     current = state.current if state.current in ids else next_question(form, state.answers)
@@ -141,7 +237,7 @@ def step(form: FormDefinition, state: FillState, text: str, language: str, today
                 ),
             )
         answers = {**state.answers, question.id: None}
-        return _advance(form, answers)
+        return _advance(form, answers, question.id)
     if command == "submit" or (current is None and text.strip().lower() in _CONFIRM):
         missing = missing_required(form, state.answers)
         if missing:
@@ -157,20 +253,26 @@ def step(form: FormDefinition, state: FillState, text: str, language: str, today
 
     question = form.question(current)
     assert question is not None
-    value, error = parse_answer(question, text, language, today)
+    value, error = parse_answer(question, text, language, today, window)
     if error is not None:
         return Step(state, "invalid", error)
-    return _advance(form, {**state.answers, question.id: value})
+    return _advance(form, {**state.answers, question.id: value}, question.id)
 
 
-def _advance(form: FormDefinition, answers: dict[str, Any]) -> Step:
+def _advance(form: FormDefinition, answers: dict[str, Any], recorded: str | None = None) -> Step:
     upcoming = next_question(form, answers)
     state = FillState(answers, upcoming)
-    return Step(state, "ask" if upcoming is not None else "review")
+    return Step(state, "ask" if upcoming is not None else "review", recorded=recorded)
 
 
 def answer_choice(
-    form: FormDefinition, state: FillState, question_id: str, value: str, language: str, today: date
+    form: FormDefinition,
+    state: FillState,
+    question_id: str,
+    value: str,
+    language: str,
+    today: date,
+    window: tuple[date, date] | None = None,
 ) -> Step:
     """A button press: answers `question_id` only if it is still the current question."""
     if state.current != question_id:
@@ -185,14 +287,18 @@ def answer_choice(
         )
     question = form.question(question_id)
     assert question is not None
-    parsed, error = parse_answer(question, value, language, today)
+    parsed, error = parse_answer(question, value, language, today, window)
     if error is not None:
         return Step(state, "invalid", error)
-    return _advance(form, {**state.answers, question_id: parsed})
+    return _advance(form, {**state.answers, question_id: parsed}, question_id)
 
 
 def validate_all(
-    form: FormDefinition, raw: dict[str, Any], language: str, today: date
+    form: FormDefinition,
+    raw: dict[str, Any],
+    language: str,
+    today: date,
+    window: tuple[date, date] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Answers from a whole form at once (a modal): (answers, errors by question id).
 
@@ -212,7 +318,7 @@ def validate_all(
             else:
                 answers[question.id] = None
             continue
-        value, error = parse_answer(question, given, language, today)
+        value, error = parse_answer(question, given, language, today, window)
         if error is not None:
             errors[question.id] = error
         else:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.dates import parse_date
+from bot.dates import DateProblem, read_date
 
 QUESTION_TYPES = (
     "short_text",
@@ -41,6 +41,7 @@ _QUESTION_KEYS = {
     "when",
 }
 _VALIDATION_KEYS = {"min", "max", "integer", "max_length"}
+_NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)?$")
 _YES = {"yes", "y", "ja", "j", "true"}
 _NO = {"no", "n", "nei", "false"}
 
@@ -175,6 +176,37 @@ def _condition_value(raw: Any, target: Question, where: str) -> Any:
     return raw
 
 
+_OPTION_KEYS = {"value", "label", "nb", "en"}
+
+
+def _option(item: Any, where: str) -> tuple[str, Text]:
+    """A plain string, or `{value, label: {nb, en}}` (the older `{value, nb, en}` still reads)."""
+    if isinstance(item, str) and item.strip():
+        return item.strip(), Text(item.strip(), item.strip())
+    if not isinstance(item, dict):
+        raise FormDefinitionError(
+            f"{where} must be a text or a mapping with 'value' and 'label: {{nb, en}}'"
+        )
+    unknown = set(item) - _OPTION_KEYS
+    if unknown:
+        raise FormDefinitionError(
+            f"{where} has unknown key(s) {', '.join(sorted(map(str, unknown)))} "
+            "(allowed: value, label)"
+        )
+    value = item.get("value")
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        raise FormDefinitionError(f"{where} needs a 'value' (a text)")
+    value = str(value).strip()
+    if "label" in item and ("nb" in item or "en" in item):
+        raise FormDefinitionError(f"{where}: give the texts in 'label' or as nb/en, not both")
+    raw_label = item["label"] if "label" in item else (
+        {k: item[k] for k in ("nb", "en") if k in item} or value
+    )
+    label = _text(raw_label, where, "label")
+    assert label is not None
+    return value, label
+
+
 def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -> Question:
     where = f"{source}: question #{index}"
     if not isinstance(raw, dict):
@@ -213,21 +245,7 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
         if not isinstance(raw_options, list) or not raw_options:
             raise FormDefinitionError(f"{where}: a {qtype} question needs a list of 'options'")
         for n, item in enumerate(raw_options, 1):
-            label_text: Text | None
-            if isinstance(item, str):
-                value, label_text = item, Text(item, item)
-            elif isinstance(item, dict) and isinstance(item.get("value"), str):
-                value = item["value"]
-                label_text = _text(
-                    {k: v for k, v in item.items() if k in ("nb", "en")} or value,
-                    f"{where} option {n}",
-                    "label",
-                )
-                assert label_text is not None
-            else:
-                raise FormDefinitionError(
-                    f"{where}: option {n} must be a text or a mapping with value, nb and en"
-                )
+            value, label_text = _option(item, f"{where}: option {n}")
             if any(o.value == value for o in options):
                 raise FormDefinitionError(f"{where}: option {value!r} appears twice")
             options.append(Option(value, label_text))
@@ -261,6 +279,12 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
         if not isinstance(raw_when, dict) or "question" not in raw_when:
             raise FormDefinitionError(
                 f"{where}: 'when' must be a mapping with 'question' and 'equals' (or 'in')"
+            )
+        unknown = set(raw_when) - {"question", "equals", "in"}
+        if unknown:
+            raise FormDefinitionError(
+                f"{where}: unknown key(s) in 'when': {', '.join(sorted(map(str, unknown)))} "
+                "(allowed: question, equals, in)"
             )
         target = earlier.get(str(raw_when["question"]))
         if target is None:
@@ -411,9 +435,16 @@ def _match_option(question: Question, word: str, language: str) -> str | None:
 
 
 def parse_answer(
-    question: Question, raw: Any, language: str, today: date
+    question: Question,
+    raw: Any,
+    language: str,
+    today: date,
+    window: tuple[date, date] | None = None,
 ) -> tuple[Any, str | None]:
-    """(value, None) for a valid answer, or (None, error message in `language`)."""
+    """(value, None) for a valid answer, or (None, error message in `language`).
+
+    `window` is the range of dates that make sense for the form's campaign (see `read_date`).
+    """
 
     def t(nb: str, en: str) -> str:
         return en if language == "en" else nb
@@ -434,10 +465,13 @@ def parse_answer(
             )
         return text, None
     if question.type == "number":
-        try:
-            number = float(text.replace(" ", "").replace(",", "."))
-        except ValueError:
-            return None, t("Svar med et tall, f.eks. 3.", "Please answer with a number, e.g. 3.")
+        digits = text.replace(" ", "").replace("\u00a0", "")
+        if not _NUMBER.match(digits):
+            return None, t(
+                f"«{text}» er ikke et tall. Svar med sifre, f.eks. 3 eller 2,5.",
+                f"“{text}” is not a number. Please answer with digits, e.g. 3 or 2.5.",
+            )
+        number = float(digits.replace(",", "."))
         if question.integer and not number.is_integer():
             return None, t("Svar med et helt tall.", "Please answer with a whole number.")
         if question.minimum is not None and number < question.minimum:
@@ -454,12 +488,9 @@ def parse_answer(
             )
         return (int(number) if number.is_integer() else number), None
     if question.type == "date":
-        parsed = parse_date(text, today)
-        if parsed is None:
-            return None, t(
-                "Jeg forstod ikke datoen. Skriv f.eks. 12. mars, 2026-03-12 eller neste fredag.",
-                "I did not understand the date. Try e.g. 12 March, 2026-03-12 or next Friday.",
-            )
+        parsed = read_date(text, today, window=window)
+        if isinstance(parsed, DateProblem):
+            return None, date_error(parsed, language, window)
         return parsed.isoformat(), None
     if question.type == "multiple_choice":
         words = raw if isinstance(raw, list) else re.split(r"\s*(?:,|;|\bog\b|\band\b)\s*", text)
@@ -478,7 +509,49 @@ def parse_answer(
     return (value == "yes" if question.type == "yes_no" else value), None
 
 
+_DATE_EXAMPLE = {
+    "nb": "Skriv f.eks. 12. mars, 12.03.2026, 2026-03-12 eller neste fredag.",
+    "en": "Try e.g. 12 March, 12.03.2026, 2026-03-12 or next Friday.",
+}
+
+
+def date_error(problem: DateProblem, language: str, window: tuple[date, date] | None) -> str:
+    """Why a date was refused, with an example of what is read."""
+    example = _DATE_EXAMPLE["en" if language == "en" else "nb"]
+    said = problem.text.strip()
+    if problem.reason == "impossible":
+        return (
+            f"“{said}” is not a date that exists. {example}"
+            if language == "en"
+            else f"«{said}» er ingen dato som finnes. {example}"
+        )
+    if problem.reason == "two_digit_year":
+        return (
+            f"Please write the year with four digits (“{said}”). {example}"
+            if language == "en"
+            else f"Skriv året med fire sifre («{said}»). {example}"
+        )
+    if problem.reason == "out_of_range" and window is not None:
+        span = f"{window[0]:%d.%m.%Y}–{window[1]:%d.%m.%Y}"
+        return (
+            f"“{said}” is outside this report's period ({span}); please check the year."
+            if language == "en"
+            else f"«{said}» ligger utenfor perioden for denne rapporten ({span}); sjekk året."
+        )
+    return (
+        f"I could not read “{said}” as a date. {example}"
+        if language == "en"
+        else f"Jeg kan ikke lese «{said}» som en dato. {example}"
+    )
+
+
 def _choice_error(question: Question, word: str, language: str) -> str:
+    if question.type == "yes_no":
+        return (
+            f"“{word}” is neither yes nor no. Answer yes or no (or 1 = yes, 2 = no)."
+            if language == "en"
+            else f"«{word}» er verken ja eller nei. Svar ja eller nei (eller 1 = ja, 2 = nei)."
+        )
     labels = ", ".join(
         f"{i}. {label}" for i, (label, _v) in enumerate(question.choices(language), 1)
     )

@@ -130,6 +130,7 @@ class Reply:
     intent: str = "help"
     results: tuple[Result, ...] = ()
     ephemeral: bool = False
+    multiline: bool = False  # the next answer may span lines (a terminal reads until "." / empty)
 
     def as_json(self) -> dict[str, object]:
         return {

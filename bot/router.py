@@ -25,6 +25,7 @@ Observer = Callable[["Context", list[Reply]], None]
 
 MAX_MESSAGE_CHARS = 4000
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _SLACK_LINK = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
 
 
@@ -101,7 +102,7 @@ class Router:
             self.fallback = other.fallback
 
     def find(self, text: str) -> tuple[Route | None, str]:
-        head, _, rest = text.strip().partition(" ")
+        head, rest = ([*text.split(None, 1), "", ""])[:2]
         word = head.lower().lstrip("/!")
         for route in self.routes:
             if word in route.names:
@@ -115,7 +116,8 @@ def clean_text(raw: str) -> str:
     text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
-    text = " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.splitlines()]  # a multi-line answer stays so
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return text[:MAX_MESSAGE_CHARS]
 
 

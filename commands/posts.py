@@ -104,21 +104,43 @@ def refresh_agenda(session: Session, meeting: Meeting, tz: Any) -> list[str]:
 
 def schedule_meeting_posts(session: Session, meeting: Meeting, now: datetime) -> list[int]:
     """(Re)plan the agenda post N days before, the reminder the day before and the minutes
-    skeleton after the meeting, to the meeting's destinations."""
+    skeleton after the meeting, to the meeting's destinations.
+
+    Re-planning (after every `agenda add`, move or edit) updates the meeting's schedules in place:
+    one that has not run yet gets its new time, one that has run stays as it is (its post is
+    edited in place instead), and one no longer planned is removed — no inactive copies pile up.
+    """
+    planned: dict[str, schedules.Schedule] = {}
     for schedule_id in meeting.schedule_ids or []:
-        schedules.cancel_schedule(session, schedule_id)
+        row = session.get(schedules.Schedule, schedule_id)
+        if row is not None and row.active:
+            planned[row.job] = row
     ids: list[int] = []
+    plan: list[tuple[str, datetime]] = []
     if meeting.destinations and meeting.start_at > now:
         post_at = max(now, meeting.start_at - timedelta(days=meeting.post_days_before))
         plan = [("agenda", post_at), ("agenda-reminder", meeting.start_at - timedelta(days=1)),
                 ("agenda-minutes", meeting_end(session, meeting) + timedelta(minutes=30))]
-        for name, at in plan:
-            if name == "agenda-reminder" and (at <= post_at or at <= now):
-                continue
+        plan = [(name, at) for name, at in plan
+                if not (name == "agenda-reminder" and (at <= post_at or at <= now))]
+    for name, at in plan:
+        row = planned.pop(name, None)
+        if row is not None and schedules.runs(session, row.id):
+            ids.append(row.id)  # already ran: the posted agenda is edited in place
+        elif row is not None:
+            row.at = at.astimezone(UTC)
+            row.destinations = list(meeting.destinations)
+            ids.append(row.id)
+        else:
             ids.append(schedules.add_schedule(
                 session, job=name, args={"meeting": meeting.id},
                 destinations=list(meeting.destinations), at=at, now=now,
             ))
+    for row in planned.values():  # no longer planned
+        if schedules.runs(session, row.id):
+            row.active = False
+        else:
+            session.delete(row)
     meeting.schedule_ids = ids
     return ids
 

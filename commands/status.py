@@ -1,9 +1,12 @@
 """`status`: work-package status through a conversational form, one question at a time.
 
-An open filling claims the respondent's next direct message (the router's interceptor), so each
-line answers the current question; `status` starts or resumes the person's pending form and asks
-which group when they answer for several. State is loaded, stepped, saved and committed before the
-replies are returned, so a crash between two messages loses nothing and any process resumes it.
+An open filling claims the respondent's direct messages (the router's interceptor) while they are
+filling it in: each message answers the current question, except a plain question or a whole bot
+command (answered as such, then the question is asked again); after `FORM_IDLE_MINUTES` the
+filling pauses and messages are handled as usual. `status` starts or resumes the person's pending
+form and asks which group when they answer for several. State is loaded, stepped, saved and
+committed before the replies are returned, so a crash between two messages loses nothing and any
+process resumes it.
 """
 
 from __future__ import annotations
@@ -23,13 +26,16 @@ from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
     Pending,
     accepting,
+    answer_window,
     campaign_form,
     finish_filling,
     group_people,
+    is_idle,
     local_text,
     may_answer,
     open_filling,
     pending_for,
+    reactivate,
     refusal_text,
     respondent_key,
     save_submission,
@@ -38,15 +44,18 @@ from commands.status_campaigns import (
 from commands.status_messages import (
     chooser_reply,
     question_reply,
+    saved_text,
     show_reply,
     start_buttons,
     status_table,
     submitted_reply,
+    waiting_note,
 )
 from storage import directory
 from storage.forms import (
     ACTIVE,
     CANCELLED,
+    PAUSED,
     StatusCampaign,
     StatusChooser,
     StatusFilling,
@@ -390,6 +399,29 @@ def _submit(
     return [submitted_reply(title, campaign.name, language, diff, first)]
 
 
+def _filling_for(
+    session: Session, services: Any, person: Person, filling_id: int | None
+) -> tuple[StatusFilling, StatusCampaign] | None:
+    """The person's active filling (or the one a button names, even if paused) and its campaign."""
+    now = services.clock.now()
+    key = respondent_key(person)
+    row = (
+        session.get(StatusFilling, filling_id)
+        if filling_id is not None
+        else active_filling(session, key, now)
+    )
+    if row is None or row.respondent != key:
+        return None
+    if row.status != ACTIVE and not (filling_id is not None and row.status == PAUSED):
+        return None
+    campaign = session.get(StatusCampaign, row.campaign_id)
+    if campaign is None or not accepting(campaign, now):
+        return None
+    if row.status == PAUSED:  # a button on a paused form takes it up again
+        reactivate(session, row, now)
+    return row, campaign
+
+
 def apply_text(
     services: Any,
     person: Person,
@@ -399,23 +431,16 @@ def apply_text(
     filling_id: int | None = None,
 ) -> list[Reply] | None:
     """Apply one message to the person's active filling; None when they have none."""
-    now = services.clock.now()
     with services.db.session() as session:
-        key = respondent_key(person)
-        row = (
-            session.get(StatusFilling, filling_id)
-            if filling_id is not None
-            else active_filling(session, key, now)
-        )
-        if row is None or row.respondent != key or row.status != ACTIVE:
+        found = _filling_for(session, services, person, filling_id)
+        if found is None:
             return None
-        campaign = session.get(StatusCampaign, row.campaign_id)
-        if campaign is None or not accepting(campaign, now):
-            return None
+        row, campaign = found
         form = campaign_form(campaign)
         lang = row.language or language or services.settings.language
         state = FillState(dict(row.answers), row.current)
-        step = form_engine.step(form, state, text, lang, _today(services))
+        window = answer_window(campaign, services.settings.timezone)
+        step = form_engine.step(form, state, text, lang, _today(services), window)
         return _finish_step(session, services, person, row, form, step, lang)
 
 
@@ -427,7 +452,10 @@ def apply_choice(
     language = services.settings.language
     with services.db.session() as session:
         row = session.get(StatusFilling, filling_id)
-        if row is None or row.respondent != respondent_key(person) or row.status != ACTIVE:
+        if row is None or row.respondent != respondent_key(person) or row.status not in (
+            ACTIVE,
+            PAUSED,
+        ):
             return [
                 _reply(
                     _t(
@@ -441,6 +469,8 @@ def apply_choice(
         campaign = session.get(StatusCampaign, row.campaign_id)
         if campaign is None or not accepting(campaign, now):
             return [_reply(_t(language, "Fristen er ute.", "The deadline has passed."), language)]
+        if row.status == PAUSED:
+            reactivate(session, row, now)
         form = campaign_form(campaign)
         lang = row.language or language
         step = form_engine.answer_choice(
@@ -450,6 +480,7 @@ def apply_choice(
             value,
             lang,
             _today(services),
+            answer_window(campaign, services.settings.timezone),
         )
         return _finish_step(session, services, person, row, form, step, lang)
 
@@ -487,7 +518,62 @@ def _finish_step(
     if step.event == "show":
         return [show_reply(form, step.state, language)]
     error = step.error if step.event in ("invalid", "refused") else None
-    return [question_reply(form, step.state, language, filling_id=row.id, error=error)]
+    saved = (
+        saved_text(form, step.recorded, step.state.answers.get(step.recorded), language)
+        if step.recorded
+        else None
+    )
+    return [
+        question_reply(form, step.state, language, filling_id=row.id, error=error, saved=saved)
+    ]
+
+
+def _is_status_command(session: Session, text: str) -> bool:
+    """`status`, `status AP8`, `status tabell` — the whole message, not "Status er at …"."""
+    words = text.strip().lower().rstrip(".!").split()
+    if not words or words[0].lstrip("/") != "status":
+        return False
+    rest = " ".join(words[1:])
+    return (
+        not rest
+        or rest in _TABLE_WORDS
+        or rest in ("new", "ny")
+        or (len(words) <= 3 and _normalise_group(session, rest) is not None)
+    )
+
+
+def _form_turn(ctx: Context) -> list[Reply] | None:
+    """One direct message while a form is open: an answer, an aside, or the end of an idle pause.
+
+    After `FORM_IDLE_MINUTES` without an answer the filling is paused (persisted, so any process
+    sees it) and the message is handled as usual with a note that the form waits. A plain
+    question or a whole bot command is answered as such and the current question asked again;
+    nothing is recorded. Everything else is an answer.
+    """
+    services, person, text = ctx.services, ctx.message.sender, ctx.message.text
+    now = services.clock.now()
+    with services.db.session() as session:
+        if _is_status_command(session, text):
+            return None  # the command resumes (or switches) the filling, saying where it picks up
+        found = _filling_for(session, services, person, None)
+        if found is None:
+            return None
+        row, campaign = found
+        form = campaign_form(campaign)
+        lang = row.language or ctx.language
+        state = FillState(dict(row.answers), row.current)
+        if is_idle(row, now, services.settings.form_idle_minutes):
+            row.status = PAUSED
+            title = group_people(session, row.group_id, lang).title
+            after = waiting_note(form, state, title, lang)
+        elif form_engine.aside_of(text) is not None:
+            row.updated_at = now  # still here: the pause is counted from now
+            after = question_reply(form, state, lang, filling_id=row.id)
+        else:
+            window = answer_window(campaign, services.settings.timezone)
+            step = form_engine.step(form, state, text, lang, _today(services), window)
+            return _finish_step(session, services, person, row, form, step, lang)
+    return [*ctx.bot.dispatch(ctx), after]
 
 
 @router.intercept
@@ -507,9 +593,7 @@ def claim_message(ctx: Context) -> list[Reply] | None:
             session.delete(chooser)
     if choice is not None:
         return start_for_group(services, person, choice[1], language, choice[0])
-    if message.text.strip().split(" ", 1)[0].lower().lstrip("/") == "status":
-        return None  # the command resumes (or switches) the filling, saying where it picks up
-    return apply_text(services, person, message.text, ctx.language)
+    return _form_turn(ctx)
 
 
 @router.home
@@ -611,7 +695,13 @@ def submit_answers(
         if not may_answer(session, person, group_id):
             return {first_id: refusal_text(session, group_id, language)}, []
         assert form is not None
-        answers, errors = form_engine.validate_all(form, raw, language, _today(services))
+        answers, errors = form_engine.validate_all(
+            form,
+            raw,
+            language,
+            _today(services),
+            answer_window(campaign, services.settings.timezone),
+        )
         if errors:
             return errors, []
         first = submission(session, campaign_id, group_id) is None

@@ -462,3 +462,29 @@ def finish_filling(row: StatusFilling, answers: dict[str, Any], now: datetime) -
 
 def accepting(campaign: StatusCampaign, now: datetime) -> bool:
     return campaign.state == "open" and now < campaign.deadline_at
+
+
+def answer_window(campaign: StatusCampaign, zone: ZoneInfo) -> tuple[date, date]:
+    """Dates that make sense in this campaign's answers: from a year before it opened to a quarter
+    after its deadline. A day-month without year is the next such date from today if that lies
+    inside, else the last one before; a date with a year outside is refused ("check the year")."""
+    opens = campaign.opens_at.astimezone(zone).date()
+    deadline = campaign.deadline_at.astimezone(zone).date()
+    return opens - timedelta(days=366), deadline + timedelta(days=92)
+
+
+def is_idle(row: StatusFilling, now: datetime, idle_minutes: int) -> bool:
+    """A filling nobody has touched for `idle_minutes` no longer claims the person's messages."""
+    return now - row.updated_at >= timedelta(minutes=idle_minutes)
+
+
+def reactivate(session: Session, row: StatusFilling, now: datetime) -> None:
+    """Make a paused filling the one that claims the person's messages (pausing any other)."""
+    from storage.forms import fillings_of
+
+    for other in fillings_of(session, row.respondent):
+        if other.status == ACTIVE and other is not row:
+            other.status = PAUSED
+            other.updated_at = now
+    row.status = ACTIVE
+    row.updated_at = now

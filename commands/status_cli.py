@@ -60,6 +60,7 @@ def register_cli(sub: Any) -> None:
     summary.set_defaults(run=cmd_summary)
 
     listing = actions.add_parser("list", help="campaigns and how many groups have submitted")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
     listing.set_defaults(run=cmd_list)
 
     check = actions.add_parser("check-form", help="validate a form definition (YAML)")
@@ -170,23 +171,42 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     bot = _bot(settings)
     with bot.services.db.session() as session:
         reply = summary_reply(session, bot.services, _campaign_or_fail(session, args.name))
-    Console(highlight=False, soft_wrap=True).print(render_reply(reply))
+    Console(highlight=False).print(render_reply(reply))
     return 0
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.terminal import iso_local, print_table
     from commands.status_campaigns import local_text
     from storage.forms import campaigns, submissions
 
+    zone = settings.timezone
     bot = _bot(settings)
     with bot.services.db.session() as session:
-        for c in campaigns(session):
-            done = len(submissions(session, c.id))
-            print(
-                f"{c.id}\t{c.name}\t{c.state}\t"
-                f"deadline {local_text(c.deadline_at, settings.timezone)}"
-                f"\t{done}/{len(c.groups)} submitted"
-            )
+        data: list[dict[str, Any]] = [
+            {
+                "id": c.id,
+                "name": c.name,
+                "state": c.state,
+                "form": c.form_id,
+                "opens_at": iso_local(c.opens_at, zone),
+                "deadline": iso_local(c.deadline_at, zone),
+                "groups": list(c.groups),
+                "submitted": sorted(submissions(session, c.id)),
+            }
+            for c in campaigns(session)
+        ]
+        deadlines = [local_text(c.deadline_at, zone) for c in campaigns(session)]
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    print_table(
+        ("id", "campaign", "state", "deadline", "submitted"),
+        [
+            (c["id"], c["name"], c["state"], deadline, f"{len(c['submitted'])}/{len(c['groups'])}")
+            for c, deadline in zip(data, deadlines, strict=True)
+        ],
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ outbox) shows the same words, in Norwegian or English.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,10 +46,14 @@ def question_reply(
     filling_id: int,
     heading: str | None = None,
     error: str | None = None,
+    saved: str | None = None,
 ) -> Reply:
-    """The current question (or the review when all are answered)."""
+    """The current question (or the review when all are answered); `saved` echoes the answer
+    just recorded, in the form it was understood."""
     if state.current is None:
-        return review_reply(form, state, language, filling_id=filling_id, heading=heading)
+        return review_reply(
+            form, state, language, filling_id=filling_id, heading=heading, saved=saved
+        )
     question = form.question(state.current)
     assert question is not None
     applicable = [q.id for q in form.applicable(state.answers)]
@@ -56,6 +61,8 @@ def question_reply(
     optional = "" if question.required else _t(language, " _(valgfritt)_", " _(optional)_")
     prompt = f"*{number}/{len(applicable)}* {esc(question.text.get(language))}{optional}"
     parts: list[Any] = []
+    if saved:
+        parts.append(Section(saved))
     if heading:
         parts.append(Section(heading))
     if error:
@@ -86,9 +93,43 @@ def question_reply(
         )
     parts.append(Note(COMMANDS_HINT["en" if language == "en" else "nb"]))
     text = (
-        f"{error}\n" if error else ""
-    ) + f"{number}/{len(applicable)} {question.text.get(language)}"
-    return _reply(text, tuple(parts), language)
+        (f"{saved}\n" if saved else "")
+        + (f"{error}\n" if error else "")
+        + f"{number}/{len(applicable)} {question.text.get(language)}"
+    )
+    reply = _reply(text, tuple(parts), language)
+    return replace(reply, multiline=question.type == "long_text")
+
+
+def saved_text(form: FormDefinition, question_id: str, value: Any, language: str) -> str:
+    """The echo of a recorded answer as it was understood ("Lagret: 12.03.2026")."""
+    if value is None:
+        return _t(language, "Hoppet over.", "Skipped.")
+    shown = display(form.question(question_id), value, language)
+    label = _t(language, "Lagret:", "Saved:")
+    return f"{label}\n{shown}" if "\n" in shown else f"{label} {shown}"
+
+
+def waiting_note(
+    form: FormDefinition, state: FillState, group_title: str, language: str
+) -> Reply:
+    """One line after an idle pause: the form waits; `status` goes on where it stopped."""
+    applicable = [q.id for q in form.applicable(state.answers)]
+    if state.current in applicable:
+        where = _t(
+            language,
+            f"spørsmål {applicable.index(state.current) + 1} av {len(applicable)}",
+            f"question {applicable.index(state.current) + 1} of {len(applicable)}",
+        )
+    else:
+        where = _t(language, "klar til innsending", "ready to submit")
+    text = _t(
+        language,
+        f"Statusskjemaet for {group_title} venter på deg ({where}) – skriv `status` for å "
+        "fortsette.",
+        f"Your status form for {group_title} is waiting ({where}) — write `status` to go on.",
+    )
+    return _reply(text, (Note(text),), language, "status_waiting")
 
 
 def answers_table(form: FormDefinition, answers: dict[str, Any], language: str) -> Table:
@@ -122,6 +163,7 @@ def review_reply(
     *,
     filling_id: int,
     heading: str | None = None,
+    saved: str | None = None,
 ) -> Reply:
     table = answers_table(form, state.answers, language)
     intro = _t(
@@ -135,6 +177,8 @@ def review_reply(
         "Say “submit” to send it, or “edit N” to change answer N.",
     )
     parts: list[Any] = []
+    if saved:
+        parts.append(Section(saved))
     if heading:
         parts.append(Section(heading))
     parts += [
@@ -153,6 +197,8 @@ def review_reply(
         ),
     ]
     text = intro + "\n" + "\n".join(f"{r[0]}. {r[1]}: {r[2]}" for r in table.rows) + "\n" + ask
+    if saved:
+        text = f"{saved}\n{text}"
     return _reply(text, tuple(parts), language)
 
 

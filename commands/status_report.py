@@ -106,11 +106,21 @@ def to_json(report: CampaignReport) -> dict[str, Any]:
                 if g.submitted_at
                 else None,
                 "answers": g.answers,
-                "history": g.history,
+                "history": [_local_entry(h, report.zone) for h in g.history],
             }
             for g in report.groups
         ],
     }
+
+
+def _local_entry(entry: dict[str, Any], zone: Any) -> dict[str, Any]:
+    """A history entry with its time in the report's one style (local ISO 8601 with offset);
+    entries are stored with UTC times."""
+    try:
+        at = datetime.fromisoformat(str(entry.get("at")))
+    except ValueError:
+        return entry
+    return {**entry, "at": at.astimezone(zone).isoformat()}
 
 
 # -- Markdown -------------------------------------------------------------------------------------

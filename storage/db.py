@@ -114,6 +114,13 @@ class Database:
             with self.session() as session:
                 rebuild_index(session)
 
+    def keep_empty(self) -> None:
+        """Record that this database is meant to start empty (`db upgrade --empty`), so no later
+        `prepare()` loads the embedded directory and catalogue into it."""
+        if not self.get_meta("defaults_loaded"):
+            with self.session() as session:
+                session.merge(Meta(key="defaults_loaded", value="empty"))
+
     def get_meta(self, key: str) -> str | None:
         with self.session() as session:
             return session.scalar(select(Meta.value).where(Meta.key == key))

@@ -20,15 +20,21 @@ from storage.db import Database
 from storage.forms import StatusFilling
 
 CLI = [str(Path(sys.executable).with_name("norcrin-bot"))]  # the installed entry point
-AP10 = ["Kurset går.", "Nytt kull", "3", "ingen", "skip", "no", "skip", "submit"]
+# a long-text answer ends with an empty line (or a line with only "."); commands go alone
+AP10 = ["Kurset går.", "", "Nytt kull", ".", "3", "ingen", "", "skip", "no", "skip", "submit"]
 AP8 = [
     "Månedlige møter.",
+    "",
     "OnePager",
+    "",
     "12",
     "Ny fra Ahus.",
+    "",
     "OnePager",
+    "",
     "ja",
     "Forsinket SOP-revisjon.",
+    "",
     "hopp over",
     "send inn",
 ]
@@ -91,7 +97,7 @@ def test_a_whole_campaign_in_the_terminal(env: dict[str, str], tmp_path: Path) -
         stdin="\n".join(["status", "AP10", *AP10]) + "\n",
     )
     assert tanja.returncode == 0, tanja.stderr
-    out = tanja.stdout
+    out = " ".join(tanja.stdout.split())
     assert "Hei Tanja Igland!" in out and "Kopi til deg som nestleder" in out  # the prompts
     assert "Hvilken vil du fylle ut?" in out and "1. AP3 Monitorering" in out
     assert "1/7 Status" in out and "Takk! Statusen for AP10" in out
@@ -192,6 +198,18 @@ def test_malformed_form_is_a_clear_error(env: dict[str, str], tmp_path: Path) ->
     )
     assert good.returncode == 0 and "8 questions" in good.stdout
 
+    options = tmp_path / "valg.yaml"
+    options.write_text(
+        "id: valg\ntitle: Valg\nquestions:\n  - id: fase\n    type: single_choice\n"
+        "    text: Fase\n    options:\n      - value: plan\n        labl: {nb: Plan, en: Plan}\n"
+    )
+    refused = run(env, tmp_path, "status", "check-form", str(options))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == (
+        f"norcrin-bot: {options}: question 'fase' (#1): option 1 has unknown key(s) labl "
+        "(allowed: value, label)"
+    )
+
 
 def test_a_killed_process_resumes_the_filling(
     env: dict[str, str], tmp_path: Path, sqlite_url: str
@@ -221,7 +239,7 @@ def test_a_killed_process_resumes_the_filling(
         cwd=tmp_path,
     )
     assert process.stdin is not None
-    process.stdin.write("status\nFørste svar\nAndre svar\n")
+    process.stdin.write("status\nFørste svar\n\nAndre svar\n\n")
     process.stdin.flush()
     db = Database(sqlite_url)
     try:
@@ -245,14 +263,96 @@ def test_a_killed_process_resumes_the_filling(
         "chat",
         "--user",
         "Cecilie Moe",
-        stdin="\n".join(["status", "4", "ingen", "skip", "nei", "skip", "send inn"]) + "\n",
+        stdin="\n".join(["status", "4", "ingen", "", "skip", "nei", "skip", "send inn"]) + "\n",
     )
-    assert "Vi fortsetter der du slapp" in resumed.stdout
-    assert "3/7 Hvor mange møter" in resumed.stdout
-    assert "Takk! Statusen for AP8" in resumed.stdout
+    out = " ".join(resumed.stdout.split())
+    assert "Vi fortsetter der du slapp" in out
+    assert "3/7 Hvor mange møter" in out
+    assert "Takk! Statusen for AP8" in out
     data = json.loads(
         run(env, tmp_path, "status", "report", "Årsrapport 2026", "--format", "json").stdout
     )
     answers = data["groups"][0]["answers"]
     assert answers["status"] == "Første svar" and answers["focus"] == "Andre svar"
     assert answers["meetings"] == 4
+
+
+TRANSCRIPT_FORM = """
+id: leader_check
+title: {nb: Statussjekk, en: Status check}
+questions:
+  - id: status
+    type: short_text
+    text:
+      nb: Kort status
+      en: Short status
+  - id: last_meeting
+    type: date
+    text:
+      nb: Når var siste møte?
+      en: When was the last meeting?
+  - id: highlights
+    type: long_text
+    text:
+      nb: Høydepunkter, én linje per punkt
+      en: Highlights, one line per item
+  - id: meetings
+    type: number
+    text:
+      nb: Antall møter
+      en: Number of meetings
+"""
+
+
+def test_transcript_a_leader_fills_a_form_in_the_terminal(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 8's transcript: a question mid-form is answered, a wrong date refused then a right
+    one taken, a three-line answer kept whole, and the report holds exactly her answers."""
+    form = tmp_path / "leader_check.yaml"
+    form.write_text(TRANSCRIPT_FORM, encoding="utf-8")
+    checked = run(env, tmp_path, "status", "check-form", str(form))
+    assert checked.returncode == 0, checked.stderr
+    created = run(
+        env, tmp_path, "status", "new", "--name", "Sjekk", "--deadline", _deadline(),
+        "--opens", "now", "--groups", "AP8", "--form", str(form),
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    met = date.today() - timedelta(days=10)
+    script = [
+        "status",
+        "Alt går etter planen.",
+        "hvem leder AP8?",
+        "32. februar",
+        met.strftime("%d.%m.%Y"),
+        "- OnePager publisert",
+        "- Nytt kurs i mai",
+        "- To nye medlemmer",
+        ".",
+        "4",
+        "send inn",
+    ]
+    chat = run(env, tmp_path, "chat", "--user", "Cecilie Moe", stdin="\n".join(script) + "\n")
+    assert chat.returncode == 0, chat.stderr
+    out = " ".join(chat.stdout.split())
+    assert "Lagret: Alt går etter planen." in out
+    # the aside: the answer (Cecilie leads AP8), then question 2 asked again
+    aside = out.split("hvem leder", 1)[-1] if "hvem leder" in out else out
+    assert "Cecilie Moe" in aside
+    assert out.count("2/4 Når var siste møte?") == 3  # asked, after the aside, after the refusal
+    assert "«32. februar» er ingen dato som finnes. Skriv f.eks. 12. mars" in out
+    assert f"Lagret: {met:%d.%m.%Y}" in out
+    assert "avslutt svaret med en linje med bare «.» eller en tom linje" in out
+    assert "Lagret: - OnePager publisert - Nytt kurs i mai - To nye medlemmer" in out
+    assert "Takk! Statusen for AP8" in out
+
+    report = run(env, tmp_path, "status", "report", "Sjekk", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    (group,) = json.loads(report.stdout)["groups"]
+    assert group["submitted_by"] == "Cecilie Moe"
+    assert group["answers"] == {
+        "status": "Alt går etter planen.",
+        "last_meeting": met.isoformat(),
+        "highlights": "- OnePager publisert\n- Nytt kurs i mai\n- To nye medlemmer",
+        "meetings": 4,
+    }

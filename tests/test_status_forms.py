@@ -10,7 +10,7 @@ import yaml
 
 from bot.dates import parse_date
 from bot.form_engine import FillState, start, step, validate_all
-from bot.forms import FormDefinitionError, load_form_file, parse_form
+from bot.forms import FormDefinitionError, load_form_file, parse_answer, parse_form
 from commands.status_campaigns import resolve_form
 
 TODAY = date(2026, 3, 4)  # a Wednesday
@@ -42,6 +42,13 @@ def run(form, lines: list[str], language: str = "nb", state: FillState | None = 
         ("i morgen", date(2026, 3, 5)),
         ("today", TODAY),
         ("31. februar", None),
+        ("32. februar", None),
+        ("45. mai", None),
+        ("99", None),
+        ("12.03.26", None),
+        ("12", None),
+        ("2. desember", date(2026, 12, 2)),  # the next such date, not a far-future year
+        ("2. mars", date(2027, 3, 2)),
         ("2026-02-30", None),
         ("mars", None),
         ("snart", None),
@@ -309,3 +316,109 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     path.write_text("id: f\nquestions:\n  - id: [unclosed\n", encoding="utf-8")
     with pytest.raises(FormDefinitionError, match=r"syntax.yaml: line \d+ is not valid YAML"):
         load_form_file(path)
+
+
+def _choice_form(options: object) -> dict:
+    question = {"id": "phase", "type": "single_choice", "text": "Fase", "options": options}
+    return {"id": "f", "title": "T", "questions": [question]}
+
+
+def test_options_as_plain_strings_or_value_with_bilingual_label() -> None:
+    form = parse_form(
+        _choice_form(["Plan", {"value": "run", "label": {"nb": "Gjennomføring", "en": "Running"}}])
+    )
+    question = form.questions[0]
+    assert question.choices("nb") == [("Plan", "Plan"), ("Gjennomføring", "run")]
+    assert question.choices("en") == [("Plan", "Plan"), ("Running", "run")]
+    assert parse_answer(question, "gjennomføring", "nb", TODAY) == ("run", None)
+    assert parse_answer(question, "Running", "en", TODAY) == ("run", None)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ([{"label": {"nb": "A", "en": "A"}}], r"question 'phase' \(#1\): option 1 needs a 'value'"),
+        ([{"value": "a", "lable": "A"}], r"option 1 has unknown key\(s\) lable"),
+        ([{"value": "a", "label": {"nb": "A", "de": "A"}}], r"unknown language\(s\) \['de'\]"),
+        ([{"value": "a", "label": "A", "nb": "A"}], r"option 1: give the texts in 'label'"),
+        (["a", 3], r"option 2 must be a text or a mapping"),
+        (["a", "a"], r"option 'a' appears twice"),
+        ("a, b", r"needs a list of 'options'"),
+    ],
+)
+def test_malformed_options_are_refused_naming_file_and_question(
+    tmp_path: Path, options: object, message: str
+) -> None:
+    path = tmp_path / "choices.yaml"
+    path.write_text(yaml.safe_dump(_choice_form(options)), encoding="utf-8")
+    with pytest.raises(FormDefinitionError, match=message) as info:
+        load_form_file(path)
+    assert str(info.value).startswith(f"{path}: question 'phase'")
+
+
+def test_unknown_keys_anywhere_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "when.yaml"
+    form = {
+        "id": "f",
+        "title": "T",
+        "questions": [
+            {"id": "a", "type": "yes_no", "text": "A"},
+            {
+                "id": "b",
+                "type": "short_text",
+                "text": "B",
+                "when": {"question": "a", "equal": True},
+            },
+        ],
+    }
+    path.write_text(yaml.safe_dump(form), encoding="utf-8")
+    with pytest.raises(
+        FormDefinitionError, match=r"question 'b' \(#2\): unknown key\(s\) in 'when': equal"
+    ):
+        load_form_file(path)
+    form["colour"] = "blue"
+    path.write_text(yaml.safe_dump(form), encoding="utf-8")
+    with pytest.raises(FormDefinitionError, match=r"when.yaml: unknown key\(s\) colour"):
+        load_form_file(path)
+
+
+def test_the_readme_example_form_is_valid() -> None:
+    import re
+    import textwrap
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"  ```yaml\n(.*?)\n  ```", readme, re.S)
+    assert block is not None
+    form = parse_form(yaml.safe_load(textwrap.dedent(block.group(1))), "README")
+    phase = form.question("phase")
+    assert phase is not None and phase.choices("en") == [("Pilot", "Pilot"), ("Running", "running")]
+
+
+@pytest.mark.parametrize(
+    ("text", "aside"),
+    [
+        ("hvem leder AP8?", "question"),
+        ("Which SOP covers consent?", "question"),
+        ("Hvem som helst kan delta", None),
+        ("Møtene går bra?", None),
+        ("hvem leder AP8?\nog AP9?", None),
+        ("help", "command"),
+        ("hjelp meg med svaret", None),
+        ("sop for SUSAR", "command"),
+        ("SOP 1.4 er revidert og publisert.", None),
+        ("SOP-revisjonen er forsinket", None),
+        ("wp 8", "command"),
+        ("WP 8 er ferdig", None),
+        ("contact UNN", "command"),
+        ("Kontakt med sykehusene har vært god i hele perioden", None),
+        ("agenda", "command"),
+        ("agenda propose 3 Budsjett | 10", "command"),
+        ("Agenda for neste møte er klar", None),
+        ("svar: hvem leder AP8?", None),
+        ("Status er at vi har hatt tre møter", None),
+    ],
+)
+def test_what_counts_as_meant_for_the_bot_mid_form(text: str, aside: str | None) -> None:
+    from bot.form_engine import aside_of
+
+    assert aside_of(text) == aside

@@ -1,4 +1,10 @@
-"""Replies as Rich renderables: cards become panels, tables stay tables."""
+"""Replies as Rich renderables: cards become panels, tables stay tables — nothing is cut.
+
+Data never goes through Rich markup: text is built as `Text` objects with styles applied to
+spans, so a planted `[/x]` or `<https://a[/x]|b>` in a title stays text instead of ending the
+terminal with a `MarkupError`. Everything wraps at the console's width; a table too wide to fit
+even with its words folded falls back to one plain line per cell.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,8 @@ from collections.abc import Iterator
 
 from rich.console import Group as RenderGroup
 from rich.console import RenderableType
-from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table as RichTable
+from rich.style import Style
 from rich.text import Text
 
 from bot.replies import (
@@ -25,23 +30,47 @@ from bot.replies import (
     Section,
     Table,
 )
+from bot.terminal import FittedTable, labelled
 
-_BOLD = re.compile(r"\*([^*\n]+)\*")
-_ITALIC = re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)")
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+# our light chat formatting: <url|label>, *bold*, _italic_
+_FORMAT = re.compile(
+    r"<(?P<url>https?://[^|>\s]+)\|(?P<label>[^>]+)>"
+    r"|\*(?P<bold>[^*\n]+)\*"
+    r"|(?<!\w)_(?P<italic>[^_\n]+)_(?!\w)"
+)
+_SAFE_URL = re.compile(r"^https?://[^\s\[\]]+$")
 
 
-def markup(text: str) -> str:
-    """Our light chat formatting (*bold*, _italic_, <url|label>) as Rich markup, safely escaped."""
-    out = escape(text)
-    out = _LINK.sub(lambda m: f"[link={m.group(1)}]{m.group(2)}[/link]", out)
-    out = _BOLD.sub(r"[bold]\1[/bold]", out)
-    return _ITALIC.sub(r"[italic]\1[/italic]", out)
+def link_style(url: str | None) -> Style | None:
+    """A clickable link for an http(s) URL; anything else is shown, not linked."""
+    return Style(link=url) if url and _SAFE_URL.match(url) else None
+
+
+def rich_text(text: str, style: str | Style = "") -> Text:
+    """Our light formatting (*bold*, _italic_, <url|label>) as a `Text`; data is never markup."""
+    out = Text(style=style)
+    position = 0
+    for match in _FORMAT.finditer(text):
+        out.append(text[position : match.start()])
+        if match.group("url"):
+            out.append(match.group("label"), style=link_style(match.group("url")))
+        elif match.group("bold"):
+            out.append(match.group("bold"), style="bold")
+        else:
+            out.append(match.group("italic"), style="italic")
+        position = match.end()
+    out.append(text[position:])
+    return out
+
+
+def markup(text: str) -> Text:
+    """Kept for callers of the old name: the formatted `Text` of `text`."""
+    return rich_text(text)
 
 
 def render_reply(reply: Reply) -> RenderableType:
     if not reply.parts:
-        return Text.from_markup(markup(reply.text))
+        return rich_text(reply.text)
     return RenderGroup(*_render_parts(reply.parts))
 
 
@@ -52,65 +81,67 @@ def _render_parts(parts: tuple[Part, ...]) -> Iterator[RenderableType]:
             yield rendered
 
 
+def _lines(*pieces: Text | None) -> Text:
+    return Text("\n").join(p for p in pieces if p is not None and p.plain)
+
+
+def _panel(body: Text, title: str) -> Panel:
+    """A card: the title inside the box (a border title would be cut on a narrow terminal)."""
+    return Panel(_lines(Text(title, style="bold"), body), expand=False)
+
+
 def render_part(part: Part) -> RenderableType | None:
     if isinstance(part, Section):
-        return Text.from_markup(markup(part.text)) if part.text else None
+        return rich_text(part.text) if part.text else None
     if isinstance(part, Heading):
         return Text(part.text, style="bold underline")
     if isinstance(part, Note):
         return Text(part.text, style="dim") if part.text else None
     if isinstance(part, ContactCard):
-        lines = [", ".join(part.roles)] if part.roles else []
-        if part.organisation:
-            lines.append(part.organisation)
-        if part.email:
-            lines.append(f"✉ {part.email}")
-        if part.phone:
-            lines.append(f"☎ {part.phone}")
-        return Panel(
-            "\n".join(escape(line) for line in lines) or "-",
-            title=escape(part.name),
-            title_align="left",
-            expand=False,
+        return _panel(
+            _lines(
+                Text(", ".join(part.roles)) if part.roles else None,
+                Text(part.organisation) if part.organisation else None,
+                Text(f"✉ {part.email}") if part.email else None,
+                Text(f"☎ {part.phone}") if part.phone else None,
+            ),
+            part.name,
         )
     if isinstance(part, DocumentCard):
-        lines = [f"[bold]{escape(part.title)}[/bold]"]
-        if part.subtitle:
-            lines.append(f"[dim]{escape(part.subtitle)}[/dim]")
         meta = " · ".join(filter(None, [part.kind, part.area]))
-        lines.append(escape(meta))
-        if part.summary:
-            lines.append(escape(part.summary))
-        if part.url:
-            lines.append(f"[link={part.url}]{escape(part.url)}[/link]")
-        return Panel("\n".join(lines), title=escape(part.code), title_align="left", expand=False)
+        return _panel(
+            _lines(
+                Text(part.title, style="bold"),
+                Text(part.subtitle, style="dim") if part.subtitle else None,
+                Text(meta),
+                Text(part.summary) if part.summary else None,
+                Text(part.url, style=link_style(part.url) or "") if part.url else None,
+            ),
+            part.code,
+        )
     if isinstance(part, GroupCard):
-        lines = [escape(part.purpose)] if part.purpose else []
-        if part.leader:
-            lines.append(f"[bold]Leder/Leader:[/bold] {escape(part.leader)}")
-        if part.deputy:
-            lines.append(f"[bold]Nestleder/Deputy:[/bold] {escape(part.deputy)}")
-        if part.members:
-            lines.append("[bold]Medlemmer/Members:[/bold] " + escape(", ".join(part.members)))
-        return Panel(
-            "\n".join(lines) or "-", title=escape(part.title), title_align="left", expand=False
+        return _panel(
+            _lines(
+                Text(part.purpose) if part.purpose else None,
+                labelled("Leder/Leader:", part.leader) if part.leader else None,
+                labelled("Nestleder/Deputy:", part.deputy) if part.deputy else None,
+                labelled("Medlemmer/Members:", ", ".join(part.members)) if part.members else None,
+            ),
+            part.title,
         )
     if isinstance(part, Table):
-        table = RichTable(title=escape(part.title) if part.title else None)
-        for column in part.columns:
-            table.add_column(escape(column))
-        for row in part.rows:
-            table.add_row(*(escape(cell) for cell in row))
-        return table
+        return FittedTable(part.columns, part.rows, part.title)
     if isinstance(part, Actions):
-        labels = [
-            f"[link={b.url}]{escape(b.label)}[/link]" if b.url else f"[{escape(b.label)}]"
+        labels = Text("  ").join(
+            Text(b.label, style=link_style(b.url) or "underline")
+            if b.url
+            else Text.assemble("[", b.label, "]")
             for b in part.buttons
-        ]
-        return Text.from_markup("  ".join(labels))
+        )
+        return labels
     if isinstance(part, Choice):
-        lines = [markup(part.prompt)] + [
-            f"  {i}. {escape(label)}" for i, (label, _value) in enumerate(part.options, 1)
-        ]
-        return Text.from_markup("\n".join(lines))
+        return _lines(
+            rich_text(part.prompt),
+            *(Text(f"  {i}. {label}") for i, (label, _value) in enumerate(part.options, 1)),
+        )
     return None
