@@ -17,6 +17,8 @@ from rich.panel import Panel
 from rich.style import Style
 from rich.text import Text
 
+from bot.markup import Link as MarkupLink
+from bot.markup import tokens as markup_tokens
 from bot.replies import (
     Actions,
     Choice,
@@ -32,13 +34,9 @@ from bot.replies import (
 )
 from bot.terminal import FittedTable, labelled
 
-# our light chat formatting: <url|label>, *bold*, _italic_
-_FORMAT = re.compile(
-    r"<(?P<url>https?://[^|>\s]+)\|(?P<label>[^>]+)>"
-    r"|\*(?P<bold>[^*\n]+)\*"
-    r"|(?<!\w)_(?P<italic>[^_\n]+)_(?!\w)"
-)
-_SAFE_URL = re.compile(r"^https?://[^\s\[\]]+$")
+# our light chat formatting inside text runs: *bold*, _italic_ (links come from bot.markup.tokens)
+_FORMAT = re.compile(r"\*(?P<bold>[^*\n]+)\*|(?<!\w)_(?P<italic>[^_\n]+)_(?!\w)")
+_SAFE_URL = re.compile(r"^(https?://|mailto:)[^\s\[\]]+$")
 
 
 def link_style(url: str | None) -> Style | None:
@@ -47,19 +45,23 @@ def link_style(url: str | None) -> Style | None:
 
 
 def rich_text(text: str, style: str | Style = "") -> Text:
-    """Our light formatting (*bold*, _italic_, <url|label>) as a `Text`; data is never markup."""
+    """Our light markup (entities, *bold*, _italic_, <url|label>) as a `Text`; data is never Rich
+    markup, and entities are decoded so `&lt;` shows as `<`."""
     out = Text(style=style)
-    position = 0
-    for match in _FORMAT.finditer(text):
-        out.append(text[position : match.start()])
-        if match.group("url"):
-            out.append(match.group("label"), style=link_style(match.group("url")))
-        elif match.group("bold"):
-            out.append(match.group("bold"), style="bold")
-        else:
-            out.append(match.group("italic"), style="italic")
-        position = match.end()
-    out.append(text[position:])
+    for token in markup_tokens(text):
+        if isinstance(token, MarkupLink):
+            out.append(token.label, style=link_style(token.url))
+            continue
+        run = token.text
+        position = 0
+        for match in _FORMAT.finditer(run):
+            out.append(run[position : match.start()])
+            if match.group("bold"):
+                out.append(match.group("bold"), style="bold")
+            else:
+                out.append(match.group("italic"), style="italic")
+            position = match.end()
+        out.append(run[position:])
     return out
 
 
