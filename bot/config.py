@@ -44,6 +44,7 @@ class Settings:
     graph_token_store: str | None = None
     news_feed_url: str | None = None
     secretariat_channel: str | None = None
+    question_log_days: int = 180
 
     @property
     def slack_enabled(self) -> bool:
@@ -118,6 +119,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     admins = frozenset(
         a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
     )
+    days = get("QUESTION_LOG_DAYS") or "180"
+    if not days.isdigit() or int(days) < 1:
+        raise ConfigError(f"QUESTION_LOG_DAYS must be a whole number of days (1 or more), not {days!r}.")
     return Settings(
         database_url=database_url,
         language=language,
@@ -136,4 +140,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         graph_token_store=get("GRAPH_TOKEN_STORE"),
         news_feed_url=get("NEWS_FEED_URL"),
         secretariat_channel=get("SECRETARIAT_CHANNEL"),
+        question_log_days=int(days),
     )

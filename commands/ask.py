@@ -133,6 +133,9 @@ def _decide(
         return found
     if groups and not documents_only:
         return _describe_groups(context, session, groups, [h.ref_id for h in group_hits])
+    if doc_hits and doc_hits[0].title_coverage == 0 and doc_hits[0].coverage < 0.5:
+        # Minimal abstention (stand-in until calibrated abstention): no title word matched.
+        return _nothing(context, question, about_documents=documents_only)
     if doc_hits:
         return _documents(context, session, doc_hits)
     if people_hits and not documents_only:

@@ -31,6 +31,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "storage.schedules",
     "storage.agenda",
     "storage.news",
+    "storage.questions_log",
 )
 
 
