@@ -10,9 +10,9 @@ from bot.router import Router
 
 def feature_routers() -> list[Router]:
     """Every feature's router, in dispatch order (interceptors of earlier ones run first)."""
-    from commands import agenda, ask, news, status
+    from commands import agenda, ask, news, status, teachback
 
-    return [status.router, agenda.router, news.router, ask.router]
+    return [status.router, agenda.router, news.router, teachback.router, ask.router]
 
 
 def build_bot(
@@ -35,6 +35,9 @@ def build_bot(
     from bot.worker import install as install_posts  # outbox worker + terminal inbox
 
     install_posts(services)
+    from commands.teachback import install as install_teachback  # retention schedule
+
+    install_teachback(services)
     router = Router()
     for feature in feature_routers():
         router.include(feature)

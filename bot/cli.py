@@ -21,7 +21,9 @@ from bot.config import ConfigError, Settings, load_settings
 log = logging.getLogger("norcrin_bot")
 
 # Modules with `register_cli(subparsers)`; each adds its own sub-commands.
-FEATURE_CLIS: tuple[str, ...] = ("commands.status_cli", "bot.cli_posts", "bot.cli_worker")
+FEATURE_CLIS: tuple[str, ...] = (
+    "commands.status_cli", "bot.cli_posts", "bot.cli_worker", "commands.teachback_cli"
+)
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 

@@ -121,7 +121,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     )
     days = get("QUESTION_LOG_DAYS") or "180"
     if not days.isdigit() or int(days) < 1:
-        raise ConfigError(f"QUESTION_LOG_DAYS must be a whole number of days (1 or more), not {days!r}.")
+        raise ConfigError(
+            f"QUESTION_LOG_DAYS must be a whole number of days (1 or more), not {days!r}."
+        )
     return Settings(
         database_url=database_url,
         language=language,

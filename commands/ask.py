@@ -27,6 +27,7 @@ from bot.replies import (
 from bot.roles import role_label, role_rank
 from bot.router import Context, Router
 from bot.text import content_words, document_codes, fold
+from commands import teachback
 from storage import directory
 from storage.models import Document, Group, Meta, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex
@@ -84,7 +85,8 @@ def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None)
         question = parse_question(text, vocabulary(session), services.settings.language)
         language = question.language
         context.language = language
-        return _decide(context, session, services.search, question, kinds)
+        reply = _decide(context, session, services.search, question, kinds)
+    return teachback.after_answer(context, text, reply)  # taught answer first; log; 👍/👎
 
 
 def _query(session: Session, index: SearchIndex, question: Question) -> list[QueryWord]:

@@ -16,7 +16,15 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.text import terms
+from bot.text import (
+    code_term,
+    concept_term,
+    concepts,
+    content_words,
+    document_codes,
+    stems,
+    words,
+)
 from storage.models import Base
 from storage.types import UTCDateTime
 
@@ -94,11 +102,15 @@ class TeachbackError(ValueError):
 def question_key(text: str) -> str:
     """What two wordings share when they mean the same: sorted stems, concepts and codes.
 
-    Case, punctuation, word order, inflection and stop words drop out; a question made only of
-    stop words keeps them, so "hva er det?" still has a key.
+    Case, punctuation, word order, inflection ("leads"/"leading": the shortest of a word's
+    Norwegian and English stems) and stop words drop out; a question made only of stop words
+    keeps them, so "hva er det?" still has a key.
     """
-    found = terms(text) or terms(text, keep_stopwords=True)
-    return " ".join(sorted(set(found)))[:KEY_LENGTH]
+    tokens = [t for t in content_words(text) if len(t) > 1] or words(text)
+    found = {min(stems(t), key=lambda s: (len(s), s)) for t in tokens if stems(t)}
+    found |= {concept_term(c) for c in concepts(words(text))}
+    found |= {code_term(c) for c in document_codes(text)}
+    return " ".join(sorted(found))[:KEY_LENGTH]
 
 
 # -- the log ---------------------------------------------------------------------------------------
