@@ -170,13 +170,13 @@ def _guesses(
     index = services.search
     query = index.query_words(session, text)
     for hit in index.search(session, query, limit=MAX_GUESSES) if query else []:
-        label = _label(session, hit.kind, hit.ref_id, language)
+        label = label_for(session, hit.kind, hit.ref_id, language)
         if label:
             found.append({"kind": hit.kind, "id": hit.ref_id, "label": label})
     return found
 
 
-def _label(session: Session, kind: str, ref: str, language: str) -> str | None:
+def label_for(session: Session, kind: str, ref: str, language: str) -> str | None:
     if kind == "document":
         doc = directory.document(session, ref)
         return doc.title(language) if doc else None
@@ -283,12 +283,17 @@ def resolve_target(session: Session, kind: str, value: str) -> tuple[str | None,
 # -- feedback and passing on -----------------------------------------------------------------------
 
 
-def feedback(services: Any, person: Person, log_id: int, value: str, language: str) -> Reply:
-    """Record 👍/👎 on a logged answer; a 👎 is offered to the secretariat."""
+def feedback(
+    services: Any, person: Person, log_id: int, value: str, language: str | None = None
+) -> Reply:
+    """Record 👍/👎 on a logged answer; a 👎 is offered to the secretariat. Without `language`,
+    the reply is in the language of the answer that was rated."""
     with services.db.session() as session:
         try:
-            store.record_feedback(session, log_id, value, services.clock.now())
+            row = store.record_feedback(session, log_id, value, services.clock.now())
+            language = language or row.language
         except store.TeachbackError:
+            language = language or services.settings.language
             return _say(language, "Det svaret er for gammelt til å vurdere.",
                         "That answer is too old to rate.")
     if value == "up":
@@ -316,11 +321,14 @@ def secretariat_key(item_id: int) -> str:
     return f"triage:{item_id}:secretariat"
 
 
-def pass_on(services: Any, person: Person, value: str, language: str) -> tuple[Reply, list[str]]:
+def pass_on(
+    services: Any, person: Person, value: str, language: str | None = None
+) -> tuple[Reply, list[str]]:
     """Post a triage item ("t:ID", a declined question) or a 👎'd answer ("q:LOG") to the
     secretariat once; returns the reply to the asker and the outbox keys queued."""
     kind, _, raw = value.partition(":")
     now = services.clock.now()
+    requested, language = language, language or services.settings.language
     with services.db.session() as session:
         try:
             if kind == "t":
@@ -336,6 +344,7 @@ def pass_on(services: Any, person: Person, value: str, language: str) -> tuple[R
         except store.TeachbackError:
             return _say(language, "Jeg finner ikke det spørsmålet lenger.",
                         "I can no longer find that question."), []
+        language = requested or item.language
         if item.status != "open":
             return _say(language, "Sekretariatet har allerede svart på dette.",
                         "The secretariat has already dealt with this."), []
