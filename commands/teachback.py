@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
@@ -92,6 +93,37 @@ def _last(services: Any) -> _LastAnswers:
     return found  # type: ignore[no-any-return]
 
 
+class _TaughtKeys:
+    """The set of taught keys, re-read at most every few seconds, so the common question (one
+    nobody has taught) costs a set look-up, not a query. Writes here refresh it at once; another
+    process sees a new taught answer within `TTL` seconds."""
+
+    TTL = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: frozenset[str] = frozenset()
+        self._read_at = float("-inf")
+
+    def contains(self, session: Session, key: str) -> bool:
+        with self._lock:
+            if time.monotonic() - self._read_at > self.TTL:
+                self._keys = store.active_keys(session)
+                self._read_at = time.monotonic()
+            return key in self._keys
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._read_at = float("-inf")
+
+
+def _taught_keys(services: Any) -> _TaughtKeys:
+    found = services.extras.get("teachback_keys")
+    if found is None:
+        found = services.extras.setdefault("teachback_keys", _TaughtKeys())
+    return found  # type: ignore[no-any-return]
+
+
 def _t(language: str, nb: str, en: str) -> str:
     return en if language == "en" else nb
 
@@ -109,15 +141,17 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
     services = context.services
     sender = context.message.sender
     now = services.clock.now()
+    key = store.question_key(text)
     with services.db.session() as session:
-        taught = store.taught_for(session, text)
+        known = _taught_keys(services).contains(session, key)
+        taught = store.taught_for(session, text, key) if known else None
         taught_reply = _taught_reply(context, session, taught, reply) if taught else None
         reply = taught_reply or reply
         outcome = "taught" if taught_reply else "declined" if reply.intent == "none" else "answered"
         guesses = _guesses(session, services, text, reply, reply.language)
         entry = store.log_question(
             session, text=text, language=reply.language, surface=context.message.surface,
-            intent=reply.intent, outcome=outcome, guesses=guesses, now=now,
+            intent=reply.intent, outcome=outcome, guesses=guesses, now=now, key=key,
         )
         item_id = None
         if outcome == "declined":
@@ -441,6 +475,7 @@ def answer_item(
         store.close_item(session, item, status="answered", by=by, now=now, taught_id=taught.id)
         line = (f"triage item {item.id} answered with {label} (taught answer {taught.id})"
                 + ("; the asker was told" if told else ""))
+    _taught_keys(services).invalidate()  # after the commit, so no reader caches the old set
     return line, keys
 
 
@@ -474,7 +509,9 @@ def edit_taught(
             row.question_key = store.question_key(question)
         row.updated_at = now
         row.taught_by = by[:200] if by else row.taught_by
-        return f"taught answer {row.id} updated"
+        line = f"taught answer {row.id} updated"
+    _taught_keys(services).invalidate()
+    return line
 
 
 def taught_json(row: store.TaughtAnswer) -> dict[str, Any]:
@@ -592,6 +629,7 @@ def taught_command(context: Context, rest: str) -> Reply:
             with services.db.session() as session:
                 row = store.retire(session, words[1], services.clock.now())
                 line = f"taught answer {row.id} retired"
+            _taught_keys(services).invalidate()
             return _say(context.language, line, line)
         if len(words) >= 3 and words[0].lower() in ("edit", "endre"):
             kind, value = parse_target(words[2:])

@@ -126,11 +126,12 @@ def log_question(
     outcome: str,
     guesses: list[dict[str, str]],
     now: datetime,
+    key: str | None = None,
 ) -> QuestionLog:
     row = QuestionLog(
         asked_at=now,
         question=text[:MAX_QUESTION],
-        question_key=question_key(text),
+        question_key=key if key is not None else question_key(text),
         language=language,
         surface=surface[:16],
         intent=intent[:16],
@@ -240,11 +241,17 @@ def teach(
     return row
 
 
-def taught_for(session: Session, text: str) -> TaughtAnswer | None:
+def active_keys(session: Session) -> frozenset[str]:
+    """The keys that have an active taught answer (few: one per taught wording)."""
+    query = select(TaughtAnswer.question_key).where(TaughtAnswer.active)
+    return frozenset(session.scalars(query))
+
+
+def taught_for(session: Session, text: str, key: str | None = None) -> TaughtAnswer | None:
     """The active taught answer for a wording, newest first."""
     return session.scalar(
         select(TaughtAnswer)
-        .where(TaughtAnswer.question_key == question_key(text), TaughtAnswer.active)
+        .where(TaughtAnswer.question_key == (key or question_key(text)), TaughtAnswer.active)
         .order_by(TaughtAnswer.taught_at.desc(), TaughtAnswer.id.desc())
         .limit(1)
     )
