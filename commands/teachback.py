@@ -147,7 +147,12 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
         taught = store.taught_for(session, text, key) if known else None
         taught_reply = _taught_reply(context, session, taught, reply) if taught else None
         reply = taught_reply or reply
-        outcome = "taught" if taught_reply else "declined" if reply.intent == "none" else "answered"
+        outcome = (
+            "taught" if taught_reply
+            else "declined" if reply.intent == "none"
+            else "answered" if reply.intent in ANSWER_INTENTS
+            else "other"  # help, greetings: neither an answer nor a miss
+        )
         guesses = _guesses(session, services, text, reply, reply.language)
         entry = store.log_question(
             session, text=text, language=reply.language, surface=context.message.surface,

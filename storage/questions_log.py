@@ -47,7 +47,7 @@ class QuestionLog(Base):
     language: Mapped[str] = mapped_column(String(4))
     surface: Mapped[str] = mapped_column(String(16))
     intent: Mapped[str] = mapped_column(String(16))
-    outcome: Mapped[str] = mapped_column(String(16))  # answered | declined | taught
+    outcome: Mapped[str] = mapped_column(String(16))  # answered | declined | taught | other
     feedback: Mapped[str | None] = mapped_column(String(8))  # up | down
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     guesses: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -68,9 +68,15 @@ def test_the_loop_in_the_terminal(env: dict[str, str], tmp_path: Path) -> None:
     assert WEATHER in operator and "Bot's guess" in operator and "triage answer" in operator
 
     weather_id, ap3_id = (str(i["id"]) for i in listed)
-    assert "answered" in run(env, tmp_path, "triage", "answer", weather_id, "--text",
-                             "Se yr.no; jeg svarer på NorCRIN-spørsmål.", "--as",
-                             "Ellen Johnsen").stdout
+    # in the chat, only admins may answer; an admin answers with the same words as the CLI
+    refused = run(env, tmp_path, "chat", "--user", "Tanja Igland",
+                  stdin=f"triage answer {weather_id} text nei\n").stdout
+    assert "Dette kan bare sekretariatet" in refused
+    admin_env = {**env, "BOT_ADMINS": "Ellen Johnsen"}
+    answered = run(admin_env, tmp_path, "chat", "--user", "Ellen Johnsen", stdin="\n".join([
+        "triage", f"triage answer {weather_id} --text Se yr.no; jeg svarer på NorCRIN-spørsmål.",
+    ]) + "\n").stdout
+    assert WEATHER in answered and f"triage item {weather_id} answered" in answered
     assert "answered" in run(env, tmp_path, "triage", "answer", ap3_id, "--group", "AP3").stdout
     twice = run(env, tmp_path, "triage", "answer", ap3_id, "--group", "AP3", ok=False)
     assert twice.returncode == 1 and "already answered" in twice.stderr
