@@ -251,9 +251,9 @@ def _target_reply(
         group = directory.group(session, ref)
         if group is None:
             return None
-        card = answers._group_card(group, session, language)
-        return ([card], answers._group_result(group, language, 1.0),
-                f"{card.title}: {card.purpose or ''}".strip(), "group")
+        group_card = answers._group_card(group, session, language)
+        return ([group_card], answers._group_result(group, language, 1.0),
+                f"{group_card.title}: {group_card.purpose or ''}".strip(), "group")
     if kind == "person" and ref:
         person = directory.person(session, ref)
         if person is None:

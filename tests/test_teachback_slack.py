@@ -125,7 +125,7 @@ def test_thumbs_on_every_answer_and_a_thumbs_down_passed_on(harness: Harness) ->
     later = h.dm(ASKER, "AP8 — hvem leder??")
     assert "Svar lært av" in later["text"]
     [reply] = h.bot.handle(Message(text="Hvem LEDER ap8", sender=Person("cli", "cli")))
-    assert reply.as_json()["results"][0] == {
+    assert reply.results[0].as_json() == {
         "kind": "group", "id": "AP8", "title": "AP8 Datahåndtering", "url": None, "score": 1.0}
 
 
