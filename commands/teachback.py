@@ -229,6 +229,12 @@ def label_for(session: Session, kind: str, ref: str, language: str) -> str | Non
 # -- taught answers as replies ---------------------------------------------------------------------
 
 
+def inert(text: str) -> str:
+    """A member's words for a plain-text field that chat platforms parse (Slack's `text`):
+    angle brackets become look-alikes, so no `<!channel>`, mention or link survives."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
 def _clean_admin_text(text: str) -> str:
     """Admins' short answers keep links and *bold*, never @channel or user/channel mentions."""
     return _BROADCAST.sub("", " ".join(text.split()))[:MAX_TEXT]
@@ -424,7 +430,7 @@ def secretariat_post(item: store.TriageItem) -> Reply:
     parts.append(Actions(tuple(buttons)))
     parts.append(Note(f"`triage answer {item.id} --document CODE | --group ID | --person NAME | "
                       f"--text TEXT` · `triage dismiss {item.id}`"))
-    return Reply(text=f"Spørsmål til sekretariatet (#{item.id}): {item.question}",
+    return Reply(text=f"Spørsmål til sekretariatet (#{item.id}): {inert(item.question)}",
                  parts=tuple(parts), language=item.language, intent="triage")
 
 
@@ -462,7 +468,7 @@ def answer_item(
                        "The secretariat has answered your question:")
             mark = _taught_mark(language, taught, services.settings.timezone)
             dm = Reply(
-                text=f"{intro} {item.question}\n{line}\n{mark}",
+                text=f"{intro} {inert(item.question)}\n{line}\n{mark}",
                 parts=(Section(intro), Table(columns=(_t(language, "Spørsmål", "Question"),),
                                              rows=((item.question,),)), *parts, Note(mark)),
                 language=language, intent="answer",

@@ -192,3 +192,14 @@ def test_declined_question_passed_on_answered_by_an_admin_in_the_modal(harness: 
     later = h.dm(OTHER, "Tomorrow: the weather in BERGEN?")
     assert "yr.no" in later["text"] and "Answer taught by U0SEKR" in later["text"]
     assert button(later, "teachback_up")  # a taught answer is rated like any other
+
+
+def test_a_hostile_question_reaches_the_secretariat_as_text(harness: Harness) -> None:
+    h = harness
+    hostile = "<!channel> <@U0BOSS> <https://evil.example|klikk> what's the weather tomorrow?"
+    declined = h.dm(ASKER, hostile)
+    h.click(ASKER, button(declined, "teachback_pass"), f"D{ASKER}")
+    (post,) = h.wait_posts(CHANNEL, 1)
+    shown = post["text"] + json.dumps(post["blocks"], ensure_ascii=False)
+    assert "<!channel>" not in shown and "<@U0BOSS>" not in shown and "<https://" not in shown
+    assert "weather tomorrow" in shown
