@@ -660,6 +660,20 @@ def taught_command(context: Context, rest: str) -> Reply:
                  language=context.language, intent="taught")
 
 
+@router.home
+def home_section(context: Context) -> list[Any]:
+    """Admins' App Home: how many questions wait for the secretariat."""
+    if not context.message.sender.is_admin:
+        return []
+    with context.services.db.session() as session:
+        waiting = len(store.list_items(session, "open"))
+    if not waiting:
+        return []
+    language = context.language
+    return [Section(_t(language, f"*{waiting} spørsmål venter på sekretariatet* — skriv `triage`.",
+                       f"*{waiting} questions wait for the secretariat* — type `triage`."))]
+
+
 # -- retention (a worker job) ----------------------------------------------------------------------
 
 

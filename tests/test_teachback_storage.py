@@ -85,6 +85,11 @@ def test_the_loop_in_process_forgets_the_asker_once_answered(fresh_url: str) -> 
         assert "Ellen Johnsen" in taught.text and "2026-12-03" in taught.text
         pending = [r for hook in bot.services.extras["console_pending"] for r in hook(asker)]
         assert any("LM 1.04" in r.text for r in pending)
+        admin = Person("slack", "U0SEKR", is_admin=True)
+        assert "spørsmål venter" not in str(bot.home(admin).parts)  # nothing open any more
+        bot.handle(Message(text="hvem er Barack Obama?", sender=asker))
+        assert "1 spørsmål venter" in str(bot.home(admin).parts)
+        assert "spørsmål venter" not in str(bot.home(asker).parts)
     finally:
         close_bot(bot)
 
