@@ -701,11 +701,6 @@ def ensure_purge_schedule(services: Any) -> None:
                                    now=services.clock.now())
 
 
-def start_background(bot: Any, slack_runtime: Any | None = None) -> Any:
-    """`services.extras["background"]` starter: makes sure the retention job is scheduled."""
-    ensure_purge_schedule(bot.services)
-    return lambda: None
-
-
 def install(services: Any) -> None:
-    services.extras.setdefault("background", []).append(start_background)
+    """Every starting worker (`serve` or `worker`) makes sure the retention job is scheduled."""
+    services.extras.setdefault("worker_start", []).append(ensure_purge_schedule)

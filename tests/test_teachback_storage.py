@@ -117,8 +117,8 @@ def test_the_worker_deletes_what_is_older_than_question_log_days(fresh_url: str)
                 store.open_item(session, log=entry, reason="declined", asker="U0OLD",
                                 asker_destination="slack-user:U0OLD",
                                 now=now - timedelta(days=age))
-        teachback.start_background(bot)()  # what `serve`/`worker` do: the daily schedule exists
-        teachback.start_background(bot)()  # once, however many workers start
+        for _ in range(2):  # a starting worker schedules the daily job; once, however many
+            Worker(services, poll=3600, reload=3600).start().stop()
         with services.db.session() as session:
             (purge,) = [s for s in schedules.active_schedules(session)
                         if s.job == teachback.PURGE_JOB]
