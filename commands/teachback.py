@@ -1,34 +1,29 @@
-"""Teach-back: 👍/👎 on answers, declined questions passed to the secretariat, taught answers.
+"""Teach-back, the members' side: 👍/👎 on answers, passing questions on, taught answers first.
 
 `after_answer` is the one hook `commands.ask` calls: it puts a taught answer first when an admin
 has answered the same wording before, logs the question (never who asked), opens a triage item
 for a declined question, and adds the feedback or pass-on buttons. A declined question is an open
 triage item at once (the secretariat sees it in `triage list`); it is *posted* to
 `SECRETARIAT_CHANNEL` only when the asker accepts the offer ("send videre" / "pass it on"), and so
-is a 👎'd answer. An admin's answer goes to the asker (Slack DM or terminal inbox) and becomes a
-taught answer. Surfaces (Slack listeners, the CLI) call the functions below; nothing here sends.
+is a 👎'd answer. The secretariat's side (answering, taught answers, retention) is
+`commands.teachback_admin`. Nothing here sends; callers deliver the returned outbox keys.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.jobs import job
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
 from bot.router import Context, Router
 from commands.agenda import person_destination
 from storage import directory
 from storage import questions_log as store
-from storage.models import Document
 from storage.outbox import enqueue
 
 UP_ACTION = "teachback_up"
@@ -37,8 +32,6 @@ PASS_ACTION = "teachback_pass"
 ANSWER_ACTION = "teachback_answer"  # opens the answer modal (Slack)
 GUESS_ACTION = "teachback_guess"  # answer with one of the bot's guesses: "teachback_guess:N"
 DISMISS_ACTION = "teachback_dismiss"
-PURGE_JOB = "question_log_purge"
-PURGE_CRON = "30 4 * * *"  # daily, outside the 02:00-03:00 DST window
 
 UP_WORDS = frozenset({"👍", "bra", "good", "+1", ":+1:", ":thumbsup:"})
 DOWN_WORDS = frozenset({"👎", "dårlig", "darlig", "bad", "-1", ":-1:", ":thumbsdown:"})
@@ -46,14 +39,9 @@ PASS_WORDS = frozenset(
     {"send videre", "send det videre", "videresend", "pass it on", "pass on", "send it on"}
 )
 ANSWER_INTENTS = frozenset({"person", "group", "document"})
-KIND_WORDS = {
-    "document": "document", "dokument": "document", "doc": "document", "sop": "document",
-    "group": "group", "gruppe": "group", "person": "person", "text": "text", "tekst": "text",
-}
 MAX_TEXT = 1000
 MAX_GUESSES = 3
 MAX_REMEMBERED = 10_000
-_BROADCAST = re.compile(r"<[!@#][^>]*>")
 
 router = Router()
 
@@ -117,19 +105,19 @@ class _TaughtKeys:
             self._read_at = float("-inf")
 
 
-def _taught_keys(services: Any) -> _TaughtKeys:
+def taught_keys(services: Any) -> _TaughtKeys:
     found = services.extras.get("teachback_keys")
     if found is None:
         found = services.extras.setdefault("teachback_keys", _TaughtKeys())
     return found  # type: ignore[no-any-return]
 
 
-def _t(language: str, nb: str, en: str) -> str:
+def tr(language: str, nb: str, en: str) -> str:
     return en if language == "en" else nb
 
 
-def _say(language: str, nb: str, en: str, *extra: Any, intent: str = "teachback") -> Reply:
-    text = _t(language, nb, en)
+def say(language: str, nb: str, en: str, *extra: Any, intent: str = "teachback") -> Reply:
+    text = tr(language, nb, en)
     return Reply(text=text, parts=(Section(text), *extra), language=language, intent=intent)
 
 
@@ -143,7 +131,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
     now = services.clock.now()
     key = store.question_key(text)
     with services.db.session() as session:
-        known = _taught_keys(services).contains(session, key)
+        known = taught_keys(services).contains(session, key)
         taught = store.taught_for(session, text, key) if known else None
         taught_reply = _taught_reply(context, session, taught, reply) if taught else None
         reply = taught_reply or reply
@@ -177,9 +165,9 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
 
 
 def _feedback_parts(language: str, log_id: int, typed: bool) -> tuple[Any, ...]:
-    hint = _t(language, " (skriv 👍/👎 eller bra/dårlig)", " (type 👍/👎 or good/bad)")
+    hint = tr(language, " (skriv 👍/👎 eller bra/dårlig)", " (type 👍/👎 or good/bad)")
     return (
-        Note(_t(language, "Nyttig?", "Helpful?") + (hint if typed else "")),
+        Note(tr(language, "Nyttig?", "Helpful?") + (hint if typed else "")),
         Actions((
             Button("👍", action=UP_ACTION, value=str(log_id)),
             Button("👎", action=DOWN_ACTION, value=str(log_id)),
@@ -188,11 +176,11 @@ def _feedback_parts(language: str, log_id: int, typed: bool) -> tuple[Any, ...]:
 
 
 def _pass_parts(language: str, value: str, typed: bool) -> tuple[Any, ...]:
-    label = _t(language, "Send videre til sekretariatet", "Pass it on to the secretariat")
+    label = tr(language, "Send videre til sekretariatet", "Pass it on to the secretariat")
     parts: tuple[Any, ...] = (Actions((Button(label, action=PASS_ACTION, value=value,
                                               style="primary"),)),)
     if typed:
-        parts = (Note(_t(language, "Skriv «send videre» for å sende spørsmålet til sekretariatet.",
+        parts = (Note(tr(language, "Skriv «send videre» for å sende spørsmålet til sekretariatet.",
                          "Type 'pass it on' to send the question to the secretariat.")), *parts)
     return parts
 
@@ -235,12 +223,7 @@ def inert(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-def _clean_admin_text(text: str) -> str:
-    """Admins' short answers keep links and *bold*, never @channel or user/channel mentions."""
-    return _BROADCAST.sub("", " ".join(text.split()))[:MAX_TEXT]
-
-
-def _target_reply(
+def target_reply(
     session: Session, language: str, kind: str, ref: str | None, text: str | None
 ) -> tuple[list[Any], Result | None, str, str] | None:
     """(parts, result, plain text, intent) for a taught target; None if it no longer exists."""
@@ -272,9 +255,9 @@ def _target_reply(
     return None
 
 
-def _taught_mark(language: str, taught: store.TaughtAnswer, tz: Any) -> str:
+def taught_mark(language: str, taught: store.TaughtAnswer, tz: Any) -> str:
     day = taught.taught_at.astimezone(tz).date().isoformat()
-    return _t(language, f"Svar lært av {taught.taught_by}, {day}.",
+    return tr(language, f"Svar lært av {taught.taught_by}, {day}.",
               f"Answer taught by {taught.taught_by} on {day}.")
 
 
@@ -282,47 +265,17 @@ def _taught_reply(
     context: Context, session: Session, taught: store.TaughtAnswer, regular: Reply
 ) -> Reply | None:
     language = regular.language
-    target = _target_reply(session, language, taught.kind, taught.ref, taught.text)
+    target = target_reply(session, language, taught.kind, taught.ref, taught.text)
     if target is None:
         return None
     parts, result, line, intent = target
-    mark = _taught_mark(language, taught, context.services.settings.timezone)
+    mark = taught_mark(language, taught, context.services.settings.timezone)
     results: list[Result] = [result] if result else []
     if regular.intent != "none":
         results += [r for r in regular.results if result is None or (r.kind, r.id) !=
                     (result.kind, result.id)]
     return Reply(text=f"{line}\n{mark}", parts=(*parts, Note(mark)), language=language,
                  intent=intent, results=tuple(results[:5]))
-
-
-def resolve_target(session: Session, kind: str, value: str) -> tuple[str | None, str | None, str]:
-    """(ref, text, label) for an admin's choice; raises TeachbackError naming what is wrong."""
-    value = (value or "").strip()
-    if kind not in store.TAUGHT_KINDS:
-        raise store.TeachbackError(f"unknown answer kind {kind!r} (document, group, person, text)")
-    if not value:
-        raise store.TeachbackError(f"give the {kind} to answer with")
-    if kind == "text":
-        text = _clean_admin_text(value)
-        if not text:
-            raise store.TeachbackError("the answer text is empty")
-        return None, text, text
-    if kind == "document":
-        doc = directory.document(session, value) or session.scalar(
-            select(Document).where(func.lower(Document.id) == value.lower())
-        )
-        if doc is None:
-            raise store.TeachbackError(f"no document with code {value!r}")
-        return doc.id, None, f"{doc.id} — {doc.title('nb')}"
-    if kind == "group":
-        group = directory.group(session, value.upper().replace(" ", ""))
-        if group is None:
-            raise store.TeachbackError(f"no group {value!r}")
-        return group.id, None, group.title("nb")
-    person = directory.find_person_by_name(session, value)
-    if person is None:
-        raise store.TeachbackError(f"no person {value!r} in the directory")
-    return person.id, None, person.name
 
 
 # -- feedback and passing on -----------------------------------------------------------------------
@@ -339,13 +292,13 @@ def feedback(
             language = language or row.language
         except store.TeachbackError:
             language = language or services.settings.language
-            return _say(language, "Det svaret er for gammelt til å vurdere.",
+            return say(language, "Det svaret er for gammelt til å vurdere.",
                         "That answer is too old to rate.")
     if value == "up":
-        return _say(language, "Takk for tilbakemeldingen!", "Thanks for the feedback!")
+        return say(language, "Takk for tilbakemeldingen!", "Thanks for the feedback!")
     _last(services).put(person, log=log_id, item=None, down=True)
     typed = person.platform != "slack"
-    return _say(
+    return say(
         language,
         "Beklager at svaret ikke hjalp. Vil du at jeg sender spørsmålet til sekretariatet?",
         "Sorry that did not help. Shall I pass the question on to the secretariat?",
@@ -387,20 +340,20 @@ def pass_on(
                     asker_destination=person_destination(person), now=now,
                 )
         except store.TeachbackError:
-            return _say(language, "Jeg finner ikke det spørsmålet lenger.",
+            return say(language, "Jeg finner ikke det spørsmålet lenger.",
                         "I can no longer find that question."), []
         language = requested or item.language
         if item.status != "open":
-            return _say(language, "Sekretariatet har allerede svart på dette.",
+            return say(language, "Sekretariatet har allerede svart på dette.",
                         "The secretariat has already dealt with this."), []
         if item.passed_on_at is not None:
-            return _say(language, "Det er allerede sendt videre; du får svaret her.",
+            return say(language, "Det er allerede sendt videre; du får svaret her.",
                         "It has already been passed on; you will get the answer here."), []
         key = secretariat_key(item.id)
         enqueue(session, key=key, destination=secretariat_destination(services.settings),
                 reply=secretariat_post(item))
         item.passed_on_at = now
-    done = _say(language, "Sendt videre til sekretariatet. Du får svaret her når de har svart.",
+    done = say(language, "Sendt videre til sekretariatet. Du får svaret her når de har svart.",
                 "Passed on to the secretariat. You will get the answer here once they reply.")
     return done, [key]
 
@@ -434,132 +387,6 @@ def secretariat_post(item: store.TriageItem) -> Reply:
                  parts=tuple(parts), language=item.language, intent="triage")
 
 
-def _closed_post(item: store.TriageItem, outcome: str) -> Reply:
-    text = f"#{item.id}: {outcome}"
-    return Reply(text=text, parts=(Table(columns=("Spørsmål / Question",),
-                                         rows=((item.question,),)), Note(text)),
-                 language=item.language, intent="triage")
-
-
-# -- admins: answer, dismiss, taught answers -------------------------------------------------------
-
-
-def answer_item(
-    services: Any, item_id: int | str, kind: str, value: str, by: str
-) -> tuple[str, list[str]]:
-    """Answer a triage item: taught answer stored, asker told, channel post updated.
-
-    Returns a confirmation line and the outbox keys queued; raises TeachbackError.
-    """
-    now = services.clock.now()
-    keys: list[str] = []
-    with services.db.session() as session:
-        item = store.get_item(session, item_id)
-        if item.status != "open":
-            raise store.TeachbackError(f"triage item {item.id} is already {item.status}")
-        ref, text, label = resolve_target(session, kind, value)
-        taught = store.teach(session, question=item.question, kind=kind, ref=ref, text=text,
-                             by=by, now=now)
-        language = item.language
-        target = _target_reply(session, language, kind, ref, text)
-        if item.asker_destination and target is not None:
-            parts, _result, line, _intent = target
-            intro = _t(language, "Sekretariatet har svart på spørsmålet ditt:",
-                       "The secretariat has answered your question:")
-            mark = _taught_mark(language, taught, services.settings.timezone)
-            dm = Reply(
-                text=f"{intro} {inert(item.question)}\n{line}\n{mark}",
-                parts=(Section(intro), Table(columns=(_t(language, "Spørsmål", "Question"),),
-                                             rows=((item.question,),)), *parts, Note(mark)),
-                language=language, intent="answer",
-            )
-            key = f"triage:{item.id}:answer"
-            enqueue(session, key=key, destination=item.asker_destination, reply=dm)
-            keys.append(key)
-        if item.passed_on_at is not None:
-            key = f"triage:{item.id}:secretariat:answered"
-            enqueue(session, key=key, destination=secretariat_destination(services.settings),
-                    reply=_closed_post(item, f"besvart av / answered by {by}: {label}"),
-                    update_of=secretariat_key(item.id))
-            keys.append(key)
-        told = bool(keys and keys[0].endswith(":answer"))
-        store.close_item(session, item, status="answered", by=by, now=now, taught_id=taught.id)
-        line = (f"triage item {item.id} answered with {label} (taught answer {taught.id})"
-                + ("; the asker was told" if told else ""))
-    _taught_keys(services).invalidate()  # after the commit, so no reader caches the old set
-    return line, keys
-
-
-def dismiss_item(services: Any, item_id: int | str, by: str) -> tuple[str, list[str]]:
-    now = services.clock.now()
-    keys: list[str] = []
-    with services.db.session() as session:
-        item = store.get_item(session, item_id)
-        if item.status == "open" and item.passed_on_at is not None:
-            key = f"triage:{item.id}:secretariat:dismissed"
-            enqueue(session, key=key, destination=secretariat_destination(services.settings),
-                    reply=_closed_post(item, f"avvist av / dismissed by {by}"),
-                    update_of=secretariat_key(item.id))
-            keys.append(key)
-        store.close_item(session, item, status="dismissed", by=by, now=now)
-        return f"triage item {item.id} dismissed", keys
-
-
-def edit_taught(
-    services: Any, taught_id: int | str, *, kind: str | None = None, value: str | None = None,
-    question: str | None = None, by: str,
-) -> str:
-    now = services.clock.now()
-    with services.db.session() as session:
-        row = store.get_taught(session, taught_id)
-        if kind is not None:
-            ref, text, _label_text = resolve_target(session, kind, value or "")
-            row.kind, row.ref, row.text = kind, ref, text
-        if question:
-            row.question = question[: store.MAX_QUESTION]
-            row.question_key = store.question_key(question)
-        row.updated_at = now
-        row.taught_by = by[:200] if by else row.taught_by
-        line = f"taught answer {row.id} updated"
-    _taught_keys(services).invalidate()
-    return line
-
-
-def taught_json(row: store.TaughtAnswer) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "question": row.question,
-        "kind": row.kind,
-        "ref": row.ref,
-        "text": row.text,
-        "taught_by": row.taught_by,
-        "taught_at": row.taught_at.isoformat(),
-        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
-        "active": row.active,
-    }
-
-
-def triage_json(item: store.TriageItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "question": item.question,
-        "asked_by": item.asker,
-        "asked_at": item.asked_at.isoformat(),
-        "status": item.status,
-        "reason": item.reason,
-    }
-
-
-def parse_target(words: list[str]) -> tuple[str, str]:
-    """`document SOP 1.4.c`, `--text Ask AP2`: the answer kind and its value."""
-    if not words:
-        raise store.TeachbackError("say what to answer with: document, group, person or text")
-    kind = KIND_WORDS.get(words[0].lstrip("-").lower())
-    if kind is None:
-        raise store.TeachbackError(f"{words[0]!r}: answer with document, group, person or text")
-    return kind, " ".join(words[1:]).strip().strip("\"'")
-
-
 def deliver_now(services: Any, keys: list[str]) -> None:
     """Deliver queued posts at once (the worker retries whatever fails)."""
     if keys:
@@ -586,7 +413,7 @@ def typed_follow_up(context: Context) -> list[Reply] | None:
     state = _last(services).get(sender)
     if word in PASS_WORDS:
         if state is None or (state.get("item") is None and not state.get("down")):
-            return [_say(context.language, "Det er ikke noe spørsmål å sende videre nå.",
+            return [say(context.language, "Det er ikke noe spørsmål å sende videre nå.",
                          "There is no question to pass on right now.")]
         value = f"t:{state['item']}" if state.get("item") else f"q:{state['log']}"
         reply, keys = pass_on(services, sender, value, context.language)
@@ -598,109 +425,5 @@ def typed_follow_up(context: Context) -> list[Reply] | None:
     return [feedback(services, sender, int(state["log"]), value, context.language)]
 
 
-@router.command("triage", help_nb="spørsmål til sekretariatet (admin)",
-                help_en="questions for the secretariat (admins)",
-                usage="[answer ID document|group|person|text VALUE | dismiss ID]", admin_only=True)
-def triage_command(context: Context, rest: str) -> Reply:
-    services = context.services
-    words = rest.split()
-    by = asker_name(context.message.sender)
-    try:
-        if words and words[0].lower() in ("answer", "svar") and len(words) >= 2:
-            kind, value = parse_target(words[2:])
-            line, keys = answer_item(services, words[1], kind, value, by)
-            deliver_now(services, keys)
-            return _say(context.language, line, line)
-        if words and words[0].lower() in ("dismiss", "avvis") and len(words) == 2:
-            line, keys = dismiss_item(services, words[1], by)
-            deliver_now(services, keys)
-            return _say(context.language, line, line)
-    except store.TeachbackError as exc:
-        return _say(context.language, str(exc), str(exc))
-    with services.db.session() as session:
-        items = store.list_items(session, "open")
-        rows = tuple((str(i.id), i.reason, i.question[:120]) for i in items[:40])
-    if not rows:
-        return _say(context.language, "Ingen åpne spørsmål.", "No open questions.")
-    title = _t(context.language, "Åpne spørsmål", "Open questions")
-    table = Table(columns=("#", _t(context.language, "Grunn", "Reason"),
-                           _t(context.language, "Spørsmål", "Question")), rows=rows, title=title)
-    return Reply(text=title + "\n" + "\n".join(" · ".join(r) for r in rows), parts=(table,),
-                 language=context.language, intent="triage")
 
 
-@router.command("taught", "lært", help_nb="lærte svar (admin)", help_en="taught answers (admins)",
-                usage="[retire ID | edit ID document|group|person|text VALUE]", admin_only=True)
-def taught_command(context: Context, rest: str) -> Reply:
-    services = context.services
-    words = rest.split()
-    by = asker_name(context.message.sender)
-    try:
-        if len(words) == 2 and words[0].lower() in ("retire", "fjern"):
-            with services.db.session() as session:
-                row = store.retire(session, words[1], services.clock.now())
-                line = f"taught answer {row.id} retired"
-            _taught_keys(services).invalidate()
-            return _say(context.language, line, line)
-        if len(words) >= 3 and words[0].lower() in ("edit", "endre"):
-            kind, value = parse_target(words[2:])
-            line = edit_taught(services, words[1], kind=kind, value=value, by=by)
-            return _say(context.language, line, line)
-    except store.TeachbackError as exc:
-        return _say(context.language, str(exc), str(exc))
-    with services.db.session() as session:
-        rows = tuple((str(r.id), r.question[:80], r.kind, r.ref or (r.text or "")[:60],
-                      r.taught_by) for r in store.list_taught(session)[:40])
-    if not rows:
-        return _say(context.language, "Ingen lærte svar ennå.", "No taught answers yet.")
-    title = _t(context.language, "Lærte svar", "Taught answers")
-    table = Table(columns=("#", _t(context.language, "Spørsmål", "Question"), "", "",
-                           _t(context.language, "Lært av", "Taught by")), rows=rows, title=title)
-    return Reply(text=title + "\n" + "\n".join(" · ".join(r) for r in rows), parts=(table,),
-                 language=context.language, intent="taught")
-
-
-@router.home
-def home_section(context: Context) -> list[Any]:
-    """Admins' App Home: how many questions wait for the secretariat."""
-    if not context.message.sender.is_admin:
-        return []
-    with context.services.db.session() as session:
-        waiting = len(store.list_items(session, "open"))
-    if not waiting:
-        return []
-    language = context.language
-    return [Section(_t(language, f"*{waiting} spørsmål venter på sekretariatet* — skriv `triage`.",
-                       f"*{waiting} questions wait for the secretariat* — type `triage`."))]
-
-
-# -- retention (a worker job) ----------------------------------------------------------------------
-
-
-@job(PURGE_JOB)
-def purge_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
-    """Delete question logs and triage items older than `QUESTION_LOG_DAYS`."""
-    import logging
-
-    days = int(services.settings.question_log_days)
-    with services.db.session() as session:
-        logs, items = store.purge(session, services.clock.now(), days)
-    logging.getLogger(__name__).info(
-        "question log retention (%d days): %d questions and %d triage items removed",
-        days, logs, items,
-    )
-
-
-def ensure_purge_schedule(services: Any) -> None:
-    """One daily purge schedule; created by the first worker that starts without one."""
-    from storage import schedules
-
-    with services.db.session() as session:
-        if not any(s.job == PURGE_JOB for s in schedules.active_schedules(session)):
-            schedules.add_schedule(session, job=PURGE_JOB, cron=PURGE_CRON,
-                                   now=services.clock.now())
-
-
-def install(services: Any) -> None:
-    """Every starting worker (`serve` or `worker`) makes sure the retention job is scheduled."""
-    services.extras.setdefault("worker_start", []).append(ensure_purge_schedule)

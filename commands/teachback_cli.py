@@ -113,7 +113,7 @@ def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
 
 
 def cmd_triage_list(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback import triage_json
+    from commands.teachback_admin import triage_json
     from storage.questions_log import list_items
 
     bot = _bot(settings)
@@ -130,7 +130,8 @@ def cmd_triage_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_triage_answer(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback import answer_item, deliver_now
+    from commands.teachback import deliver_now
+    from commands.teachback_admin import answer_item
     from storage.questions_log import TeachbackError
 
     bot = _bot(settings)
@@ -145,7 +146,8 @@ def cmd_triage_answer(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_triage_dismiss(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback import deliver_now, dismiss_item
+    from commands.teachback import deliver_now
+    from commands.teachback_admin import dismiss_item
     from storage.questions_log import TeachbackError
 
     bot = _bot(settings)
@@ -159,7 +161,7 @@ def cmd_triage_dismiss(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_taught_list(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback import taught_json
+    from commands.teachback_admin import taught_json
     from storage.questions_log import list_taught
 
     bot = _bot(settings)
@@ -189,7 +191,7 @@ def cmd_taught_retire(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_taught_edit(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback import edit_taught
+    from commands.teachback_admin import edit_taught
     from storage.questions_log import TeachbackError
 
     bot = _bot(settings)

@@ -16,7 +16,7 @@ from bot.clock import FixedClock
 from bot.config import ConfigError, load_settings
 from bot.replies import Message, Person
 from bot.worker import Worker
-from commands import teachback
+from commands import teachback, teachback_admin
 from storage import questions_log as store
 from storage import schedules
 from storage.db import MIGRATIONS_DIR, Database
@@ -73,7 +73,7 @@ def test_the_loop_in_process_forgets_the_asker_once_answered(fresh_url: str) -> 
             assert (item.asker, item.asker_destination) == ("Tanja Igland",
                                                             "console:tanja-igland")
             item_id = item.id
-        line, keys = teachback.answer_item(bot.services, item_id, "document",
+        line, keys = teachback_admin.answer_item(bot.services, item_id, "document",
                                            "LM 1.04", "Ellen Johnsen")
         assert "answered" in line and keys == [f"triage:{item_id}:answer"]
         teachback.deliver_now(bot.services, keys)
@@ -121,7 +121,7 @@ def test_the_worker_deletes_what_is_older_than_question_log_days(fresh_url: str)
             Worker(services, poll=3600, reload=3600).start().stop()
         with services.db.session() as session:
             (purge,) = [s for s in schedules.active_schedules(session)
-                        if s.job == teachback.PURGE_JOB]
+                        if s.job == teachback_admin.PURGE_JOB]
             purge.created_at = now - timedelta(days=2)
         ran = Worker(services).sweep(now)
         assert [schedule_id for schedule_id, _ in ran] == [purge.id]

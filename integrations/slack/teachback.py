@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.replies import Reply
-from commands import teachback
+from commands import teachback, teachback_admin
 from integrations.slack.app import SlackRuntime
 from integrations.slack.render import cut, escape, message_payload
 from storage import questions_log as store
@@ -174,14 +174,14 @@ def register(runtime: SlackRuntime) -> None:
         ack()
         item_id, kind, ref = [*str(action.get("value") or "").split("|", 2), "", ""][:3]
         admin_work(body, respond,
-                   lambda by: teachback.answer_item(services, item_id, kind, ref, by))
+                   lambda by: teachback_admin.answer_item(services, item_id, kind, ref, by))
 
     @app.action(teachback.DISMISS_ACTION)
     def on_dismiss(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
                    respond: Callable[..., Any]) -> None:
         ack()
         item_id = str(action.get("value") or "")
-        admin_work(body, respond, lambda by: teachback.dismiss_item(services, item_id, by))
+        admin_work(body, respond, lambda by: teachback_admin.dismiss_item(services, item_id, by))
 
     @app.action(teachback.ANSWER_ACTION)
     def on_answer(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
@@ -229,8 +229,10 @@ def register(runtime: SlackRuntime) -> None:
             )})
             return
         try:
-            line, keys = teachback.answer_item(services, str(view.get("private_metadata") or ""),
-                                               kind, value, teachback.asker_name(person))
+            line, keys = teachback_admin.answer_item(
+                services, str(view.get("private_metadata") or ""), kind, value,
+                teachback.asker_name(person),
+            )
         except store.TeachbackError as exc:
             ack(response_action="errors", errors={"pick" if picked else "text": cut(str(exc), 150)})
             return
