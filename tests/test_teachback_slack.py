@@ -118,6 +118,10 @@ def test_thumbs_on_every_answer_and_a_thumbs_down_passed_on(harness: Harness) ->
 
     # an admin answers with one click on a guess (AP8 itself, the group): asker told, taught
     group_guess = next(b for b in guesses if "|group|AP8" in b["value"])
+    for refused in (group_guess, button(post, "teachback_dismiss")):  # not for everyone
+        assert "bare sekretariatet" in h.click(OTHER, refused, CHANNEL)["text"]
+    with h.bot.services.db.session() as session:
+        assert store.get_item(session, item.id).status == "open"
     done = h.click(ADMIN, group_guess, CHANNEL)
     assert "answered" in done["text"]
     told = h.wait_posts(f"D{ASKER}", 2)[-1]
