@@ -46,13 +46,13 @@ def ask_many(env: dict[str, str], cwd: Path, *questions: str) -> list[dict]:
 
 def test_the_loop_in_the_terminal(env: dict[str, str], tmp_path: Path) -> None:
     chat = run(env, tmp_path, "chat", "--user", "Tanja Igland", stdin="\n".join([
-        WEATHER, "send videre", "send videre", "hvem leder AP8?", "bra", "hvem leder AP3?",
+        WEATHER, "send videre", "send videre", "hvem leder AP8?", "bra", "👍", "hvem leder AP3?",
         "dårlig", "pass it on",
     ]) + "\n").stdout
     assert "send videre" in chat.lower()  # the decline offers to pass it on
     assert chat.count("Sendt videre til sekretariatet") + chat.count("Passed on") == 2
     assert "allerede sendt videre" in chat  # the second "send videre" queues nothing
-    assert "Takk for tilbakemeldingen" in chat and "Beklager at svaret ikke hjalp" in chat
+    assert chat.count("Takk for tilbakemeldingen") == 2 and "Beklager at svaret ikke hjalp" in chat
     assert "👍/👎" in chat  # every answer says how to rate it
 
     listed = json.loads(run(env, tmp_path, "triage", "list", "--format", "json").stdout)
