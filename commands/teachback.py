@@ -141,7 +141,9 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
             else "answered" if reply.intent in ANSWER_INTENTS
             else "other"  # help, greetings: neither an answer nor a miss
         )
-        guesses = _guesses(session, services, text, reply, reply.language)
+        guesses = [
+            {"kind": r.kind, "id": r.id, "label": r.label} for r in reply.results if r.score > 0
+        ][:MAX_GUESSES]  # a declined question's guesses are searched only if it is passed on
         entry = store.log_question(
             session, text=text, language=reply.language, surface=context.message.surface,
             intent=reply.intent, outcome=outcome, guesses=guesses, now=now, key=key,
@@ -185,17 +187,13 @@ def _pass_parts(language: str, value: str, typed: bool) -> tuple[Any, ...]:
     return parts
 
 
-def _guesses(
-    session: Session, services: Any, text: str, reply: Reply, language: str
+def search_guesses(
+    session: Session, services: Any, text: str, language: str
 ) -> list[dict[str, str]]:
-    """The bot's best guesses: its results, or for a declined question the nearest search hits."""
-    found = [
-        {"kind": r.kind, "id": r.id, "label": r.label} for r in reply.results if r.score > 0
-    ][:MAX_GUESSES]
-    if found or reply.intent != "none":
-        return found
+    """The nearest documents, groups and people for a question the bot declined."""
     index = services.search
     query = index.query_words(session, text)
+    found = []
     for hit in index.search(session, query, limit=MAX_GUESSES) if query else []:
         label = label_for(session, hit.kind, hit.ref_id, language)
         if label:
@@ -349,6 +347,8 @@ def pass_on(
         if item.passed_on_at is not None:
             return say(language, "Det er allerede sendt videre; du får svaret her.",
                         "It has already been passed on; you will get the answer here."), []
+        if not item.guesses:
+            item.guesses = search_guesses(session, services, item.question, item.language)
         key = secretariat_key(item.id)
         enqueue(session, key=key, destination=secretariat_destination(services.settings),
                 reply=secretariat_post(item))
