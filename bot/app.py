@@ -10,9 +10,12 @@ from bot.router import Router
 
 def feature_routers() -> list[Router]:
     """Every feature's router, in dispatch order (interceptors of earlier ones run first)."""
-    from commands import agenda, ask, news, sources, status
+    from commands import agenda, ask, news, sources, status, teachback, teachback_admin
 
-    return [status.router, agenda.router, news.router, sources.router, ask.router]
+    return [
+        status.router, agenda.router, news.router, sources.router, teachback.router,
+        teachback_admin.router, ask.router,
+    ]
 
 
 def build_bot(
@@ -37,6 +40,9 @@ def build_bot(
     from bot.worker import install as install_posts  # outbox worker + terminal inbox
 
     install_posts(services)
+    from commands.teachback_admin import install as install_teachback  # retention schedule
+
+    install_teachback(services)
     router = Router()
     for feature in feature_routers():
         router.include(feature)

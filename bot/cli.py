@@ -27,6 +27,7 @@ FEATURE_CLIS: tuple[str, ...] = (
     "bot.cli_posts",
     "bot.cli_worker",
     "commands.directory_cli",
+    "commands.teachback_cli",
 )
 
 Runner = Callable[[argparse.Namespace, Settings], int]

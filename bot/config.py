@@ -91,6 +91,7 @@ class Settings:
     http: HttpLimits = field(default_factory=HttpLimits)
     import_max_bytes: int = 10_000_000
     form_idle_minutes: int = 30  # an open form pauses after this long without an answer
+    question_log_days: int = 180
 
     @property
     def slack_enabled(self) -> bool:
@@ -209,6 +210,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     admins = frozenset(
         a for a in (get("BOT_ADMINS") or "").replace(";", ",").split(",") if a.strip()
     )
+    days = get("QUESTION_LOG_DAYS") or "180"
+    if not days.isdigit() or int(days) < 1:
+        raise ConfigError(
+            f"QUESTION_LOG_DAYS must be a whole number of days (1 or more), not {days!r}."
+        )
     return Settings(
         database_url=database_url,
         language=language,
@@ -232,4 +238,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         http=http_limits(get),
         import_max_bytes=import_max_bytes,
         form_idle_minutes=int(idle),
+        question_log_days=int(days),
     )

@@ -200,6 +200,8 @@ class Worker:
         )
         self.scheduler = scheduler
         scheduler.start()
+        for hook in self.services.extras.get("worker_start", []):  # e.g. ensure a daily job
+            self._safe(lambda hook=hook: hook(self.services))
         self._housekeeping()
         self._safe(self.deliver)
         scheduler.add_job(self._housekeeping, IntervalTrigger(seconds=self.reload),

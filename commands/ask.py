@@ -30,6 +30,7 @@ from bot.roles import role_label, role_rank
 from bot.router import Context, Router
 from bot.text import content_words, document_codes
 from commands import retired_groups as retired
+from commands import teachback
 from storage import directory
 from storage.models import Document, Group, Meta, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex
@@ -87,7 +88,9 @@ def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None)
         question, notes = retired.successors(context, session, question)
         reply = _decide(context, session, services.search, question, kinds)
         reply = retired.with_notes(reply, notes)
-    return _say_cut(context, reply) if was_cut else reply
+    if was_cut:
+        reply = _say_cut(context, reply)
+    return teachback.after_answer(context, text, reply)  # taught answer first; log; 👍/👎
 
 
 def _say_cut(context: Context, reply: Reply) -> Reply:
@@ -146,6 +149,9 @@ def _decide(
         return found
     if groups and not documents_only:
         return _describe_groups(context, session, groups, [h.ref_id for h in group_hits])
+    if doc_hits and doc_hits[0].title_coverage == 0 and doc_hits[0].coverage < 0.5:
+        # Minimal abstention (stand-in until calibrated abstention): no title word matched.
+        return _nothing(context, question, about_documents=documents_only)
     if doc_hits:
         return _documents(context, session, doc_hits)
     if people_hits and not documents_only:

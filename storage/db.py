@@ -32,6 +32,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "storage.agenda",
     "storage.news",
     "storage.provenance",
+    "storage.questions_log",
 )
 
 

@@ -58,6 +58,7 @@ FeatureRegistrar = Callable[["SlackRuntime"], None]
 FEATURE_REGISTRARS: list[str] = [
     "integrations.slack.status:register",
     "integrations.slack.agenda:register",
+    "integrations.slack.teachback:register",
 ]  # "module:function" names, imported at build time
 
 
