@@ -94,7 +94,8 @@ class Database:
     def prepare(self, *, load_defaults: bool = True) -> None:
         """Migrate, then load the embedded network data on first start."""
         self.migrate()
-        if load_defaults and not self.get_meta("defaults_loaded"):
+        loaded = self.get_meta("defaults_loaded")
+        if load_defaults and not loaded:
             from storage.loader import load_embedded_data
 
             with self.session() as session:
@@ -102,7 +103,7 @@ class Database:
                 session.merge(Meta(key="defaults_loaded", value="1"))
                 session.merge(Meta(key="directory_sources", value="1"))
             log.info("loaded the embedded directory and SOP catalogue")
-        elif load_defaults and not self.get_meta("directory_sources"):
+        elif load_defaults and loaded != "empty" and not self.get_meta("directory_sources"):
             from storage.loader import upgrade_embedded_directory
 
             with self.session() as session:
