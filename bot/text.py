@@ -204,6 +204,14 @@ STOPWORDS_NB = frozenset(
         "gjerne",
         "please",
         "norcrin",
+        "hvilket",
+        "får",
+        "fikk",
+        "må",
+        "bør",
+        "vårt",
+        "våre",
+        "mine",
     ]
 )
 STOPWORDS_EN = frozenset(
@@ -329,6 +337,20 @@ STOPWORDS_EN = frozenset(
         "know",
         "anyone",
         "someone",
+        "if",
+        "while",
+        "through",
+        "much",
+        "many",
+        "like",
+        "going",
+        "e",
+        "g",
+        "t",
+        "s",
+        "us",
+        "im",
+        "ive",
     ]
 )
 STOPWORDS = STOPWORDS_NB | STOPWORDS_EN

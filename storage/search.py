@@ -8,6 +8,7 @@ Queries are assembled from our own alphanumeric terms only: no user text reaches
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import threading
@@ -32,8 +33,18 @@ from bot.text import (
 )
 from storage.models import Document, Group, Meta, Person, SearchEntry
 
-# Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index.
-INDEX_FORMAT = "6"
+
+def _glossary_fingerprint() -> str:
+    """Short hash of the glossary: editing it changes the index terms, so it forces a rebuild."""
+    from importlib import resources
+
+    data = resources.files("bot").joinpath("data/glossary.yaml").read_bytes()
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+# Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index
+# (a glossary edit does so by itself through its fingerprint).
+INDEX_FORMAT = "7-" + _glossary_fingerprint()
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
 KIND_WORDS = {
     "sop": "SOP prosedyre procedure",
@@ -61,6 +72,7 @@ class Hit:
     score: float
     title_coverage: float  # share of the question's weight found in the title/name
     coverage: float  # share of the question's weight found anywhere
+    matched: tuple[str, ...] = ()  # the query words found (sources; "~concept", "#code")
 
 
 @dataclass
@@ -83,6 +95,10 @@ class _Snapshot:
         self.df = df
         self.n = max(len(entries), 1)
         self.vocabulary = sorted(t for t in df if not t.startswith("zz"))
+        # Terms of documents and groups only: a name-like word outside them is a person's name.
+        self.content_terms = frozenset(
+            t for e in entries if e.kind != "person" for t in e.title | e.body
+        )
         self.vocabulary_set = frozenset(self.vocabulary)
         # Compound parts may also be glossary words ('avviks' + 'skjema').
         self.split_vocabulary = self.vocabulary_set | _glossary_stems()
@@ -149,9 +165,18 @@ def _glossary_stems() -> frozenset[str]:
     return frozenset(stem for group in phrases for phrase in group for stem in phrase)
 
 
-def _expanded_words(text_value: str, vocabulary: frozenset[str]) -> list[str]:
+def _expanded_words(
+    text_value: str, vocabulary: frozenset[str], spelled: Sequence[str] = ()
+) -> list[str]:
+    """Words with compounds split; a long word the index lacks that is a near-miss of one it
+    has ('delegerigslogg') is taken as that word rather than split into wrong parts."""
     out: list[str] = []
     for word in words(text_value):
+        if spelled and len(word) >= 9 and not set(stems(word)) & vocabulary:
+            close = process.extractOne(fold(word), spelled, scorer=fuzz.ratio, score_cutoff=88)
+            if close:
+                out.append(close[0])
+                continue
         parts = _split_compound(word, vocabulary) if vocabulary else None
         out.extend(parts or [word])
     return out
@@ -239,7 +264,7 @@ class SearchIndex:
         snapshot = self._current(session)
         vocabulary = snapshot.vocabulary_set
         result: list[QueryWord] = []
-        expanded = _expanded_words(question, snapshot.split_vocabulary)
+        expanded = _expanded_words(question, snapshot.split_vocabulary, snapshot.vocabulary)
         content = [w for w in expanded if w not in STOPWORDS]
         for word in content:
             alternatives = set(stems(word))
@@ -256,6 +281,10 @@ class SearchIndex:
             result.append(QueryWord("~" + concept, frozenset({concept_term(concept)}), 0.9))
         result += [self.code_word(code) for code in document_codes(question)]
         return result
+
+    def known_outside_people(self, session: Session, word: str) -> bool:
+        """Whether a word occurs in some document or group (not only in people's names)."""
+        return bool(set(stems(word)) & self._current(session).content_terms)
 
     @staticmethod
     def code_word(code: str) -> QueryWord:
@@ -283,15 +312,18 @@ class SearchIndex:
             if entry is None or (wanted and entry.kind not in wanted):
                 continue
             score = title_weight = any_weight = 0.0
+            matched: list[str] = []
             for word in query:
                 weight = self._weight(snapshot, word)
                 if word.alternatives & entry.title:
                     score += 2.0 * weight
                     title_weight += weight
                     any_weight += weight
+                    matched.append(word.source)
                 elif word.alternatives & entry.body:
                     score += weight
                     any_weight += weight
+                    matched.append(word.source)
             if score <= 0:
                 continue
             coverage = any_weight / total
@@ -301,13 +333,18 @@ class SearchIndex:
                 len(entry.title), 1
             )
             final = score * (0.35 + 0.65 * coverage) * (1 + 0.3 * precision)
-            hits.append(Hit(entry.kind, entry.ref_id, final, title_coverage, coverage))
+            hits.append(
+                Hit(entry.kind, entry.ref_id, final, title_coverage, coverage, tuple(matched))
+            )
         hits.sort(key=lambda h: (-h.score, h.kind, h.ref_id))
         return hits[:limit]
 
     @staticmethod
     def _weight(snapshot: _Snapshot, word: QueryWord) -> float:
-        idf = max((snapshot.idf(t) for t in word.alternatives), default=0.0)
+        """The word's rarity among the stems the index knows; a word the index does not know at
+        all weighs most, so a question full of unknown words is covered poorly by any entry."""
+        known = [snapshot.idf(t) for t in word.alternatives if t in snapshot.df]
+        idf = max(known) if known else snapshot.idf("")
         return idf * word.weight
 
     @staticmethod
