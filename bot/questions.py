@@ -117,6 +117,10 @@ _WHAT_WORDS = frozenset(
     }
 )
 
+_HOW_WORDS = frozenset(
+    {"how", "hvordan", "korleis", "where", "hvor", "which", "hvilket", "hvilken"}
+)
+
 _WP = re.compile(
     r"\b(?:ap|wp|arbeidspakke(?:n)?|work\s*-?\s*package|workpackage)\s*[-#.]?\s*(\d{1,2})\b",
     re.IGNORECASE,
@@ -285,6 +289,7 @@ class Question:
     mentions_group: bool
     doc_cue: bool
     remainder: str
+    asks_how: bool = False  # "how do we ...": asks for a procedure, not for a group
     smalltalk: str | None = None  # "greeting" | "thanks" | "help": not a search at all
     name_words: tuple[str, ...] = ()  # capitalised words that look like a person's name
     excluded_roles: tuple[str, ...] = ()  # "besides the chair": roles not to answer with
@@ -299,7 +304,13 @@ _ROLE_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
     (
         (
             # Plural and definite forms too: brukerrepresentanter, lederen, members.
-            re.compile(r"(?<![a-z0-9])" + re.escape(fold(word)) + _INFLECTION + r"(?![a-z0-9])"),
+            re.compile(
+                r"(?<![a-z0-9])"
+                # "norcrin-kontakt" is two tokens by the time it is matched: hyphen or space.
+                + re.escape(fold(word)).replace("\\-", r"[\s-]?").replace("\\ ", r"\s+")
+                + _INFLECTION
+                + r"(?![a-z0-9])"
+            ),
             role.id,
         )
         for role in ROLES.values()
@@ -453,6 +464,7 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         mentions_group=mentions_group,
         doc_cue=doc_cue,
         remainder=" ".join(remainder),
+        asks_how=any(t in _HOW_WORDS for t in folded_tokens),
         smalltalk=smalltalk_kind(original),
         name_words=name_words(text),
         excluded_roles=tuple(excluded),

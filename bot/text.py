@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from bot.glossary import GLOSSARY
+from bot.glossary import GLOSSARY, OUT_OF_SCOPE, Glossary
 
 _WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", re.IGNORECASE)
 _CODE = re.compile(
@@ -205,6 +205,9 @@ STOPWORDS_NB = frozenset(
         "please",
         "norcrin",
         "hvilket",
+        "tror",
+        "gjør",
+        "gjøre",
         "får",
         "fikk",
         "må",
@@ -349,6 +352,8 @@ STOPWORDS_EN = frozenset(
         "t",
         "s",
         "us",
+        "think",
+        "one",
         "im",
         "ive",
     ]
@@ -523,11 +528,14 @@ def content_words(text: str) -> list[str]:
 _NEGATIONS = frozenset({"non", "not", "ikke", "uten", "without", "ikkje"})
 
 
-def concept_spans(tokens: Iterable[str]) -> list[tuple[int, int, str]]:
+def concept_spans(
+    tokens: Iterable[str], glossary: Glossary | None = None
+) -> list[tuple[int, int, str]]:
     """Where glossary phrases occur: (first token, one past the last, concept id)."""
     tokens = list(tokens)
-    all_stems = [set(stems(t)) for t in tokens]
-    by_first = GLOSSARY.by_first_stem
+    # The folded word itself too: a glossary word the stemmer over-cuts is kept whole.
+    all_stems = [set(stems(t)) | {fold(t)} for t in tokens]
+    by_first = (glossary or GLOSSARY).by_first_stem
     spans: list[tuple[int, int, str]] = []
     for i, here in enumerate(all_stems):
         if i > 0 and tokens[i - 1].lower() in _NEGATIONS:
@@ -540,6 +548,11 @@ def concept_spans(tokens: Iterable[str]) -> list[tuple[int, int, str]]:
                 if all(phrase[j] in all_stems[i + j] for j in range(1, len(phrase))):
                     spans.append((i, end, concept_id))
     return spans
+
+
+def off_topic(text: str) -> set[str]:
+    """Subjects of out_of_scope.yaml the text is about ('salary', 'weather', 'it_support')."""
+    return {concept_id for _, _, concept_id in concept_spans(words(text), OUT_OF_SCOPE)}
 
 
 def concepts(tokens: Iterable[str]) -> set[str]:

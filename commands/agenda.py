@@ -256,4 +256,9 @@ def agenda_command(context: Context, rest: str) -> Reply:
             return _owner_change(context, item_id, change)
     except store.AgendaError as exc:
         return _reply(context, f"Beklager: {exc}.", f"Sorry: {exc}.", intent="error")
+    if tail:
+        # "agenda template for the kick-off meeting" is a question, not a sub-command.
+        from commands.ask import answer
+
+        return answer(context, context.message.text)
     return _usage(context)

@@ -129,6 +129,10 @@ DONT_KNOW_NB = (
 DONT_KNOW_EN = "I'm sorry, I don't know — I find nothing in NorCRIN's catalogue that answers that."
 
 
+OFF_TOPIC_NB = "Det kan jeg dessverre ikke svare på — jeg svarer bare på spørsmål om NorCRIN."
+OFF_TOPIC_EN = "I'm sorry, I can't answer that — I only answer questions about NorCRIN."
+
+
 def smalltalk_reply(context: Context, kind: str, help_text: str) -> Reply:
     """A greeting or a question about the bot gets the short help; thanks get a short welcome."""
     if kind == "thanks":

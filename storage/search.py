@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.text import (
     STOPWORDS,
     code_term,
+    concept_spans,
     concept_term,
     concepts,
     document_codes,
@@ -44,7 +45,7 @@ def _glossary_fingerprint() -> str:
 
 # Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index
 # (a glossary edit does so by itself through its fingerprint).
-INDEX_FORMAT = "7-" + _glossary_fingerprint()
+INDEX_FORMAT = "8-" + _glossary_fingerprint()
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
 KIND_WORDS = {
     "sop": "SOP prosedyre procedure",
@@ -143,9 +144,12 @@ def _person_texts(person: Person) -> tuple[str, str]:
     return " ".join([person.name, *(person.aliases or [])]), ""
 
 
-def _split_compound(word: str, vocabulary: frozenset[str]) -> list[str] | None:
-    """Split a Norwegian compound ('destruksjonslogg') into parts the index knows."""
-    if len(word) < 8 or set(stems(word)) & vocabulary:
+def _split_compound(
+    word: str, vocabulary: frozenset[str], *, known_too: bool = False
+) -> list[str] | None:
+    """Split a Norwegian compound ('destruksjonslogg') into parts the index knows. A question's
+    known word stays whole; an indexed word is split too (`known_too`), so its parts match."""
+    if len(word) < 8 or (not known_too and set(stems(word)) & vocabulary):
         return None
     best: tuple[int, list[str]] | None = None
     for i in range(4, len(word) - 2):
@@ -184,7 +188,9 @@ def _expanded_words(
 
 def _terms_with_compounds(text_value: str, vocabulary: frozenset[str]) -> list[str]:
     base = terms(text_value)
-    expanded = _expanded_words(text_value, vocabulary)
+    expanded: list[str] = []
+    for word in words(text_value):
+        expanded.extend(_split_compound(word, vocabulary, known_too=True) or [word])
     extra = [s for w in expanded if w not in STOPWORDS for s in stems(w)]
     extra += [concept_term(c) for c in concepts(expanded)]
     seen = set(base)
@@ -265,9 +271,16 @@ class SearchIndex:
         vocabulary = snapshot.vocabulary_set
         result: list[QueryWord] = []
         expanded = _expanded_words(question, snapshot.split_vocabulary, snapshot.vocabulary)
-        content = [w for w in expanded if w not in STOPWORDS]
-        for word in content:
-            alternatives = set(stems(word))
+        # A word inside a glossary phrase also matches the phrase's concept ('endre' is covered
+        # by a document about amendments), so everyday words are not counted as unmatched.
+        in_concept: dict[int, set[str]] = {}
+        for start, end, concept in concept_spans(expanded):
+            for position in range(start, end):
+                in_concept.setdefault(position, set()).add(concept_term(concept))
+        for position, word in enumerate(expanded):
+            if word in STOPWORDS:
+                continue
+            alternatives = set(stems(word)) | in_concept.get(position, set())
             weight = 1.0
             if not alternatives & vocabulary and len(word) >= 4 and not word.isdigit():
                 close = process.extract(
