@@ -802,7 +802,8 @@ def work_package(context: Context, rest: str) -> Reply:
     help_en="search procedures and templates",
 )
 def sop(context: Context, rest: str) -> Reply:
-    return answer(context, rest or context.message.text, kinds=("document",))
+    # The whole message: "SOP for monitoring" asks for SOPs, the word itself is a cue.
+    return answer(context, context.message.text, kinds=("document",))
 
 
 def free_text(context: Context, text: str) -> Reply:

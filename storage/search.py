@@ -47,6 +47,7 @@ def _glossary_fingerprint() -> str:
 # (a glossary edit does so by itself through its fingerprint).
 INDEX_FORMAT = "8-" + _glossary_fingerprint()
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
+RELATED_CREDIT = 0.6  # a word matched only through its glossary concept
 KIND_WORDS = {
     "sop": "SOP prosedyre procedure",
     "template": "mal template",
@@ -64,6 +65,7 @@ class QueryWord:
     source: str
     alternatives: frozenset[str]
     weight: float = 1.0
+    related: frozenset[str] = frozenset()  # concepts the word is part of: a weaker match
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,7 @@ class SearchIndex:
         for position, word in enumerate(expanded):
             if word in STOPWORDS:
                 continue
-            alternatives = set(stems(word)) | in_concept.get(position, set())
+            alternatives = set(stems(word))
             weight = 1.0
             if not alternatives & vocabulary and len(word) >= 4 and not word.isdigit():
                 close = process.extract(
@@ -289,7 +291,8 @@ class SearchIndex:
                 if close:
                     alternatives |= {match for match, _score, _ in close}
                     weight = 0.8
-            result.append(QueryWord(word, frozenset(alternatives), weight))
+            related = frozenset(in_concept.get(position, set()))
+            result.append(QueryWord(word, frozenset(alternatives), weight, related))
         for concept in sorted(concepts(expanded)):
             result.append(QueryWord("~" + concept, frozenset({concept_term(concept)}), 0.9))
         result += [self.code_word(code) for code in document_codes(question)]
@@ -313,7 +316,9 @@ class SearchIndex:
         limit: int = 20,
     ) -> list[Hit]:
         snapshot = self._current(session)
-        all_terms = sorted({t for w in query for t in w.alternatives if _SAFE_TERM.match(t)})
+        all_terms = sorted(
+            {t for w in query for t in w.alternatives | w.related if _SAFE_TERM.match(t)}
+        )
         if not all_terms:
             return []
         wanted = set(kinds) if kinds else None
@@ -337,6 +342,11 @@ class SearchIndex:
                     score += weight
                     any_weight += weight
                     matched.append(word.source)
+                elif word.related & (entry.title | entry.body):
+                    # Only through a glossary concept ('endre' ~ amendment): covers the word,
+                    # but less than the word itself.
+                    score += RELATED_CREDIT * weight
+                    any_weight += RELATED_CREDIT * weight
             if score <= 0:
                 continue
             coverage = any_weight / total
@@ -356,7 +366,7 @@ class SearchIndex:
     def _weight(snapshot: _Snapshot, word: QueryWord) -> float:
         """The word's rarity among the stems the index knows; a word the index does not know at
         all weighs most, so a question full of unknown words is covered poorly by any entry."""
-        known = [snapshot.idf(t) for t in word.alternatives if t in snapshot.df]
+        known = [snapshot.idf(t) for t in word.alternatives | word.related if t in snapshot.df]
         idf = max(known) if known else snapshot.idf("")
         return idf * word.weight
 
