@@ -205,6 +205,7 @@ STOPWORDS_NB = frozenset(
         "please",
         "norcrin",
         "hvilket",
+        "hvert",
         "jobber",
         "jobbe",
         "tror",

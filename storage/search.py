@@ -45,7 +45,7 @@ def _glossary_fingerprint() -> str:
 
 # Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index
 # (a glossary edit does so by itself through its fingerprint).
-INDEX_FORMAT = "8-" + _glossary_fingerprint()
+INDEX_FORMAT = "10-" + _glossary_fingerprint()
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
 RELATED_CREDIT = 0.6  # a word matched only through its glossary concept
 KIND_WORDS = {
@@ -188,15 +188,20 @@ def _expanded_words(
     return out
 
 
-def _terms_with_compounds(text_value: str, vocabulary: frozenset[str]) -> list[str]:
+def _terms_with_compounds(
+    text_value: str, vocabulary: frozenset[str]
+) -> tuple[list[str], list[str]]:
+    """(terms, compound-part terms) of a text: 'destruksjonslogg' also yields 'destruksjon'
+    and 'logg', so a question's separate words find the compound."""
     base = terms(text_value)
     expanded: list[str] = []
     for word in words(text_value):
         expanded.extend(_split_compound(word, vocabulary, known_too=True) or [word])
-    extra = [s for w in expanded if w not in STOPWORDS for s in stems(w)]
-    extra += [concept_term(c) for c in concepts(expanded)]
     seen = set(base)
-    return base + [t for t in extra if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+    concept_terms = [concept_term(c) for c in concepts(expanded)]
+    base += [t for t in concept_terms if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+    parts = [s for w in expanded if w not in STOPWORDS for s in stems(w)]
+    return base, [t for t in parts if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
 
 
 def rebuild_index(session: Session) -> int:
@@ -214,17 +219,19 @@ def rebuild_index(session: Session) -> int:
     session.execute(delete(SearchEntry))
     session.flush()
     for kind, ref_id, title, body in raw:
+        body_terms, body_parts = _terms_with_compounds(body, vocabulary)
         if kind == "person":
             # Names are only names: no glossary concepts ("Sara" is not a SAR) and no splitting.
             title_terms = list(dict.fromkeys(s for w in words(title) for s in stems(w)))
+            title_parts: list[str] = []
         else:
-            title_terms = _terms_with_compounds(title, vocabulary)
+            title_terms, title_parts = _terms_with_compounds(title, vocabulary)
         session.add(
             SearchEntry(
                 kind=kind,
                 ref_id=ref_id,
-                title_terms=" ".join(title_terms),
-                body_terms=" ".join(_terms_with_compounds(body, vocabulary)),
+                title_terms=" ".join(title_terms + title_parts),
+                body_terms=" ".join(body_terms + body_parts),
             )
         )
     session.flush()
