@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.roles import ROLES
+from bot.roles import ROLES, WEAK_ROLE_WORDS
 from bot.text import STOPWORDS, concepts, detect_language, fold, words
 
 _WHO = frozenset(
@@ -117,6 +117,7 @@ _WHAT_WORDS = frozenset(
     }
 )
 
+_LIST_PREPOSITIONS = frozenset({"of", "over", "av"})
 _HOW_WORDS = frozenset(
     {"how", "hvordan", "korleis", "where", "hvor", "which", "hvilket", "hvilken"}
 )
@@ -300,7 +301,7 @@ class Question:
 
 
 _INFLECTION = r"(?:s|e|er|ere|en|ene|et|a)?"
-_ROLE_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
+_ROLE_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = sorted(
     (
         (
             # Plural and definite forms too: brukerrepresentanter, lederen, members.
@@ -312,6 +313,7 @@ _ROLE_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
                 + r"(?![a-z0-9])"
             ),
             role.id,
+            word in WEAK_ROLE_WORDS,
         )
         for role in ROLES.values()
         for word in role.words
@@ -395,7 +397,7 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
 
     excluded: list[str] = []
     for match in _EXCLUDING.finditer(folded):
-        for role_pattern, role_id in _ROLE_PATTERNS:
+        for role_pattern, role_id, _weak in _ROLE_PATTERNS:
             if role_pattern.fullmatch(match.group(1)):
                 excluded.append(role_id)
                 folded = (
@@ -406,7 +408,10 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
                 break
 
     roles: list[str] = []
-    for role_pattern, role_id in _ROLE_PATTERNS:
+    about_people = any(t in _WHO for t in folded_tokens) or mentions_group or bool(group_ids)
+    for role_pattern, role_id, weak in _ROLE_PATTERNS:
+        if weak and not about_people:
+            continue
         if role_pattern.search(folded):
             if role_id not in roles:
                 roles.append(role_id)
@@ -439,7 +444,11 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         if folded[start : start + len(fold_token)].strip()
     ]
     tokens = [fold_token for _, fold_token in kept]
-    asks_who = any(t in _WHO for t in folded_tokens)
+    # "log of who does data management", "oversikt over hvem": a list asked for, not a person.
+    asks_who = any(
+        t in _WHO and not (i and folded_tokens[i - 1] in _LIST_PREPOSITIONS)
+        for i, t in enumerate(folded_tokens)
+    )
     asks_what = any(t in _WHAT_WORDS for t in folded_tokens)
     mentions_group = mentions_group or bool(group_ids) or any(t in _GROUP_WORDS for t in tokens)
     doc_cue = any(t in _DOC_WORDS for t in original) or bool(concepts(original) & _DOC_CONCEPTS)

@@ -171,6 +171,45 @@ ROLES: dict[str, Role] = {
 }
 
 
+# Words that name a role only in a question about people ("who runs AP3?"), not in "while the
+# trial runs" or "the website": without a who-word or a group they are ordinary words.
+WEAK_ROLE_WORDS = frozenset(
+    {
+        "runs",
+        "run",
+        "head",
+        "heads",
+        "lead",
+        "leading",
+        "led",
+        "in charge",
+        "responsible",
+        "ansvarlig",
+        "vice",
+        "deltar",
+        "is in",
+        "sitter i",
+        "representant",
+        "representative",
+        "editor",
+        "website",
+        "nettsider",
+        "nettsidene",
+        "nettsiden",
+        "hjemmesiden",
+        "finance",
+        "økonomi",
+        "budget",
+        "budsjett",
+        "ecrin",
+        "coordinator",
+        "koordinator",
+        "contact person",
+        "kontaktperson",
+    }
+)
+
+
 def role_label(role_id: str, language: str) -> str:
     role = ROLES.get(role_id)
     return role.label(language) if role else role_id

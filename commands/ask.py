@@ -61,7 +61,7 @@ ROLE_FILTERS = {
 GENERIC_ROLES = frozenset({"member", "board_member"})
 # Evidence a document answer needs: the share of the question's weight (idf) the document covers.
 # Below it the bot declines instead of guessing (calibrated on the dev and held-out sets).
-MIN_DOCUMENT_COVERAGE = 0.25
+MIN_DOCUMENT_COVERAGE = 0.2
 MIN_COVERAGE_WITHOUT_CONCEPT = 0.75
 MIN_TOPIC_COVERAGE = 0.34
 
@@ -189,7 +189,10 @@ def _enough_evidence(hit: Hit) -> bool:
     the question and covers a fair part of it, or when it covers nearly all of it. Questions
     outside the field share words with documents but no concept (calibrated on the dev and
     held-out sets: every out-of-scope question there lacks one)."""
-    shared = any(word[:1] in "~#" for word in hit.matched)
+    shared = any(
+        word.startswith("#") or (word.startswith("~") and not word.startswith("~common_"))
+        for word in hit.matched
+    )
     if shared and hit.coverage >= MIN_DOCUMENT_COVERAGE:
         return True
     return hit.coverage >= MIN_COVERAGE_WITHOUT_CONCEPT
