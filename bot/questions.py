@@ -349,11 +349,15 @@ def name_words(text: str) -> tuple[str, ...]:
     Acronyms (OUS, GCP, NorCRIN) and capitalised stop words at the edges do not count."""
     best: list[str] = []
     run: list[str] = []
+    sentence_start = True
     for token in re.findall(r"\S+", text):
         word = token.strip('.,;:!?()"«»')
         if word.endswith("'s"):
             word = word[:-2]
-        if _NAME_WORD.fullmatch(word) and word.lower() not in _STOPWORDS_FOR_NAMES:
+        # A capitalised stop word is a name ('Hans') unless it starts the sentence ('Is ...').
+        stop = word.lower() in _STOPWORDS_FOR_NAMES and sentence_start
+        sentence_start = False
+        if _NAME_WORD.fullmatch(word) and not stop:
             run.append(word)
         else:
             if len(run) > len(best):

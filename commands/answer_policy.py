@@ -107,11 +107,11 @@ def decline(
     else:
         who_nb = f"{owner.title('nb')}, eller sekretariatet ({SECRETARIAT_EMAIL})"
         who_en = f"{owner.title('en')}, or the secretariat ({SECRETARIAT_EMAIL})"
-    people_text = f" ({', '.join(names)})" if names else ""
+    people_text = f": {', '.join(names)}" if names else ""
     text = context.t(
-        f"{reason_nb} {who_nb}{people_text} kan hjelpe deg. "
+        f"{reason_nb} {who_nb} kan hjelpe deg{people_text}. "
         "Vil du, kan jeg sende spørsmålet videre til sekretariatet.",
-        f"{reason_en} {who_en}{people_text} can help you. "
+        f"{reason_en} {who_en} can help you{people_text}. "
         "If you like, I can pass your question on to the secretariat.",
     )
     return Reply(

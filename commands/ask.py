@@ -426,7 +426,7 @@ def _role_holders(
     results += [group_result(g, language, 0.5) for g in group_objects]
     only = set(groups) if groups else None
     parts: list = []
-    described = _describe_role_question(context, question, scope)
+    described = _describe_role_question(context, asked, question, scope)
     if len(ordered) <= 4:
         cards = [_person_card(p, language, only) for p in ordered]
         parts.extend(cards)
@@ -495,8 +495,10 @@ def _role_holders_nearby(
     return nobody
 
 
-def _describe_role_question(context: Context, question: Question, scope: str) -> str:
-    role_names = ", ".join(role_label(r, context.language) for r in question.roles) or context.t(
+def _describe_role_question(
+    context: Context, roles: list[str], question: Question, scope: str
+) -> str:
+    role_names = ", ".join(role_label(r, context.language) for r in roles) or context.t(
         "medlemmer", "members"
     )
     where = f" {context.t('i', 'in')} {scope}" if scope else ""
