@@ -300,7 +300,7 @@ class Question:
         return self.asks_who or bool(self.roles)
 
 
-_INFLECTION = r"(?:s|e|er|ere|en|ene|et|a)?"
+_INFLECTION = r"(?:s|e|er|ere|en|ene|et|a|mer|mene)?"
 _ROLE_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = sorted(
     (
         (

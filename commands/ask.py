@@ -463,9 +463,7 @@ def _rank_holders(holders: list, asked: list[str], groups: list[str]) -> list:
     """People with the role asked for first (the deputy for a deputy question, alternates for
     alternates), then people in every group named, then by role rank."""
     wanted = [m for r in asked for m in (ROLE_FILTERS.get(r) or [r])]
-    in_groups: dict[str, set[str]] = {}
-    for h in holders:
-        in_groups.setdefault(h.person.id, set()).add(h.group.id)
+    in_groups = {h.person.id: {m.group_id for m in h.person.memberships} for h in holders}
 
     def key(h) -> tuple:
         role_pos = wanted.index(h.role) if h.role in wanted else len(wanted)
