@@ -330,7 +330,9 @@ class SearchIndex:
             return []
         wanted = set(kinds) if kinds else None
         keys = self._candidates(session, all_terms)
-        total = sum(self._weight(snapshot, w) for w in query) or 1.0
+        weighted = [(word, self._weight(snapshot, word)) for word in query]
+        total = sum(weight for _, weight in weighted) or 1.0
+        asked = {t for w in query for t in w.alternatives}
         hits: list[Hit] = []
         for key in keys:
             entry = snapshot.entries.get(key)
@@ -338,8 +340,7 @@ class SearchIndex:
                 continue
             score = title_weight = any_weight = 0.0
             matched: list[str] = []
-            for word in query:
-                weight = self._weight(snapshot, word)
+            for word, weight in weighted:
                 if word.alternatives & entry.title:
                     score += 2.0 * weight
                     title_weight += weight
@@ -349,7 +350,7 @@ class SearchIndex:
                     score += weight
                     any_weight += weight
                     matched.append(word.source)
-                elif word.related & (entry.title | entry.body):
+                elif word.related and (word.related & entry.title or word.related & entry.body):
                     # Only through a glossary concept ('endre' ~ amendment): covers the word,
                     # but less than the word itself.
                     score += RELATED_CREDIT * weight
@@ -359,9 +360,7 @@ class SearchIndex:
             coverage = any_weight / total
             title_coverage = title_weight / total
             # Favour entries that answer the whole question, and short titles that are mostly it.
-            precision = len({t for w in query for t in w.alternatives} & entry.title) / max(
-                len(entry.title), 1
-            )
+            precision = len(asked & entry.title) / max(len(entry.title), 1)
             final = score * (0.35 + 0.65 * coverage) * (1 + 0.3 * precision)
             hits.append(
                 Hit(entry.kind, entry.ref_id, final, title_coverage, coverage, tuple(matched))
