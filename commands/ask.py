@@ -33,7 +33,6 @@ from commands.answer_policy import (
     OFF_TOPIC_EN,
     OFF_TOPIC_NB,
     SECRETARIAT_EMAIL,
-    SECRETARIAT_GROUP,
     decline,
     group_result,
     people_named,
@@ -508,27 +507,19 @@ def _describe_role_question(
 def _nobody(
     context: Context, session: Session, question: Question, group_objects: list[Group], scope: str
 ) -> Reply:
+    """Nobody holds the role asked for in the group: a decline naming the group's contacts."""
     language = context.language
     orgs = ", ".join(question.organisation_ids)
     role_names = ", ".join(role_label(r, language) for r in question.roles) or context.t(
         "medlemmer", "members"
     )
     where = " ".join(filter(None, [scope, orgs]))
-    text = context.t(
-        f"Jeg finner ingen {role_names} registrert for {where or 'dette'}. "
-        f"Sekretariatet ({SECRETARIAT_EMAIL}) kan hjelpe deg videre.",
-        f"I have no {role_names} on record for {where or 'that'}. "
-        f"The secretariat ({SECRETARIAT_EMAIL}) can help you further.",
-    )
-    secretariat = directory.group(session, SECRETARIAT_GROUP)
-    fallback = group_objects or ([secretariat] if secretariat else [])
-    results = [group_result(g, language, 0.3) for g in fallback]
-    return Reply(
-        text=text,
-        parts=(Section(text),),
-        language=language,
-        intent="none",
-        results=tuple(results),
+    return decline(
+        context,
+        session,
+        reason_nb=f"Jeg finner ingen {role_names} registrert for {where or 'dette'}.",
+        reason_en=f"I have no {role_names} on record for {where or 'that'}.",
+        group=group_objects[0] if group_objects else None,
     )
 
 
@@ -562,7 +553,7 @@ def _describe_groups(
     language = context.language
     objects = [g for g in (directory.group(session, gid) for gid in groups) if g]
     if not objects:
-        return _nothing(context, None)
+        return decline(context, session, reason_nb=DONT_KNOW_NB, reason_en=DONT_KNOW_EN)
     main = objects[0]
     card = _group_card(main, session, language)
     results = [group_result(main, language, 1.0)]
@@ -639,39 +630,6 @@ def _document_card(doc: Document, language: str) -> DocumentCard:
         url=doc.url,
         summary=doc.summary,
         subtitle=subtitle,
-    )
-
-
-def _nothing(
-    context: Context, question: Question | None, *, about_documents: bool = False
-) -> Reply:
-    language = context.language
-    about_documents = about_documents or bool(question and question.doc_cue)
-    if about_documents:
-        text = context.t(
-            "Jeg fant ingen prosedyre eller mal som passer. AP2 (prosedyrer/SOP) kan hjelpe: "
-            "spør dem, eller skriv til post@norcrin.no.",
-            "I found no procedure or template that fits. AP2 (procedures/SOPs) can help: "
-            "ask them, or write to post@norcrin.no.",
-        )
-        group_id = SOP_GROUP
-    else:
-        text = context.t(
-            f"Jeg fant ikke noe som passer. Sekretariatet hjelper gjerne: {SECRETARIAT_EMAIL}. "
-            "Skriv «hjelp» for å se hva jeg kan svare på.",
-            f"I couldn't find anything that fits. The secretariat is happy to help: "
-            f"{SECRETARIAT_EMAIL}. Type 'help' to see what I can answer.",
-        )
-        group_id = SECRETARIAT_GROUP
-    with context.services.db.session() as session:
-        group = directory.group(session, group_id)
-        results = [group_result(group, language, 0.0)] if group else []
-    return Reply(
-        text=text,
-        parts=(Section(text),),
-        language=language,
-        intent="none",
-        results=tuple(results),
     )
 
 
