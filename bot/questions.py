@@ -250,6 +250,7 @@ _EXCLUDING = re.compile(
     r"\b(?:besides|except|apart\s+from|other\s+than|utenom|bortsett\s+fra|foruten|unntatt)"
     r"\s+(?:the\s+|a\s+)?(\w+)"
 )
+MAX_NAME_WORDS = 4  # a name is at most this long; bounds what a reply repeats of the question
 _NAME_WORD = re.compile(r"[A-ZÆØÅÄÖÜÉ][a-zæøåäöüéèáàóòç'\-]+")
 
 _STOPWORDS_FOR_NAMES = STOPWORDS | {"hvem", "who", "er", "is", "har", "has", "does", "can"}
@@ -369,7 +370,7 @@ def name_words(text: str) -> tuple[str, ...]:
             run = []
     if len(run) > len(best):
         best = run
-    return tuple(best) if len(best) >= 2 else ()
+    return tuple(best[:MAX_NAME_WORDS]) if len(best) >= 2 else ()
 
 
 def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "nb") -> Question:

@@ -280,6 +280,8 @@ class SearchIndex:
         vocabulary = snapshot.vocabulary_set
         result: list[QueryWord] = []
         expanded = _expanded_words(question, snapshot.split_vocabulary, snapshot.vocabulary)
+        # A lone letter ('æ' folds to the abbreviation 'ae') says nothing.
+        expanded = [w for w in expanded if len(w) >= 2 or w.isdigit()]
         # A word inside a glossary phrase also matches the phrase's concept ('endre' is covered
         # by a document about amendments), so everyday words are not counted as unmatched.
         in_concept: dict[int, set[str]] = {}

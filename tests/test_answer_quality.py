@@ -330,3 +330,13 @@ def test_chair_of_a_named_body_does_not_imply_the_board():
     assert parse_question("who chairs the Fagråd?", vocabulary).group_ids == ("FAGRAD",)
     assert parse_question("who is the chair?", vocabulary).group_ids == ("STYRET",)
     assert parse_question("besides the chair, who else?", vocabulary).excluded_roles == ("chair",)
+
+
+def test_a_decline_repeats_only_a_bounded_part_of_the_question(bot):
+    answer = ask(bot, "Ab " * 500)
+    assert answer["intent"] == "none"
+    assert len(answer["text"]) < 400, answer["text"]
+
+
+def test_lone_letters_get_no_document(bot):
+    assert ask(bot, "Æ Ø Å")["intent"] == "none"
