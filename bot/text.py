@@ -206,6 +206,8 @@ STOPWORDS_NB = frozenset(
         "norcrin",
         "hvilket",
         "hvert",
+        "spørsmål",
+        "svare",
         "spørre",
         "spør",
         "jobber",
@@ -566,9 +568,26 @@ def concept_spans(
     return spans
 
 
+@lru_cache(maxsize=1)
+def _off_topic_phrases() -> dict[str, tuple[tuple[str, ...], ...]]:
+    return {
+        concept: tuple(tuple(fold(w) for w in words(p)) for p in phrases)
+        for concept, phrases in OUT_OF_SCOPE.words.items()
+    }
+
+
 def off_topic(text: str) -> set[str]:
-    """Subjects of out_of_scope.yaml the text is about ('salary', 'weather', 'it_support')."""
-    return {concept_id for _, _, concept_id in concept_spans(words(text), OUT_OF_SCOPE)}
+    """Subjects of out_of_scope.yaml the text is about ('salary', 'weather', 'it_support').
+    Matched on whole words, not stems: a stem would join 'vits' (a joke) and 'vite' (to know)."""
+    tokens = [fold(w) for w in words(text)]
+    found: set[str] = set()
+    for concept, phrases in _off_topic_phrases().items():
+        for phrase in phrases:
+            n = len(phrase)
+            if n and any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1)):
+                found.add(concept)
+                break
+    return found
 
 
 def concepts(tokens: Iterable[str]) -> set[str]:

@@ -61,7 +61,7 @@ GENERIC_ROLES = frozenset({"member", "board_member"})
 # Evidence a document answer needs: the share of the question's weight (idf) the document covers.
 # Below it the bot declines instead of guessing (calibrated on the dev and held-out sets).
 MIN_DOCUMENT_COVERAGE = 0.2
-MIN_COVERAGE_WITHOUT_CONCEPT = 0.75
+MIN_COVERAGE_WITHOUT_CONCEPT = 0.65
 MIN_TOPIC_COVERAGE = 0.34
 
 
@@ -461,7 +461,8 @@ def _role_holders(
 def _rank_holders(holders: list, asked: list[str], groups: list[str]) -> list:
     """People with the role asked for first (the deputy for a deputy question, alternates for
     alternates), then people in every group named, then by role rank."""
-    wanted = [m for r in asked for m in (ROLE_FILTERS.get(r) or [r])]
+    # "member" asks for anyone in the group: no role comes first for it.
+    wanted = [m for r in asked for m in (ROLE_FILTERS.get(r, [r]) or [])]
     in_groups = {h.person.id: {m.group_id for m in h.person.memberships} for h in holders}
 
     def key(h) -> tuple:
