@@ -48,6 +48,8 @@ def _glossary_fingerprint() -> str:
 INDEX_FORMAT = "10-" + _glossary_fingerprint()
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
 RELATED_CREDIT = 0.6  # a word matched only through its glossary concept
+COMMON_TERM_SHARE = 0.08  # a term in more of the index than this does not choose candidates
+MIN_CANDIDATES = 60  # ... unless the rarer terms find fewer entries than this
 KIND_WORDS = {
     "sop": "SOP prosedyre procedure",
     "template": "mal template",
@@ -331,7 +333,13 @@ class SearchIndex:
         if not all_terms:
             return []
         wanted = set(kinds) if kinds else None
-        keys = self._candidates(session, all_terms)
+        # Terms in a large share of the index (a concept like 'procedure' in every SOP) make
+        # nearly everything a candidate for little evidence: in a large index the rarer terms
+        # choose the candidates; when they find only a few, every term does.
+        rare = [t for t in all_terms if snapshot.df.get(t, 0) <= snapshot.n * COMMON_TERM_SHARE]
+        keys = self._candidates(session, rare) if rare and rare != all_terms else []
+        if len(keys) < MIN_CANDIDATES:
+            keys = self._candidates(session, all_terms)
         weighted = [(word, self._weight(snapshot, word)) for word in query]
         total = sum(weight for _, weight in weighted) or 1.0
         asked = {t for w in query for t in w.alternatives}
