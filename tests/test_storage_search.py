@@ -21,6 +21,13 @@ QUESTIONS = [
     "close-out monitoring report",
     "Tanja Iglund",
     "hvem fra St. Olavs er med i statistikkgruppen",
+    # issue 7: declines, small talk, topic contacts, role lists, everyday wording
+    "what's the weather like in Bergen?",
+    "hvem er Kari Nordmann?",
+    "takk!",
+    "who can I ask about GCP courses?",
+    "who are the alternate board members?",
+    "vi må endre protokollen midt i studien",
 ]
 
 
