@@ -45,6 +45,14 @@ QUESTIONS = [
     "hvem fra St. Olavs er med i statistikkgruppen",
     "informert samtykke",
     "Tanja Iglund",
+    # everyday wording, topic contacts and questions the bot declines (issue 7)
+    "how do we record which tasks the PI has handed to each person on the team?",
+    "vi må endre protokollen midt i studien, hva gjør vi?",
+    "who can I ask about our contract templates and the legal side of a trial?",
+    "which people are alternates on the board?",
+    "is Peter Hansen on the NorCRIN board?",
+    "what's the weather going to be like in Bergen tomorrow?",
+    "takk for hjelpen!",
 ]
 
 

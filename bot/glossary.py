@@ -22,10 +22,10 @@ class Glossary:
     by_first_stem: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # first stem -> phrases
 
 
-def _load() -> Glossary:
+def _load(name: str = "glossary.yaml") -> Glossary:
     from bot.text import fold  # local import: text imports this module at load time
 
-    raw = yaml.safe_load(resources.files("bot").joinpath("data/glossary.yaml").read_text("utf-8"))
+    raw = yaml.safe_load(resources.files("bot").joinpath(f"data/{name}").read_text("utf-8"))
     nb = snowballstemmer.stemmer("norwegian")
     en = snowballstemmer.stemmer("english")
     words: dict[str, tuple[str, ...]] = {}
@@ -61,15 +61,21 @@ def _stem(stemmer: Any, word: str, fold: Callable[[str], str]) -> str:
 class _LazyGlossary:
     """Loads on first use, so importing bot.text stays cheap and cycle-free."""
 
-    _value: Glossary | None = None
-    _lock = threading.Lock()  # threads asking at once load it once, with their own stemmers
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._value: Glossary | None = None
+        self._lock = threading.Lock()  # threads asking at once load it once
 
     def __getattr__(self, name: str) -> object:
-        if _LazyGlossary._value is None:
-            with _LazyGlossary._lock:
-                if _LazyGlossary._value is None:
-                    _LazyGlossary._value = _load()
-        return getattr(_LazyGlossary._value, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = _load(self._name)
+        return getattr(self._value, name)
 
 
-GLOSSARY: Glossary = cast(Glossary, _LazyGlossary())
+GLOSSARY: Glossary = cast(Glossary, _LazyGlossary("glossary.yaml"))
+# Subjects the bot declines (weather, salaries, IT support, ...), matched like glossary concepts.
+OUT_OF_SCOPE: Glossary = cast(Glossary, _LazyGlossary("out_of_scope.yaml"))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.roles import ROLES
-from bot.text import concepts, detect_language, fold, words
+from bot.roles import ROLES, WEAK_ROLE_WORDS
+from bot.text import STOPWORDS, concepts, detect_language, fold, words
 
 _WHO = frozenset(
     {
@@ -24,12 +24,8 @@ _WHO = frozenset(
         "contact",
         "kontakt",
         "kontaktperson",
-        "person",
         "personer",
         "people",
-        "navn",
-        "name",
-        "names",
     }
 )
 _DOC_CONCEPTS = frozenset({"template", "checklist", "log", "procedure", "guidance"})
@@ -121,6 +117,11 @@ _WHAT_WORDS = frozenset(
     }
 )
 
+_LIST_PREPOSITIONS = frozenset({"of", "over", "av"})
+_HOW_WORDS = frozenset(
+    {"how", "hvordan", "korleis", "where", "hvor", "which", "hvilket", "hvilken"}
+)
+
 _WP = re.compile(
     r"\b(?:ap|wp|arbeidspakke(?:n)?|work\s*-?\s*package|workpackage)\s*[-#.]?\s*(\d{1,2})\b",
     re.IGNORECASE,
@@ -149,6 +150,113 @@ _NAMED_GROUPS: tuple[tuple[str, str], ...] = (
     (r"sekretariat\w*|secretariat|coordinating\s+unit|koordinerende\s+enhet", "SEKR"),
     (r"\bstyre[t]?\b|\bstyrets\b|\bboard\b", "STYRET"),
 )
+# Small talk: a message made only of these words (and stop words) is a greeting, thanks or a
+# question about the bot itself, not a search.
+_GREETINGS = frozenset(
+    [
+        "hei",
+        "hallo",
+        "heisann",
+        "hello",
+        "hi",
+        "hey",
+        "hiya",
+        "morn",
+        "morna",
+        "god",
+        "goddag",
+        "morgen",
+        "ettermiddag",
+        "kveld",
+        "good",
+        "morning",
+        "afternoon",
+        "evening",
+        "day",
+        "dag",
+    ]
+)
+_THANKS = frozenset(["takk", "takker", "tusen", "thanks", "thank", "thx", "cheers", "ty"])
+_ABOUT_BOT = frozenset(["du", "you", "deg", "yourself", "bot", "help", "hjelp", "hjelpe"])
+_SMALLTALK_FILLER = frozenset(
+    [
+        "i",
+        "idag",
+        "today",
+        "how",
+        "hvordan",
+        "har",
+        "du",
+        "det",
+        "going",
+        "doing",
+        "are",
+        "er",
+        "nice",
+        "fint",
+        "flott",
+        "bra",
+        "great",
+        "helped",
+        "hjelpen",
+        "hjelpa",
+        "much",
+        "lot",
+        "so",
+        "very",
+        "ok",
+        "okay",
+        "super",
+        "supert",
+        "fine",
+        "again",
+        "igjen",
+        "alle",
+        "everyone",
+        "there",
+        "all",
+        "dere",
+        "y'all",
+        "what",
+        "hva",
+        "kan",
+        "can",
+        "do",
+        "gjøre",
+        "gjore",
+        "who",
+        "hvem",
+        "meg",
+        "me",
+        "med",
+        "with",
+        "you",
+        "deg",
+        "for",
+        "that",
+        "det",
+        "this",
+        "dette",
+        "a",
+        "en",
+        "et",
+        "the",
+        "er",
+        "is",
+    ]
+)
+# "besides the chair, who else ...": the role after these words is excluded, not asked for.
+_EXCLUDING = re.compile(
+    r"\b(?:besides|except|apart\s+from|other\s+than|utenom|bortsett\s+fra|foruten|unntatt)"
+    r"\s+(?:the\s+|a\s+)?(\w+)"
+)
+MAX_NAME_WORDS = 4  # a name is at most this long; bounds what a reply repeats of the question
+_NAME_WORD = re.compile(r"[A-ZÆØÅÄÖÜÉ][a-zæøåäöüéèáàóòç'\-]+")
+
+_STOPWORDS_FOR_NAMES = STOPWORDS | {"hvem", "who", "er", "is", "har", "has", "does", "can"}
+
+_BODIES = frozenset({"STYRET", "AU", "FAGRAD", "BRUKERRAD", "SEKR", "GCP", "JUS", "INT"})
+_GROUP_SUFFIX = re.compile(r"s?(?:gruppene|gruppen|gruppa|gruppe|group|groups)$")
 _ROLE_IMPLIES_GROUP = {
     "chair": "STYRET",
     "deputy_chair": "STYRET",
@@ -183,19 +291,30 @@ class Question:
     mentions_group: bool
     doc_cue: bool
     remainder: str
+    asks_how: bool = False  # "how do we ...": asks for a procedure, not for a group
+    smalltalk: str | None = None  # "greeting" | "thanks" | "help": not a search at all
+    name_words: tuple[str, ...] = ()  # capitalised words that look like a person's name
+    excluded_roles: tuple[str, ...] = ()  # "besides the chair": roles not to answer with
 
     @property
     def wants_people(self) -> bool:
         return self.asks_who or bool(self.roles)
 
 
-_INFLECTION = r"(?:s|e|er|ere|en|ene|et|a)?"
-_ROLE_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
+_INFLECTION = r"(?:s|e|er|ere|en|ene|et|a|mer|mene)?"
+_ROLE_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = sorted(
     (
         (
             # Plural and definite forms too: brukerrepresentanter, lederen, members.
-            re.compile(r"(?<![a-z0-9])" + re.escape(fold(word)) + _INFLECTION + r"(?![a-z0-9])"),
+            re.compile(
+                r"(?<![a-z0-9])"
+                # "norcrin-kontakt" is two tokens by the time it is matched: hyphen or space.
+                + re.escape(fold(word)).replace("\\-", r"[\s-]?").replace("\\ ", r"\s+")
+                + _INFLECTION
+                + r"(?![a-z0-9])"
+            ),
             role.id,
+            word in WEAK_ROLE_WORDS,
         )
         for role in ROLES.values()
         for word in role.words
@@ -220,6 +339,51 @@ def cut_question(text: str) -> tuple[str, bool]:
     head = text[:MAX_QUESTION_CHARS]
     space = head.rfind(" ")
     return (head[:space] if space > MAX_QUESTION_CHARS // 2 else head), True
+
+
+def smalltalk_kind(tokens: list[str]) -> str | None:
+    """'greeting', 'thanks' or 'help' when the message is only small talk, else None."""
+    if not tokens or len(tokens) > 9:
+        return None
+    folded = [fold(t) for t in tokens]
+    vocabulary = _GREETINGS | _THANKS | _ABOUT_BOT | _SMALLTALK_FILLER
+    if any(t not in vocabulary and t not in {fold(w) for w in vocabulary} for t in folded):
+        return None
+    if any(t in _THANKS for t in folded):
+        return "thanks"
+    if any(t in _ABOUT_BOT for t in folded):
+        return "help"
+    if any(t in _GREETINGS for t in folded):
+        return "greeting"
+    return None
+
+
+def name_words(text: str) -> tuple[str, ...]:
+    """Two or more capitalised words in a row ('Kari Nordmann'): how a person's name is typed.
+    Acronyms (OUS, GCP, NorCRIN) and capitalised stop words at the edges do not count."""
+    best: list[str] = []
+    run: list[str] = []
+    sentence_start = True
+    for token in re.findall(r"\S+", text):
+        word = token.strip('.,;:!?()"«»')
+        if word.endswith("'s"):
+            word = word[:-2]
+        # A capitalised stop word is a name ('Hans') unless it starts the sentence ('Is ...').
+        stop = word.lower() in _STOPWORDS_FOR_NAMES and sentence_start
+        sentence_start = False
+        if _NAME_WORD.fullmatch(word) and not stop:
+            run.append(word)
+        else:
+            if len(run) > len(best):
+                best = run
+            run = []
+        if token[-1:] in ".,;:!?" and not re.fullmatch(r"[A-Z]\.", token):
+            if len(run) > len(best):
+                best = run
+            run = []
+    if len(run) > len(best):
+        best = run
+    return tuple(best[:MAX_NAME_WORDS]) if len(best) >= 2 else ()
 
 
 def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "nb") -> Question:
@@ -249,8 +413,23 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
             if group_id != "STYRET":
                 folded = _blank(pattern, folded)
 
+    excluded: list[str] = []
+    for match in _EXCLUDING.finditer(folded):
+        for role_pattern, role_id, _weak in _ROLE_PATTERNS:
+            if role_pattern.fullmatch(match.group(1)):
+                excluded.append(role_id)
+                folded = (
+                    folded[: match.start()]
+                    + " " * (match.end() - match.start())
+                    + folded[match.end() :]
+                )
+                break
+
     roles: list[str] = []
-    for role_pattern, role_id in _ROLE_PATTERNS:
+    about_people = any(t in _WHO for t in folded_tokens) or mentions_group or bool(group_ids)
+    for role_pattern, role_id, weak in _ROLE_PATTERNS:
+        if weak and not about_people:
+            continue
         if role_pattern.search(folded):
             if role_id not in roles:
                 roles.append(role_id)
@@ -259,8 +438,11 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         roles.remove("leader")
     if "deputy_chair" in roles and "deputy" in roles:
         roles.remove("deputy")
+    bodies_named = [g for g in group_ids if g in _BODIES]
     for role_id in roles:
         implied = _ROLE_IMPLIES_GROUP.get(role_id)
+        if role_id in ("chair", "deputy_chair") and bodies_named and implied not in bodies_named:
+            continue  # "who chairs the Fagråd" asks for the Fagråd's leader, not the board's
         if implied and implied in vocabulary.group_ids and implied not in group_ids:
             group_ids.append(implied)
     folded = _blank(r"\b(?:styre[t]?|styrets|board)\b", folded)
@@ -280,11 +462,24 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         if folded[start : start + len(fold_token)].strip()
     ]
     tokens = [fold_token for _, fold_token in kept]
-    asks_who = any(t in _WHO for t in folded_tokens)
+    # "log of who does data management", "oversikt over hvem": a list asked for, not a person.
+    asks_who = any(
+        t in _WHO and not (i and folded_tokens[i - 1] in _LIST_PREPOSITIONS)
+        for i, t in enumerate(folded_tokens)
+    )
     asks_what = any(t in _WHAT_WORDS for t in folded_tokens)
     mentions_group = mentions_group or bool(group_ids) or any(t in _GROUP_WORDS for t in tokens)
     doc_cue = any(t in _DOC_WORDS for t in original) or bool(concepts(original) & _DOC_CONCEPTS)
-    remainder = [orig for orig, fold_token in kept if fold_token not in _WHO | _GROUP_WORDS]
+    remainder: list[str] = []
+    for orig, fold_token in kept:
+        if fold_token in _WHO | _GROUP_WORDS:
+            continue
+        head = _GROUP_SUFFIX.sub("", orig) if len(orig) > 9 else orig
+        if head != orig and len(head) >= 3:
+            mentions_group = True  # "prosedyregruppa", "statistikkgruppen": a group by its topic
+            remainder.append(head)
+        else:
+            remainder.append(orig)
     return Question(
         text=text,
         language=language,
@@ -296,4 +491,8 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         mentions_group=mentions_group,
         doc_cue=doc_cue,
         remainder=" ".join(remainder),
+        asks_how=any(t in _HOW_WORDS for t in folded_tokens),
+        smalltalk=smalltalk_kind(original),
+        name_words=name_words(text),
+        excluded_roles=tuple(excluded),
     )

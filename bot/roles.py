@@ -96,6 +96,8 @@ ROLES: dict[str, Role] = {
                 "editor",
                 "webmaster",
                 "nettsider",
+                "nettsidene",
+                "nettsiden",
                 "hjemmesiden",
                 "website",
             ),
@@ -160,7 +162,6 @@ ROLES: dict[str, Role] = {
                 "sitter i",
                 "is in",
                 "deltar",
-                "participant",
                 "representant",
                 "representative",
             ),
@@ -168,6 +169,45 @@ ROLES: dict[str, Role] = {
         Role("observer", "observatør", "observer", 10, ("observatør", "observer")),
     )
 }
+
+
+# Words that name a role only in a question about people ("who runs AP3?"), not in "while the
+# trial runs" or "the website": without a who-word or a group they are ordinary words.
+WEAK_ROLE_WORDS = frozenset(
+    {
+        "runs",
+        "run",
+        "head",
+        "heads",
+        "lead",
+        "leading",
+        "led",
+        "in charge",
+        "responsible",
+        "ansvarlig",
+        "vice",
+        "deltar",
+        "is in",
+        "sitter i",
+        "representant",
+        "representative",
+        "editor",
+        "website",
+        "nettsider",
+        "nettsidene",
+        "nettsiden",
+        "hjemmesiden",
+        "finance",
+        "økonomi",
+        "budget",
+        "budsjett",
+        "ecrin",
+        "coordinator",
+        "koordinator",
+        "contact person",
+        "kontaktperson",
+    }
+)
 
 
 def role_label(role_id: str, language: str) -> str:

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from bot.glossary import GLOSSARY
+from bot.glossary import GLOSSARY, OUT_OF_SCOPE, Glossary
 
 _WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", re.IGNORECASE)
 _CODE = re.compile(
@@ -209,6 +209,24 @@ STOPWORDS_NB = frozenset(
         "gjerne",
         "please",
         "norcrin",
+        "hvilket",
+        "hvert",
+        "spørsmål",
+        "svare",
+        "spørre",
+        "spør",
+        "jobber",
+        "jobbe",
+        "tror",
+        "gjør",
+        "gjøre",
+        "får",
+        "fikk",
+        "må",
+        "bør",
+        "vårt",
+        "våre",
+        "mine",
     ]
 )
 STOPWORDS_EN = frozenset(
@@ -334,6 +352,33 @@ STOPWORDS_EN = frozenset(
         "know",
         "anyone",
         "someone",
+        "if",
+        "while",
+        "through",
+        "much",
+        "many",
+        "like",
+        "going",
+        "e",
+        "g",
+        "t",
+        "s",
+        "us",
+        "ask",
+        "whether",
+        "take",
+        "get",
+        "got",
+        "came",
+        "come",
+        "everyone",
+        "everybody",
+        "anything",
+        "something",
+        "think",
+        "one",
+        "im",
+        "ive",
     ]
 )
 STOPWORDS = STOPWORDS_NB | STOPWORDS_EN
@@ -519,11 +564,14 @@ def content_words(text: str) -> list[str]:
 _NEGATIONS = frozenset({"non", "not", "ikke", "uten", "without", "ikkje"})
 
 
-def concept_spans(tokens: Iterable[str]) -> list[tuple[int, int, str]]:
+def concept_spans(
+    tokens: Iterable[str], glossary: Glossary | None = None
+) -> list[tuple[int, int, str]]:
     """Where glossary phrases occur: (first token, one past the last, concept id)."""
     tokens = list(tokens)
-    all_stems = [set(stems(t)) for t in tokens]
-    by_first = GLOSSARY.by_first_stem
+    # The folded word itself too: a glossary word the stemmer over-cuts is kept whole.
+    all_stems = [set(stems(t)) | {fold(t)} for t in tokens]
+    by_first = (glossary or GLOSSARY).by_first_stem
     spans: list[tuple[int, int, str]] = []
     for i, here in enumerate(all_stems):
         if i > 0 and tokens[i - 1].lower() in _NEGATIONS:
@@ -536,6 +584,28 @@ def concept_spans(tokens: Iterable[str]) -> list[tuple[int, int, str]]:
                 if all(phrase[j] in all_stems[i + j] for j in range(1, len(phrase))):
                     spans.append((i, end, concept_id))
     return spans
+
+
+@lru_cache(maxsize=1)
+def _off_topic_phrases() -> dict[str, tuple[tuple[str, ...], ...]]:
+    return {
+        concept: tuple(tuple(fold(w) for w in words(p)) for p in phrases)
+        for concept, phrases in OUT_OF_SCOPE.words.items()
+    }
+
+
+def off_topic(text: str) -> set[str]:
+    """Subjects of out_of_scope.yaml the text is about ('salary', 'weather', 'it_support').
+    Matched on whole words, not stems: a stem would join 'vits' (a joke) and 'vite' (to know)."""
+    tokens = [fold(w) for w in words(text)]
+    found: set[str] = set()
+    for concept, phrases in _off_topic_phrases().items():
+        for phrase in phrases:
+            n = len(phrase)
+            if n and any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1)):
+                found.add(concept)
+                break
+    return found
 
 
 def concepts(tokens: Iterable[str]) -> set[str]:

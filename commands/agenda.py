@@ -259,4 +259,9 @@ def agenda_command(context: Context, rest: str) -> Reply:
     except store.AgendaError as exc:
         problem = esc(str(exc))
         return _reply(context, f"Beklager: {problem}.", f"Sorry: {problem}.", intent="error")
+    if tail:
+        # "agenda template for the kick-off meeting" is a question, not a sub-command.
+        from commands.ask import answer
+
+        return answer(context, context.message.text)
     return _usage(context)

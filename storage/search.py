@@ -8,6 +8,7 @@ Queries are assembled from our own alphanumeric terms only: no user text reaches
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import threading
@@ -23,6 +24,7 @@ from bot.text import (
     MAX_WORD,
     STOPWORDS,
     code_term,
+    concept_spans,
     concept_term,
     concepts,
     document_codes,
@@ -34,9 +36,22 @@ from bot.text import (
 )
 from storage.models import Document, Group, Meta, Person, SearchEntry
 
-# Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index.
-INDEX_FORMAT = "6"
+
+def _glossary_fingerprint() -> str:
+    """Short hash of the glossary: editing it changes the index terms, so it forces a rebuild."""
+    from importlib import resources
+
+    data = resources.files("bot").joinpath("data/glossary.yaml").read_bytes()
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+# Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index
+# (a glossary edit does so by itself through its fingerprint).
+INDEX_FORMAT = "10-" + _glossary_fingerprint()
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
+RELATED_CREDIT = 0.6  # a word matched only through its glossary concept
+COMMON_TERM_SHARE = 0.08  # a term in more of the index than this does not choose candidates
+MIN_CANDIDATES = 60  # ... unless the rarer terms find fewer entries than this
 KIND_WORDS = {
     "sop": "SOP prosedyre procedure",
     "template": "mal template",
@@ -54,6 +69,7 @@ class QueryWord:
     source: str
     alternatives: frozenset[str]
     weight: float = 1.0
+    related: frozenset[str] = frozenset()  # concepts the word is part of: a weaker match
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,7 @@ class Hit:
     score: float
     title_coverage: float  # share of the question's weight found in the title/name
     coverage: float  # share of the question's weight found anywhere
+    matched: tuple[str, ...] = ()  # the query words found (sources; "~concept", "#code")
 
 
 @dataclass
@@ -85,6 +102,10 @@ class _Snapshot:
         self.df = df
         self.n = max(len(entries), 1)
         self.vocabulary = sorted(t for t in df if not t.startswith("zz"))
+        # Terms of documents and groups only: a name-like word outside them is a person's name.
+        self.content_terms = frozenset(
+            t for e in entries if e.kind != "person" for t in e.title | e.body
+        )
         self.vocabulary_set = frozenset(self.vocabulary)
         # Compound parts may also be glossary words ('avviks' + 'skjema').
         self.split_vocabulary = self.vocabulary_set | _glossary_stems()
@@ -129,9 +150,12 @@ def _person_texts(person: Person) -> tuple[str, str]:
     return " ".join([person.name, *(person.aliases or [])]), ""
 
 
-def _split_compound(word: str, vocabulary: frozenset[str]) -> list[str] | None:
-    """Split a Norwegian compound ('destruksjonslogg') into parts the index knows."""
-    if len(word) < 8 or too_long(word) or set(stems(word)) & vocabulary:
+def _split_compound(
+    word: str, vocabulary: frozenset[str], *, known_too: bool = False
+) -> list[str] | None:
+    """Split a Norwegian compound ('destruksjonslogg') into parts the index knows. A question's
+    known word stays whole; an indexed word is split too (`known_too`), so its parts match."""
+    if len(word) < 8 or too_long(word) or (not known_too and set(stems(word)) & vocabulary):
         return None  # a very long "word" would cost len² stemmings for nothing
     best: tuple[int, list[str]] | None = None
     for i in range(4, len(word) - 2):
@@ -151,21 +175,37 @@ def _glossary_stems() -> frozenset[str]:
     return frozenset(stem for group in phrases for phrase in group for stem in phrase)
 
 
-def _expanded_words(text_value: str, vocabulary: frozenset[str]) -> list[str]:
+def _expanded_words(
+    text_value: str, vocabulary: frozenset[str], spelled: Sequence[str] = ()
+) -> list[str]:
+    """Words with compounds split; a long word the index lacks that is a near-miss of one it
+    has ('delegerigslogg') is taken as that word rather than split into wrong parts."""
     out: list[str] = []
     for word in words(text_value):
+        if spelled and len(word) >= 9 and not set(stems(word)) & vocabulary:
+            close = process.extractOne(fold(word), spelled, scorer=fuzz.ratio, score_cutoff=88)
+            if close:
+                out.append(close[0])
+                continue
         parts = _split_compound(word, vocabulary) if vocabulary else None
         out.extend(parts or [word])
     return out
 
 
-def _terms_with_compounds(text_value: str, vocabulary: frozenset[str]) -> list[str]:
+def _terms_with_compounds(
+    text_value: str, vocabulary: frozenset[str]
+) -> tuple[list[str], list[str]]:
+    """(terms, compound-part terms) of a text: 'destruksjonslogg' also yields 'destruksjon'
+    and 'logg', so a question's separate words find the compound."""
     base = terms(text_value)
-    expanded = _expanded_words(text_value, vocabulary)
-    extra = [s for w in expanded if w not in STOPWORDS for s in stems(w)]
-    extra += [concept_term(c) for c in concepts(expanded)]
+    expanded: list[str] = []
+    for word in words(text_value):
+        expanded.extend(_split_compound(word, vocabulary, known_too=True) or [word])
     seen = set(base)
-    return base + [t for t in extra if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+    concept_terms = [concept_term(c) for c in concepts(expanded)]
+    base += [t for t in concept_terms if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+    parts = [s for w in expanded if w not in STOPWORDS for s in stems(w)]
+    return base, [t for t in parts if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
 
 
 def rebuild_index(session: Session) -> int:
@@ -183,17 +223,19 @@ def rebuild_index(session: Session) -> int:
     session.execute(delete(SearchEntry))
     session.flush()
     for kind, ref_id, title, body in raw:
+        body_terms, body_parts = _terms_with_compounds(body, vocabulary)
         if kind == "person":
             # Names are only names: no glossary concepts ("Sara" is not a SAR) and no splitting.
             title_terms = list(dict.fromkeys(s for w in words(title) for s in stems(w)))
+            title_parts: list[str] = []
         else:
-            title_terms = _terms_with_compounds(title, vocabulary)
+            title_terms, title_parts = _terms_with_compounds(title, vocabulary)
         session.add(
             SearchEntry(
                 kind=kind,
                 ref_id=ref_id,
-                title_terms=" ".join(title_terms),
-                body_terms=" ".join(_terms_with_compounds(body, vocabulary)),
+                title_terms=" ".join(title_terms + title_parts),
+                body_terms=" ".join(body_terms + body_parts),
             )
         )
     session.flush()
@@ -241,9 +283,18 @@ class SearchIndex:
         snapshot = self._current(session)
         vocabulary = snapshot.vocabulary_set
         result: list[QueryWord] = []
-        expanded = _expanded_words(question, snapshot.split_vocabulary)
-        content = [w for w in expanded if w not in STOPWORDS]
-        for word in content:
+        expanded = _expanded_words(question, snapshot.split_vocabulary, snapshot.vocabulary)
+        # A lone letter ('æ' folds to the abbreviation 'ae') says nothing.
+        expanded = [w for w in expanded if len(w) >= 2 or w.isdigit()]
+        # A word inside a glossary phrase also matches the phrase's concept ('endre' is covered
+        # by a document about amendments), so everyday words are not counted as unmatched.
+        in_concept: dict[int, set[str]] = {}
+        for start, end, concept in concept_spans(expanded):
+            for position in range(start, end):
+                in_concept.setdefault(position, set()).add(concept_term(concept))
+        for position, word in enumerate(expanded):
+            if word in STOPWORDS:
+                continue
             alternatives = set(stems(word))
             weight = 1.0
             if (not alternatives & vocabulary and 4 <= len(word) <= MAX_WORD
@@ -254,11 +305,16 @@ class SearchIndex:
                 if close:
                     alternatives |= {match for match, _score, _ in close}
                     weight = 0.8
-            result.append(QueryWord(word, frozenset(alternatives), weight))
+            related = frozenset(in_concept.get(position, set()))
+            result.append(QueryWord(word, frozenset(alternatives), weight, related))
         for concept in sorted(concepts(expanded)):
             result.append(QueryWord("~" + concept, frozenset({concept_term(concept)}), 0.9))
         result += [self.code_word(code) for code in document_codes(question)]
         return result
+
+    def known_outside_people(self, session: Session, word: str) -> bool:
+        """Whether a word occurs in some document or group (not only in people's names)."""
+        return bool(set(stems(word)) & self._current(session).content_terms)
 
     @staticmethod
     def code_word(code: str) -> QueryWord:
@@ -274,43 +330,63 @@ class SearchIndex:
         limit: int = 20,
     ) -> list[Hit]:
         snapshot = self._current(session)
-        all_terms = sorted({t for w in query for t in w.alternatives if _SAFE_TERM.match(t)})
+        all_terms = sorted(
+            {t for w in query for t in w.alternatives | w.related if _SAFE_TERM.match(t)}
+        )
         if not all_terms:
             return []
         wanted = set(kinds) if kinds else None
-        keys = self._candidates(session, all_terms)
-        total = sum(self._weight(snapshot, w) for w in query) or 1.0
+        # Terms in a large share of the index (a concept like 'procedure' in every SOP) make
+        # nearly everything a candidate for little evidence: in a large index the rarer terms
+        # choose the candidates; when they find only a few, every term does.
+        rare = [t for t in all_terms if snapshot.df.get(t, 0) <= snapshot.n * COMMON_TERM_SHARE]
+        keys = self._candidates(session, rare) if rare and rare != all_terms else []
+        if len(keys) < MIN_CANDIDATES:
+            keys = self._candidates(session, all_terms)
+        weighted = [(word, self._weight(snapshot, word)) for word in query]
+        total = sum(weight for _, weight in weighted) or 1.0
+        asked = {t for w in query for t in w.alternatives}
         hits: list[Hit] = []
         for key in keys:
             entry = snapshot.entries.get(key)
             if entry is None or (wanted and entry.kind not in wanted):
                 continue
             score = title_weight = any_weight = 0.0
-            for word in query:
-                weight = self._weight(snapshot, word)
+            matched: list[str] = []
+            for word, weight in weighted:
                 if word.alternatives & entry.title:
                     score += 2.0 * weight
                     title_weight += weight
                     any_weight += weight
+                    matched.append(word.source)
                 elif word.alternatives & entry.body:
                     score += weight
                     any_weight += weight
+                    matched.append(word.source)
+                elif word.related and (word.related & entry.title or word.related & entry.body):
+                    # Only through a glossary concept ('endre' ~ amendment): covers the word,
+                    # but less than the word itself.
+                    score += RELATED_CREDIT * weight
+                    any_weight += RELATED_CREDIT * weight
             if score <= 0:
                 continue
             coverage = any_weight / total
             title_coverage = title_weight / total
             # Favour entries that answer the whole question, and short titles that are mostly it.
-            precision = len({t for w in query for t in w.alternatives} & entry.title) / max(
-                len(entry.title), 1
-            )
+            precision = len(asked & entry.title) / max(len(entry.title), 1)
             final = score * (0.35 + 0.65 * coverage) * (1 + 0.3 * precision)
-            hits.append(Hit(entry.kind, entry.ref_id, final, title_coverage, coverage))
+            hits.append(
+                Hit(entry.kind, entry.ref_id, final, title_coverage, coverage, tuple(matched))
+            )
         hits.sort(key=lambda h: (-h.score, h.kind, h.ref_id))
         return hits[:limit]
 
     @staticmethod
     def _weight(snapshot: _Snapshot, word: QueryWord) -> float:
-        idf = max((snapshot.idf(t) for t in word.alternatives), default=0.0)
+        """The word's rarity among the stems the index knows; a word the index does not know at
+        all weighs most, so a question full of unknown words is covered poorly by any entry."""
+        known = [snapshot.idf(t) for t in word.alternatives | word.related if t in snapshot.df]
+        idf = max(known) if known else snapshot.idf("")
         return idf * word.weight
 
     @staticmethod
