@@ -226,6 +226,7 @@ def target_reply(
 ) -> tuple[list[Any], Result | None, str, str] | None:
     """(parts, result, plain text, intent) for a taught target; None if it no longer exists."""
     from commands import ask as answers
+    from commands.answer_policy import group_result, person_result
 
     if kind == "document" and ref:
         doc = directory.document(session, ref)
@@ -239,14 +240,14 @@ def target_reply(
         if group is None:
             return None
         group_card = answers._group_card(group, session, language)
-        return ([group_card], answers._group_result(group, language, 1.0),
+        return ([group_card], group_result(group, language, 1.0),
                 f"{group_card.title}: {group_card.purpose or ''}".strip(), "group")
     if kind == "person" and ref:
         person = directory.person(session, ref)
         if person is None:
             return None
         card = answers._person_card(person, language)
-        return ([card], answers._person_result(person, 1.0), answers._card_text(card, language),
+        return ([card], person_result(person, 1.0), answers._card_text(card, language),
                 "person")
     if kind == "text" and text:
         return [Section(text)], None, text, "help"
