@@ -70,7 +70,9 @@ def test_leader_and_deputy_of_every_work_package(bot, number, template, which):
     reply = ask(bot, template.format(n=number))
     people = [r.label for r in reply.results if r.kind == "person"]
     if expected is None:
-        assert people == [] and reply.intent == "none", reply.text
+        # nobody holds the role: declined, naming who can help (their contacts may be results)
+        assert reply.intent == "none", reply.text
+        assert "ingen nestleder" in reply.text or "no deputy" in reply.text, reply.text
     else:
         assert people[:1] == [expected], reply.text
     if number in MERGED:
