@@ -312,6 +312,14 @@ def upsert_organisation(session: Session, record: Record, summary: ImportSummary
     _upsert(session, Organisation, org_id, values, summary)
 
 
+def _dispute(
+    session: Session, ctx: ImportContext, summary: ImportSummary, line: int | None, **values: Any
+) -> None:
+    """Hold a weaker source's proposal as a conflict for an admin (counted once per proposal)."""
+    if open_conflict(session, ctx.now, file=ctx.file, line=line, **values):
+        summary.conflicts += 1
+
+
 def _source_of(record: Record | None, value: Any, ctx: ImportContext, field_name: str) -> dict:
     """The record's own source, or the file's default."""
     if value in (None, ""):
@@ -349,9 +357,11 @@ def _merge_fields(
         if current not in (None, "", []) and outranks(held_by, source):
             if value in (None, "", []):
                 continue  # a weaker source that is silent about a field does not dispute it
-            if open_conflict(
+            _dispute(
                 session,
-                ctx.now,
+                ctx,
+                summary,
+                where.line,
                 entity=entity,
                 entity_key=obj.id,
                 field=name,
@@ -359,10 +369,7 @@ def _merge_fields(
                 current_source=held_by,
                 proposed_value=value,
                 proposed_source=source,
-                file=ctx.file,
-                line=where.line,
-            ):
-                summary.conflicts += 1
+            )
             continue
         setattr(obj, name, value)
         changed = True
@@ -623,9 +630,11 @@ def _upsert_memberships(
         if existing is None:
             rivals = _stronger_holders(session, group, role, person.id, source)
             if rivals:
-                if open_conflict(
+                _dispute(
                     session,
-                    ctx.now,
+                    ctx,
+                    summary,
+                    at.line,
                     entity="membership",
                     entity_key=f"{group}/{role}",
                     field="holder",
@@ -633,10 +642,7 @@ def _upsert_memberships(
                     current_source=rivals[0].provenance,
                     proposed_value={"person": person.id, "note": note_text},
                     proposed_source=source,
-                    file=ctx.file,
-                    line=at.line,
-                ):
-                    summary.conflicts += 1
+                )
                 continue
             session.add(
                 Membership(
@@ -653,9 +659,11 @@ def _upsert_memberships(
             if existing.note and outranks(existing.provenance, source):
                 if note_text is None:
                     continue  # silent, not disputing
-                if open_conflict(
+                _dispute(
                     session,
-                    ctx.now,
+                    ctx,
+                    summary,
+                    at.line,
                     entity="membership",
                     entity_key=f"{person.id}/{group}/{role}",
                     field="note",
@@ -663,10 +671,7 @@ def _upsert_memberships(
                     current_source=existing.provenance,
                     proposed_value=note_text,
                     proposed_source=source,
-                    file=ctx.file,
-                    line=at.line,
-                ):
-                    summary.conflicts += 1
+                )
                 continue
             existing.note, existing.provenance = note_text, source
             changed = True
@@ -675,9 +680,11 @@ def _upsert_memberships(
             if (membership.group_id, membership.role) in wanted:
                 continue
             if outranks(membership.provenance, person_source):
-                if open_conflict(
+                _dispute(
                     session,
-                    ctx.now,
+                    ctx,
+                    summary,
+                    None,
                     entity="membership",
                     entity_key=f"{person.id}/{membership.group_id}/{membership.role}",
                     field="remove",
@@ -685,10 +692,7 @@ def _upsert_memberships(
                     current_source=membership.provenance,
                     proposed_value=None,
                     proposed_source=person_source,
-                    file=ctx.file,
-                    line=None,
-                ):
-                    summary.conflicts += 1
+                )
                 continue
             session.delete(membership)
             changed = True
