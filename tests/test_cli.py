@@ -172,9 +172,7 @@ def test_forked_commands_behave_as_the_installed_entry_point(sqlite_url, tmp_pat
     environment.update(DATABASE_URL=sqlite_url, TZ="Europe/Oslo", COLUMNS="70")
     script = str(Path(sys.executable).with_name("norcrin-bot"))
     for args, stdin in (
-        (["ask", "--json", "hvem leder AP8?"], ""),
         (["chat", "--user", "Cecilie Moe"], "who leads AP3?\nhvem leder AP8?\n"),
-        (["status", "list"], ""),
         (["directory", "accept", "999999"], ""),
         (["no-such-command"], ""),
     ):

@@ -1,17 +1,17 @@
 """Throw-away PostgreSQL databases on the development/CI server (127.0.0.1:5432, trust auth).
 
-Migrating and loading a database costs seconds, so each test process prepares one template
-database once and every throw-away database is a copy of it (`CREATE DATABASE … TEMPLATE`), which
-PostgreSQL makes file by file in a fraction of that time. Names carry a random suffix, so parallel
-test processes (pytest-xdist workers) and other checkouts on the same server never collide.
+Migrating and loading a database costs seconds, so a test run prepares one template database and
+every throw-away database is a copy of it (`CREATE DATABASE … TEMPLATE`), which PostgreSQL makes
+file by file in a fraction of that time. Names carry a random suffix, so parallel runs and other
+checkouts on the same server never collide; a run's pytest-xdist workers share its template.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,7 +22,18 @@ from storage.db import Database
 PG_ADMIN_URL = os.environ.get("NORCRIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SERVER_URL = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
 
-_template: str | None = None
+TEMPLATE_VAR = "NORCRIN_TEST_PG_TEMPLATE"  # set by the controlling pytest process (conftest.py)
+_ready: set[str] = set()
+# Drops run one at a time beside the tests; the executor finishes them before the process exits.
+_dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-drop")
+
+
+def template_name() -> str:
+    """The run's template database: named once by the controlling process and shared by its
+    pytest-xdist workers, or this process's own."""
+    if not os.environ.get(TEMPLATE_VAR):
+        os.environ[TEMPLATE_VAR] = f"norcrin_tpl_{uuid.uuid4().hex[:10]}"
+    return os.environ[TEMPLATE_VAR]
 
 
 def _admin() -> Any:
@@ -39,31 +50,41 @@ def _admin() -> Any:
 
 
 def _template_database(admin: Any) -> str:
-    """This process's migrated and loaded template, made on first use, dropped at exit."""
-    global _template
-    if _template is None:
-        name = f"norcrin_tpl_{uuid.uuid4().hex[:10]}"
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            database = Database(f"{SERVER_URL}/{name}")
-            database.prepare()
-            database.dispose()  # a template must have no open connections when it is copied
-        except BaseException:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            raise
-        atexit.register(_drop, name)
-        _template = name
-    return _template
+    """The migrated and loaded template, made by whichever process needs it first (an advisory
+    lock keeps the workers from making it twice)."""
+    name = template_name()
+    if name in _ready:
+        return name
+    admin.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+    try:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+            try:
+                database = Database(f"{SERVER_URL}/{name}")
+                database.prepare()
+                database.dispose()  # a template must have no open connections when copied
+            except BaseException:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                raise
+    finally:
+        admin.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+    _ready.add(name)
+    return name
 
 
-def _drop(name: str) -> None:
+def drop_template() -> None:
+    """Called once by the controlling process when the run ends."""
     import psycopg
 
+    name = os.environ.get(TEMPLATE_VAR)
+    if not name:
+        return
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     except psycopg.Error:
-        pass  # the server went away first; nothing left to clean
+        pass  # no server, so no template either
 
 
 @contextmanager
@@ -76,5 +97,12 @@ def throwaway_database(prefix: str) -> Iterator[str]:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_template_database(admin)}"')
         yield f"{SERVER_URL}/{name}"
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+        _dropper.submit(_drop, name)  # dropping waits on the server's disk; the test need not
+
+
+def _drop(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
