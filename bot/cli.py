@@ -28,6 +28,7 @@ FEATURE_CLIS: tuple[str, ...] = (
     "bot.cli_worker",
     "commands.directory_cli",
     "commands.teachback_cli",
+    "integrations.teams.cli",
 )
 
 Runner = Callable[[argparse.Namespace, Settings], int]
