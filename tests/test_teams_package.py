@@ -47,6 +47,11 @@ def image(data: bytes) -> Image.Image:
     return picture
 
 
+def rgba(picture: Image.Image) -> list[tuple[int, ...]]:
+    data = picture.convert("RGBA").tobytes()
+    return [tuple(data[i : i + 4]) for i in range(0, len(data), 4)]
+
+
 def member_routes() -> list[Route]:
     return [r for router in feature_routers() for r in router.routes if not r.admin_only]
 
@@ -69,10 +74,10 @@ def test_cli_builds_a_valid_package(sqlite_url: str, tmp_path: Path) -> None:
     assert document["version"].count(".") == 2
 
     assert color.size == (192, 192)
-    assert len(set(color.convert("RGBA").getdata())) > 2  # a drawing, not a blank square
-    assert all(alpha == 255 for *_, alpha in color.convert("RGBA").getdata())
+    assert len(set(rgba(color))) > 2  # a drawing, not a blank square
+    assert all(alpha == 255 for *_, alpha in rgba(color))
     assert outline.size == (32, 32) and outline.mode == "RGBA"
-    pixels = list(outline.getdata())
+    pixels = rgba(outline)
     assert all(alpha == 0 or (r, g, b) == (255, 255, 255) for r, g, b, alpha in pixels)
     assert sum(alpha == 0 for *_, alpha in pixels) > len(pixels) // 2  # transparent around it
     assert sum(alpha == 255 for *_, alpha in pixels) > 50  # and a visible white mark
