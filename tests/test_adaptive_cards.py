@@ -100,6 +100,22 @@ def test_malformed_cards_are_refused_with_the_path(change: Any, message: str) ->
     assert message in str(refused.value)
 
 
+def test_teams_msteams_extension_only_when_asked_for() -> None:
+    mention = {"type": "mention", "text": "<at>Kari</at>",
+               "mentioned": {"id": "29:1abc", "name": "Kari Nordmann"}}
+    card = _with(lambda c: c.update(msteams={"width": "Full", "entities": [mention]}))
+    validate_card(card, teams=True)
+    with pytest.raises(AssertionError, match=r"'msteams' was unexpected"):
+        validate_card(card)
+    for extension, message in [
+        ({"width": "Wide"}, "msteams.width: must be 'Full'"),
+        ({"colour": "red"}, "msteams: only width and entities are known"),
+        ({"entities": [{"type": "mention", "text": "x"}]}, r"msteams.entities\[0\]: a mention"),
+    ]:
+        with pytest.raises(AssertionError, match=message):
+            validate_card(_with(lambda c, e=extension: c.update(msteams=e)), teams=True)
+
+
 @pytest.mark.parametrize(
     "question, kind",
     [

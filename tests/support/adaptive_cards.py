@@ -129,10 +129,32 @@ def _fail(errors: Iterable[ValidationError], what: str) -> None:
     raise AssertionError(f"{what} at {_where(first)}: {_short(message)}{more}")
 
 
-def validate_card(card: dict[str, Any]) -> None:
-    """Raise AssertionError with a readable path unless `card` is valid for its declared version."""
+def _teams_extension(extension: Any) -> None:
+    """Teams' card-level `msteams` host extension: full width and @mention entities only."""
+    if not isinstance(extension, dict) or not set(extension) <= {"width", "entities"}:
+        raise AssertionError(f"msteams: only width and entities are known, not {extension!r}")
+    if extension.get("width", "Full") != "Full":
+        raise AssertionError(f"msteams.width: must be 'Full', not {extension['width']!r}")
+    for index, entity in enumerate(extension.get("entities", [])):
+        mentioned = entity.get("mentioned") if isinstance(entity, dict) else None
+        if not (entity.get("type") == "mention" and isinstance(entity.get("text"), str)
+                and isinstance(mentioned, dict)
+                and all(isinstance(mentioned.get(key), str) for key in ("id", "name"))):
+            raise AssertionError(f"msteams.entities[{index}]: a mention needs type 'mention', "
+                                 "text and mentioned {id, name}")
+
+
+def validate_card(card: dict[str, Any], *, teams: bool = False) -> None:
+    """Raise AssertionError with a readable path unless `card` is valid for its declared version.
+
+    `teams=True` also accepts Teams' card-level `msteams` extension (`width: "Full"`, mention
+    `entities`), which is not part of the Adaptive Card schema; it is checked on its own.
+    """
     if not isinstance(card, dict):
         raise AssertionError(f"not an Adaptive Card: a {type(card).__name__}")
+    if teams and "msteams" in card:
+        _teams_extension(card["msteams"])
+        card = {key: value for key, value in card.items() if key != "msteams"}
     if card.get("type") != "AdaptiveCard":
         raise AssertionError(f"not an Adaptive Card: type is {_short(repr(card.get('type')))}")
     version = card.get("version")
