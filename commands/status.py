@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 
 from bot import form_engine
 from bot.form_engine import FillState
+from bot.forms import FormDefinitionError
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
 from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
+    CampaignError,
+    NewCampaign,
     Pending,
     accepting,
     answer_window,
@@ -41,6 +44,7 @@ from commands.status_campaigns import (
     save_submission,
     sort_groups,
 )
+from commands.status_delivery import launch_campaign, launched_reply
 from commands.status_messages import (
     chooser_reply,
     question_reply,
@@ -51,6 +55,7 @@ from commands.status_messages import (
     submitted_reply,
     waiting_note,
 )
+from commands.status_report import build_report
 from storage import directory
 from storage.forms import (
     ACTIVE,
@@ -64,6 +69,7 @@ from storage.forms import (
     submission,
     submissions,
 )
+from storage.forms import filling as find_filling
 
 router = Router()
 
@@ -220,8 +226,6 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
 
 def live_table(services: Any, language: str) -> list[Any]:
     """Every open (or scheduled) campaign's groups: who submitted, when, any deviations."""
-    from commands.status_report import build_report
-
     zone = services.settings.timezone
     parts: list[Any] = []
     now = services.clock.now()
@@ -653,7 +657,6 @@ def modal_for(
             )
         if not may_answer(session, person, group_id):
             return _reply(refusal_text(session, group_id, language), language, intent="refused")
-        from storage.forms import filling as find_filling
 
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         done = submission(session, campaign_id, group_id)
@@ -706,7 +709,6 @@ def submit_answers(
             return errors, []
         first = submission(session, campaign_id, group_id) is None
         _row, diff = save_submission(session, campaign, group_id, person, answers, now)
-        from storage.forms import filling as find_filling
 
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         if row is not None:
@@ -726,10 +728,6 @@ def create_from_modal(
     form: str | None,
 ) -> Reply | str:
     """A campaign from the Slack modal: the confirmation, or an error message for the form."""
-    from bot.forms import FormDefinitionError
-    from commands.status_campaigns import CampaignError, NewCampaign
-    from commands.status_delivery import launch_campaign, launched_reply
-
     spec = NewCampaign(name=name, deadline=deadline, opens=opens or None, groups=groups, form=form)
     try:
         launched = launch_campaign(services, spec, created_by=person.name or person.user_id)

@@ -22,6 +22,8 @@ from commands.status_campaigns import NewCampaign, create_campaign, group_people
 from commands.status_messages import heading, prompt_reply
 from commands.status_report import build_report
 from storage.forms import StatusCampaign, submissions
+from storage.outbox import enqueue
+from storage.schedules import add_schedule
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,6 @@ def person_destinations(services: Any, person: Any) -> list[str]:
 
 
 def _enqueue(session: Session, key: str, destination: str, reply: Reply) -> bool:
-    from storage.outbox import enqueue
-
     return enqueue(session, key=key, destination=destination, reply=reply)
 
 
@@ -244,8 +244,6 @@ def close_campaign(session: Session, services: Any, campaign: StatusCampaign, no
 
 def schedule_campaign(session: Session, campaign: StatusCampaign, *, timezone: str) -> list[int]:
     """Store the campaign's moments as schedules of the jobs below; returns their ids."""
-    from storage.schedules import add_schedule
-
     ids = []
     if campaign.state == "scheduled":
         ids.append(

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from bot.core import Services
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
 from bot.router import Context, Router
-from commands.agenda import person_destination
+from commands import ask as answers
+from commands.answer_policy import group_result, person_result
 from storage import directory
 from storage import questions_log as store
-from storage.outbox import enqueue
+from storage.outbox import deliver_due, enqueue
 
 UP_ACTION = "teachback_up"
 DOWN_ACTION = "teachback_down"
@@ -156,7 +157,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
         if outcome == "declined":
             item = store.open_item(
                 session, log=entry, reason="declined", asker=asker_name(sender),
-                asker_destination=person_destination(sender), now=now,
+                asker_destination=sender.destination, now=now,
             )
             item_id = item.id
         log_id = entry.id
@@ -229,9 +230,6 @@ def target_reply(
     session: Session, language: str, kind: str, ref: str | None, text: str | None
 ) -> tuple[list[Any], Result | None, str, str] | None:
     """(parts, result, plain text, intent) for a taught target; None if it no longer exists."""
-    from commands import ask as answers
-    from commands.answer_policy import group_result, person_result
-
     if kind == "document" and ref:
         doc = directory.document(session, ref)
         if doc is None:
@@ -340,7 +338,7 @@ def pass_on(
                     raise store.TeachbackError("gone")
                 item = store.open_item(
                     session, log=entry, reason="thumbs_down", asker=asker_name(person),
-                    asker_destination=person_destination(person), now=now,
+                    asker_destination=person.destination, now=now,
                 )
         except store.TeachbackError:
             return say(language, "Jeg finner ikke det spørsmålet lenger.",
@@ -395,8 +393,6 @@ def secretariat_post(item: store.TriageItem) -> Reply:
 def deliver_now(services: Any, keys: list[str]) -> None:
     """Deliver queued posts at once (the worker retries whatever fails)."""
     if keys:
-        from storage.outbox import deliver_due
-
         deliver_due(services, keys=keys, limit=len(keys))
 
 
