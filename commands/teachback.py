@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.core import Services
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
 from bot.router import Context, Router
-from commands import ask as answers
+from commands import cards
 from commands.answer_policy import group_result, person_result
 from storage import directory
 from storage import questions_log as store
@@ -235,21 +235,21 @@ def target_reply(
         if doc is None:
             return None
         line = f"{doc.id} — {doc.title(language)}" + (f"\n{doc.url}" if doc.url else "")
-        return ([answers._document_card(doc, language)],
-                answers._document_result(doc, language, 1.0), line, "document")
+        return ([cards.document_card(doc, language)],
+                cards.document_result(doc, language, 1.0), line, "document")
     if kind == "group" and ref:
         group = directory.group(session, ref)
         if group is None:
             return None
-        group_card = answers._group_card(group, session, language)
+        group_card = cards.group_card(group, session, language)
         return ([group_card], group_result(group, language, 1.0),
                 f"{group_card.title}: {group_card.purpose or ''}".strip(), "group")
     if kind == "person" and ref:
         person = directory.person(session, ref)
         if person is None:
             return None
-        card = answers._person_card(person, language)
-        return ([card], person_result(person, 1.0), answers._card_text(card, language),
+        card = cards.person_card(person, language)
+        return ([card], person_result(person, 1.0), cards.card_text(card, language),
                 "person")
     if kind == "text" and text:
         return [Section(text)], None, text, "help"
