@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import form_engine
+from bot.core import Services
 from bot.form_engine import FillState
 from bot.forms import FormDefinitionError
 from bot.markup import esc
@@ -90,7 +91,7 @@ def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Rep
     )
 
 
-def _today(services: Any) -> date:
+def _today(services: Services) -> date:
     return services.clock.now().astimezone(services.settings.timezone).date()
 
 
@@ -121,7 +122,7 @@ def _campaign_for_group(
 
 
 def start_for_group(
-    services: Any, person: Person, group_id: str, language: str, campaign_id: int | None = None
+    services: Services, person: Person, group_id: str, language: str, campaign_id: int | None = None
 ) -> list[Reply]:
     """Start, resume or re-open (to edit) the person's form for one group."""
     now = services.clock.now()
@@ -169,7 +170,9 @@ def start_for_group(
         return [question_reply(form, state, language, filling_id=row.id, heading=intro)]
 
 
-def _choose(services: Any, person: Person, pending: list[Pending], language: str) -> list[Reply]:
+def _choose(
+    services: Services, person: Person, pending: list[Pending], language: str
+) -> list[Reply]:
     """Ask which group; the choice is persisted so the next message (a number) is understood."""
     now = services.clock.now()
     options = [
@@ -202,7 +205,7 @@ def _resolve_choice(session: Session, row: StatusChooser, text: str) -> tuple[in
     return None
 
 
-def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
+def _pending_list(services: Services, person: Person, language: str) -> list[Any]:
     now = services.clock.now()
     zone = services.settings.timezone
     with services.db.session() as session:
@@ -224,7 +227,7 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
     return parts
 
 
-def live_table(services: Any, language: str) -> list[Any]:
+def live_table(services: Services, language: str) -> list[Any]:
     """Every open (or scheduled) campaign's groups: who submitted, when, any deviations."""
     zone = services.settings.timezone
     parts: list[Any] = []
@@ -373,7 +376,7 @@ def _overview(ctx: Context) -> Reply:
 
 def _submit(
     session: Session,
-    services: Any,
+    services: Services,
     person: Person,
     row: StatusFilling,
     answers: dict[str, Any],
@@ -404,7 +407,7 @@ def _submit(
 
 
 def _filling_for(
-    session: Session, services: Any, person: Person, filling_id: int | None
+    session: Session, services: Services, person: Person, filling_id: int | None
 ) -> tuple[StatusFilling, StatusCampaign] | None:
     """The person's active filling (or the one a button names, even if paused) and its campaign."""
     now = services.clock.now()
@@ -427,7 +430,7 @@ def _filling_for(
 
 
 def apply_text(
-    services: Any,
+    services: Services,
     person: Person,
     text: str,
     language: str | None = None,
@@ -449,7 +452,7 @@ def apply_text(
 
 
 def apply_choice(
-    services: Any, person: Person, filling_id: int, question_id: str, value: str
+    services: Services, person: Person, filling_id: int, question_id: str, value: str
 ) -> list[Reply]:
     """A Choice button in a Slack DM; a stale button gets the current question back."""
     now = services.clock.now()
@@ -491,7 +494,7 @@ def apply_choice(
 
 def _finish_step(
     session: Session,
-    services: Any,
+    services: Services,
     person: Person,
     row: StatusFilling,
     form: Any,
@@ -644,7 +647,7 @@ def home_section(ctx: Context) -> list[Any]:
 
 
 def modal_for(
-    services: Any, person: Person, campaign_id: int, group_id: str, language: str
+    services: Services, person: Person, campaign_id: int, group_id: str, language: str
 ) -> tuple[Any, dict[str, Any], str] | Reply:
     """(form, answers to prefill, intro) for a modal, or a Reply saying why not."""
     now = services.clock.now()
@@ -678,7 +681,7 @@ def modal_for(
 
 
 def submit_answers(
-    services: Any,
+    services: Services,
     person: Person,
     campaign_id: int,
     group_id: str,
@@ -718,7 +721,7 @@ def submit_answers(
 
 
 def create_from_modal(
-    services: Any,
+    services: Services,
     person: Person,
     *,
     name: str,

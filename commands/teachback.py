@@ -193,7 +193,7 @@ def _pass_parts(language: str, value: str, typed: bool) -> tuple[Any, ...]:
 
 
 def search_guesses(
-    session: Session, services: Any, text: str, language: str
+    session: Session, services: Services, text: str, language: str
 ) -> list[dict[str, str]]:
     """The nearest documents, groups and people for a question the bot declined."""
     index = services.search
@@ -283,7 +283,7 @@ def _taught_reply(
 
 
 def feedback(
-    services: Any, person: Person, log_id: int, value: str, language: str | None = None
+    services: Services, person: Person, log_id: int, value: str, language: str | None = None
 ) -> Reply:
     """Record 👍/👎 on a logged answer; a 👎 is offered to the secretariat. Without `language`,
     the reply is in the language of the answer that was rated."""
@@ -321,7 +321,7 @@ def secretariat_key(item_id: int) -> str:
 
 
 def pass_on(
-    services: Any, person: Person, value: str, language: str | None = None
+    services: Services, person: Person, value: str, language: str | None = None
 ) -> tuple[Reply, list[str]]:
     """Post a triage item ("t:ID", a declined question) or a 👎'd answer ("q:LOG") to the
     secretariat once; returns the reply to the asker and the outbox keys queued."""
@@ -390,7 +390,7 @@ def secretariat_post(item: store.TriageItem) -> Reply:
                  parts=tuple(parts), language=item.language, intent="triage")
 
 
-def deliver_now(services: Any, keys: list[str]) -> None:
+def deliver_now(services: Services, keys: list[str]) -> None:
     """Deliver queued posts at once (the worker retries whatever fails)."""
     if keys:
         deliver_due(services, keys=keys, limit=len(keys))
