@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Literal
 
 from bot.forms import FormDefinition, Question, parse_answer
+from bot.i18n import t
 
 Event = Literal[
     "ask",  # ask the current question (after an answer, back, edit, skip)
@@ -172,9 +173,6 @@ def missing_required(form: FormDefinition, answers: dict[str, Any]) -> list[Ques
     return [q for q in form.applicable(answers) if q.required and answers.get(q.id) is None]
 
 
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
-
 
 def step(
     form: FormDefinition,
@@ -206,7 +204,7 @@ def step(
             return Step(
                 state,
                 "refused",
-                _t(language, "Dette er første spørsmål.", "This is the first question."),
+                t(language, "Dette er første spørsmål.", "This is the first question."),
             )
         return Step(replace(state, current=ids[position - 1]), "ask")
     if command == "edit":
@@ -215,7 +213,7 @@ def step(
             return Step(
                 state,
                 "refused",
-                _t(
+                t(
                     language,
                     f"Det finnes ikke noe spørsmål {number}; velg 1–{len(ids)}.",
                     f"There is no question {number}; choose 1–{len(ids)}.",
@@ -230,7 +228,7 @@ def step(
             return Step(
                 state,
                 "refused",
-                _t(
+                t(
                     language,
                     "Dette spørsmålet må besvares og kan ikke hoppes over.",
                     "This question needs an answer and cannot be skipped.",
@@ -245,7 +243,7 @@ def step(
             return Step(
                 replace(state, current=missing[0].id),
                 "refused",
-                _t(language, f"Ikke besvart ennå: {names}.", f"Not answered yet: {names}."),
+                t(language, f"Ikke besvart ennå: {names}.", f"Not answered yet: {names}."),
             )
         return Step(replace(state, answers=final_answers(form, state.answers)), "submit")
     if current is None:
@@ -279,7 +277,7 @@ def answer_choice(
         return Step(
             state,
             "refused",
-            _t(
+            t(
                 language,
                 "Det spørsmålet er allerede besvart; her er det du står på nå.",
                 "That question is already answered; here is where you are now.",
@@ -314,7 +312,7 @@ def validate_all(
         empty = given is None or (isinstance(given, str | list) and not given)
         if empty or (isinstance(given, str) and not given.strip()):
             if question.required:
-                errors[question.id] = _t(language, "Må fylles ut.", "Required.")
+                errors[question.id] = t(language, "Må fylles ut.", "Required.")
             else:
                 answers[question.id] = None
             continue

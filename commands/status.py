@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import form_engine
 from bot.form_engine import FillState
+from bot.i18n import t
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
@@ -71,9 +72,6 @@ _GROUP = re.compile(r"^(?:ap|wp|arbeidspakke|work package)?\s*(\d{1,2})$|^([a-z]
 _TABLE_WORDS = {"table", "tabell", "oversikt", "overview", "live", "list", "liste"}
 
 
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
-
 
 def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Reply:
     return Reply(
@@ -125,7 +123,7 @@ def start_for_group(
         if campaign is None:
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         f"Det er ingen åpen statusrunde for {group_id} nå.",
                         f"There is no open status round for {group_id} right now.",
@@ -139,19 +137,19 @@ def start_for_group(
         form = campaign_form(campaign)
         title = group_people(session, group_id, language).title
         intro = {
-            "new": _t(
+            "new": t(
                 language,
                 f"Status for *{esc(title)}* til «{esc(campaign.name)}» "
                 f"(frist {local_text(campaign.deadline_at, services.settings.timezone)}).",
                 f"Status for *{esc(title)}* for “{esc(campaign.name)}” "
                 f"(deadline {local_text(campaign.deadline_at, services.settings.timezone)}).",
             ),
-            "resumed": _t(
+            "resumed": t(
                 language,
                 f"Vi fortsetter der du slapp: *{esc(title)}*, «{esc(campaign.name)}».",
                 f"Picking up where you left off: *{esc(title)}*, “{esc(campaign.name)}”.",
             ),
-            "editing": _t(
+            "editing": t(
                 language,
                 f"*{esc(title)}* er allerede sendt inn til «{esc(campaign.name)}». Du kan endre "
                 "svarene fram til fristen; endringene lagres med historikk.",
@@ -205,7 +203,7 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
     for p in pending:
         parts.append(
             Section(
-                _t(
+                t(
                     language,
                     f"*{esc(p.group_title)}* – «{esc(p.campaign_name)}», frist "
                     f"{local_text(p.deadline_at, zone)}",
@@ -244,15 +242,15 @@ def live_table(services: Any, language: str) -> list[Any]:
                 for g in report.groups
             ]
             state = (
-                _t(language, "åpen", "open")
+                t(language, "åpen", "open")
                 if campaign.state == "open"
-                else _t(
+                else t(
                     language,
                     f"åpner {local_text(campaign.opens_at, zone)}",
                     f"opens {local_text(campaign.opens_at, zone)}",
                 )
             )
-            title = _t(
+            title = t(
                 language,
                 f"«{esc(campaign.name)}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
                 f" – {report.submitted_count} av {len(report.groups)} sendt inn",
@@ -276,7 +274,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
     if word.startswith(("new", "ny")) and (
         word in ("new", "ny") or word.startswith(("new ", "ny "))
     ):
-        text = _t(
+        text = t(
             language,
             "Nye statusrunder lages med `/norcrin status new` i Slack eller "
             "`norcrin-bot status new --name NAVN --deadline ÅÅÅÅ-MM-DD` i terminalen.",
@@ -292,7 +290,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         if group_id is None:
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         f"Jeg kjenner ingen gruppe «{esc(rest)}». Prøv f.eks. status AP8.",
                         f"I know no group “{esc(rest)}”. Try e.g. status AP8.",
@@ -325,7 +323,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         return [_overview(ctx)]
     return [
         _reply(
-            _t(
+            t(
                 language,
                 "Du har ingen statusskjema å fylle ut nå. Innsendte kan endres med "
                 "«status GRUPPE» fram til fristen.",
@@ -344,23 +342,23 @@ def _overview(ctx: Context) -> Reply:
         parts += live_table(services, language)
         if not parts:
             parts.append(
-                Section(_t(language, "Ingen åpne statusrunder.", "No open status rounds."))
+                Section(t(language, "Ingen åpne statusrunder.", "No open status rounds."))
             )
     mine = _pending_list(services, person, language)
     if mine:
-        parts.insert(0, Heading(_t(language, "Dine statusskjema", "Your status forms")))
+        parts.insert(0, Heading(t(language, "Dine statusskjema", "Your status forms")))
         parts[1:1] = mine
     if not parts:
         parts.append(
             Section(
-                _t(
+                t(
                     language,
                     "Du har ingen statusskjema å fylle ut nå.",
                     "You have no status forms to fill in right now.",
                 )
             )
         )
-    text = _t(language, "Statusrunder", "Status rounds")
+    text = t(language, "Statusrunder", "Status rounds")
     return Reply(text=text, parts=tuple(parts), language=language, intent="status")  # type: ignore[arg-type]
 
 
@@ -381,7 +379,7 @@ def _submit(
     if not accepting(campaign, now):
         return [
             _reply(
-                _t(
+                t(
                     language,
                     "Fristen er ute; svarene kan ikke sendes inn lenger.",
                     "The deadline has passed; the answers can no longer be submitted.",
@@ -458,7 +456,7 @@ def apply_choice(
         ):
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         "Dette skjemaet er ikke åpent lenger. Skriv «status».",
                         "This form is no longer open. Say “status”.",
@@ -468,7 +466,7 @@ def apply_choice(
             ]
         campaign = session.get(StatusCampaign, row.campaign_id)
         if campaign is None or not accepting(campaign, now):
-            return [_reply(_t(language, "Fristen er ute.", "The deadline has passed."), language)]
+            return [_reply(t(language, "Fristen er ute.", "The deadline has passed."), language)]
         if row.status == PAUSED:
             reactivate(session, row, now)
         form = campaign_form(campaign)
@@ -505,7 +503,7 @@ def _finish_step(
         row.current = None
         return [
             _reply(
-                _t(
+                t(
                     language,
                     "Avbrutt; ingenting er sendt inn. Skriv «status» for å begynne på nytt.",
                     "Cancelled; nothing was submitted. Say “status” to start again.",
@@ -604,7 +602,7 @@ def home_section(ctx: Context) -> list[Any]:
     mine = _pending_list(services, person, language)
     if mine:
         parts.append(
-            Heading(_t(language, "Statusskjema som venter på deg", "Status forms waiting for you"))
+            Heading(t(language, "Statusskjema som venter på deg", "Status forms waiting for you"))
         )
         parts += mine
     if person.is_admin:
@@ -619,7 +617,7 @@ def home_section(ctx: Context) -> list[Any]:
                     if g not in submissions(session, campaign.id)
                 ]
                 lines.append(
-                    _t(
+                    t(
                         language,
                         f"«{esc(campaign.name)}»: {done} av {len(campaign.groups)} sendt inn; "
                         f"mangler {', '.join(missing) or 'ingen'}",
@@ -628,10 +626,10 @@ def home_section(ctx: Context) -> list[Any]:
                     )
                 )
         if lines:
-            parts.append(Heading(_t(language, "Statusrunder", "Status rounds")))
+            parts.append(Heading(t(language, "Statusrunder", "Status rounds")))
             parts.append(Section("\n".join(lines)))
             parts.append(
-                Note(_t(language, "Full tabell: /norcrin status", "Full table: /norcrin status"))
+                Note(t(language, "Full tabell: /norcrin status", "Full table: /norcrin status"))
             )
     return parts
 
@@ -648,7 +646,7 @@ def modal_for(
         campaign = session.get(StatusCampaign, campaign_id)
         if campaign is None or not accepting(campaign, now) or group_id not in campaign.groups:
             return _reply(
-                _t(language, "Denne statusrunden er ikke åpen.", "This status round is not open."),
+                t(language, "Denne statusrunden er ikke åpen.", "This status round is not open."),
                 language,
             )
         if not may_answer(session, person, group_id):
@@ -666,7 +664,7 @@ def modal_for(
         )
         title = group_people(session, group_id, language).title
         deadline = local_text(campaign.deadline_at, services.settings.timezone)
-        intro = _t(
+        intro = t(
             language,
             f"*{esc(title)}* – «{esc(campaign.name)}», frist {deadline}.",
             f"*{esc(title)}* – “{esc(campaign.name)}”, deadline {deadline}.",
@@ -690,7 +688,7 @@ def submit_answers(
         first_id = form.questions[0].id if form else "status"
         if campaign is None or not accepting(campaign, now):
             return {
-                first_id: _t(language, "Statusrunden er stengt.", "The status round is closed.")
+                first_id: t(language, "Statusrunden er stengt.", "The status round is closed.")
             }, []
         if not may_answer(session, person, group_id):
             return {first_id: refusal_text(session, group_id, language)}, []

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.i18n import t
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
 from bot.router import Context, Router
 from commands.agenda import person_destination
@@ -112,8 +113,7 @@ def taught_keys(services: Any) -> _TaughtKeys:
     return found  # type: ignore[no-any-return]
 
 
-def tr(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
+tr = t  # the catalogue's helper under the name teach-back modules import
 
 
 def say(language: str, nb: str, en: str, *extra: Any, intent: str = "teachback") -> Reply:

@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.forms import FormDefinition, Question
+from bot.i18n import t
 from bot.replies import Person, Reply
 from commands import status as status_feature
 from commands.status_messages import ANSWER_ACTION, MODAL_ACTION, START_ACTION, SUBMIT_ACTION
@@ -42,9 +43,6 @@ FORM_CALLBACK = "status_form"
 NEW_CAMPAIGN_CALLBACK = "status_campaign_new"
 _NEW = re.compile(r"^\s*status\s+(new|ny)\b", re.IGNORECASE)
 
-
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
 
 
 def _plain(text: str, limit: int = 2000) -> PlainTextObject:
@@ -69,7 +67,7 @@ def _element(question: Question, value: Any, language: str) -> Any:
             action_id="answer",
             options=options,
             initial_option=initial,
-            placeholder=_plain(_t(language, "Velg", "Choose")),
+            placeholder=_plain(t(language, "Velg", "Choose")),
         )
     if question.type == "multiple_choice":
         options = [_option(label, v) for label, v in question.choices(language)]
@@ -84,7 +82,7 @@ def _element(question: Question, value: Any, language: str) -> Any:
         action_id="answer",
         multiline=question.type == "long_text",
         initial_value=initial_text,
-        placeholder=_plain(_t(language, "f.eks. 12. mars", "e.g. 12 March"))
+        placeholder=_plain(t(language, "f.eks. 12. mars", "e.g. 12 March"))
         if question.type == "date"
         else None,
     )
@@ -105,7 +103,7 @@ def form_view(
         if question.when is not None:
             target = form.question(question.when.question)
             condition = (
-                _t(language, "Fylles ut bare når", "Only when")
+                t(language, "Fylles ut bare når", "Only when")
                 + f" «{target.label.get(language) if target else question.when.question}»"
             )
             hint = f"{condition}. {hint or ''}".strip()
@@ -122,8 +120,8 @@ def form_view(
         type="modal",
         callback_id=FORM_CALLBACK,
         title=_plain(f"Status {group_id}", 24),
-        submit=_plain(_t(language, "Send inn", "Submit"), 24),
-        close=_plain(_t(language, "Avbryt", "Cancel"), 24),
+        submit=_plain(t(language, "Send inn", "Submit"), 24),
+        close=_plain(t(language, "Avbryt", "Cancel"), 24),
         private_metadata=json.dumps({"c": campaign_id, "g": group_id}),
         blocks=blocks[:100],
     )
@@ -158,37 +156,37 @@ def campaign_view(groups: list[str], forms: list[str], language: str) -> dict[st
     blocks = [
         InputBlock(
             block_id="name",
-            label=_plain(_t(language, "Navn", "Name")),
+            label=_plain(t(language, "Navn", "Name")),
             element=PlainTextInputElement(
                 action_id="value",
                 placeholder=_plain(
-                    _t(language, "f.eks. Vårmøtet 2026", "e.g. Spring project meeting 2026")
+                    t(language, "f.eks. Vårmøtet 2026", "e.g. Spring project meeting 2026")
                 ),
             ),
         ),
         InputBlock(
             block_id="deadline",
-            label=_plain(_t(language, "Frist", "Deadline")),
+            label=_plain(t(language, "Frist", "Deadline")),
             element=DatePickerElement(action_id="value"),
         ),
         InputBlock(
             block_id="opens",
-            label=_plain(_t(language, "Åpner", "Opens")),
+            label=_plain(t(language, "Åpner", "Opens")),
             optional=True,
             element=PlainTextInputElement(
                 action_id="value", placeholder=_plain("now / 2026-03-01T09:00")
             ),
-            hint=_plain(_t(language, "Tomt = nå. Oslo-tid.", "Empty = now. Oslo time.")),
+            hint=_plain(t(language, "Tomt = nå. Oslo-tid.", "Empty = now. Oslo time.")),
         ),
         InputBlock(
             block_id="groups",
-            label=_plain(_t(language, "Grupper", "Groups")),
+            label=_plain(t(language, "Grupper", "Groups")),
             optional=True,
             element=StaticMultiSelectElement(
                 action_id="value", options=[_option(g, g) for g in groups[:100]]
             ),
             hint=_plain(
-                _t(
+                t(
                     language,
                     "Tomt = alle arbeidspakker og arbeidsgrupper.",
                     "Empty = all work packages and working groups.",
@@ -197,14 +195,14 @@ def campaign_view(groups: list[str], forms: list[str], language: str) -> dict[st
         ),
         InputBlock(
             block_id="form",
-            label=_plain(_t(language, "Skjema", "Form")),
+            label=_plain(t(language, "Skjema", "Form")),
             optional=True,
             element=StaticSelectElement(action_id="value", options=[_option(f, f) for f in forms]),
         ),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=_t(
+                    text=t(
                         language,
                         "Påminnelser går 7 og 2 dager før og om morgenen på fristdagen.",
                         "Reminders go out 7 and 2 days before and on the morning of the deadline.",
@@ -216,9 +214,9 @@ def campaign_view(groups: list[str], forms: list[str], language: str) -> dict[st
     return View(
         type="modal",
         callback_id=NEW_CAMPAIGN_CALLBACK,
-        title=_plain(_t(language, "Ny statusrunde", "New status round"), 24),
-        submit=_plain(_t(language, "Opprett", "Create"), 24),
-        close=_plain(_t(language, "Avbryt", "Cancel"), 24),
+        title=_plain(t(language, "Ny statusrunde", "New status round"), 24),
+        submit=_plain(t(language, "Opprett", "Create"), 24),
+        close=_plain(t(language, "Avbryt", "Cancel"), 24),
         blocks=blocks,
     ).to_dict()
 
@@ -259,7 +257,7 @@ def register(runtime: SlackRuntime) -> None:
         lang = language()
         if not person.is_admin:
             ack(
-                text=_t(
+                text=t(
                     lang,
                     "Bare sekretariatet (administratorer) kan lage statusrunder.",
                     "Only the secretariat (administrators) can create status rounds.",
@@ -405,7 +403,7 @@ def register(runtime: SlackRuntime) -> None:
             ack(
                 response_action="errors",
                 errors={
-                    "name": _t(
+                    "name": t(
                         lang,
                         "Bare sekretariatet kan lage statusrunder.",
                         "Only the secretariat can create status rounds.",

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.i18n import t
 from bot.replies import Reply
 from commands import teachback, teachback_admin
 from integrations.slack.app import SlackRuntime
@@ -42,31 +43,28 @@ def _plain(text: str, limit: int = 150) -> PlainTextObject:
     return PlainTextObject(text=cut(text, limit), emoji=True)
 
 
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
-
 
 def answer_view(item: store.TriageItem, language: str) -> dict[str, Any]:
     """The admin's modal: pick a document, group or person (search), or write a short text."""
-    question = f"*{_t(language, 'Spørsmål', 'Question')} #{item.id}:*\n{escape(item.question)}"
+    question = f"*{t(language, 'Spørsmål', 'Question')} #{item.id}:*\n{escape(item.question)}"
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=cut(question, 3000))),
         InputBlock(
             block_id="pick",
             optional=True,
             label=_plain(
-                _t(language, "Dokument, gruppe eller person", "Document, group or person")
+                t(language, "Dokument, gruppe eller person", "Document, group or person")
             ),
             element=ExternalDataSelectElement(
                 action_id=PICK_ACTION,
                 min_query_length=2,
-                placeholder=_plain(_t(language, "Søk …", "Search …")),
+                placeholder=_plain(t(language, "Søk …", "Search …")),
             ),
         ),
         InputBlock(
             block_id="text",
             optional=True,
-            label=_plain(_t(language, "… eller et kort svar", "… or a short answer")),
+            label=_plain(t(language, "… eller et kort svar", "… or a short answer")),
             element=PlainTextInputElement(action_id="value", multiline=True,
                                           max_length=teachback.MAX_TEXT),
         ),
@@ -74,9 +72,9 @@ def answer_view(item: store.TriageItem, language: str) -> dict[str, Any]:
     return View(
         type="modal",
         callback_id=ANSWER_CALLBACK,
-        title=_plain(_t(language, "Svar", "Answer"), 24),
-        submit=_plain(_t(language, "Send svar", "Send answer"), 24),
-        close=_plain(_t(language, "Avbryt", "Cancel"), 24),
+        title=_plain(t(language, "Svar", "Answer"), 24),
+        submit=_plain(t(language, "Send svar", "Send answer"), 24),
+        close=_plain(t(language, "Avbryt", "Cancel"), 24),
         private_metadata=str(item.id),
         blocks=blocks,
     ).to_dict()
@@ -113,7 +111,7 @@ def register(runtime: SlackRuntime) -> None:
         respond(response_type="ephemeral", replace_original=False, **message_payload(reply))
 
     def refusal() -> Reply:
-        text = _t(language(), "Beklager, bare sekretariatet (administratorer) kan svare på disse.",
+        text = t(language(), "Beklager, bare sekretariatet (administratorer) kan svare på disse.",
                   "Sorry, only the secretariat (administrators) can answer these.")
         return Reply(text=text, language=language(), intent="refused")
 
@@ -224,7 +222,7 @@ def register(runtime: SlackRuntime) -> None:
         elif text:
             kind, value = "text", text
         else:
-            ack(response_action="errors", errors={"pick": _t(
+            ack(response_action="errors", errors={"pick": t(
                 language(), "Velg et treff eller skriv et svar.", "Pick a match or write an answer."
             )})
             return
