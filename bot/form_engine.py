@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from bot.forms import FormDefinition, Question, parse_answer
 from bot.i18n import t
+from bot.interactions import Field
 
 Event = Literal[
     "ask",  # ask the current question (after an answer, back, edit, skip)
@@ -322,6 +323,35 @@ def validate_all(
         else:
             answers[question.id] = value
     return final_answers(form, answers), errors
+
+
+def form_fields(
+    form: FormDefinition, answers: dict[str, Any], language: str
+) -> tuple[Field, ...]:
+    """Every question as a field of a whole-form view, prefilled with `answers`.
+
+    A conditional question is optional in the view (its condition is checked on submission, see
+    `validate_all`) and says when it applies.
+    """
+    fields = []
+    for question in form.questions:
+        hint = question.help.get(language) if question.help else None
+        if question.when is not None:
+            target = form.question(question.when.question)
+            named = target.label.get(language) if target else question.when.question
+            condition = t(language, "Fylles ut bare når", "Only when") + f" «{named}»"
+            hint = f"{condition}. {hint or ''}".strip()
+        fields.append(
+            Field(
+                id=question.id,
+                label=question.text.get(language),
+                input=question.kind.hint(question, language),
+                optional=not question.required or question.when is not None,
+                initial=question.kind.initial(question, answers.get(question.id)),
+                hint=hint,
+            )
+        )
+    return tuple(fields)
 
 
 def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.form_engine import FillState
 from bot.forms import FormDefinition, display
 from bot.i18n import t
+from bot.interactions import FreeText, Pick, YesNo
 from bot.markup import esc
 from bot.replies import Actions, Button, Choice, Heading, Note, Reply, Section, Table
 from commands.status_campaigns import local_text
@@ -65,12 +66,12 @@ def question_reply(
         parts.append(Section(heading))
     if error:
         parts.append(Section(f"⚠️ {esc(error)}"))
-    if question.is_choice:
+    hint = question.kind.hint(question, language)
+    if isinstance(hint, Pick | YesNo):  # answered by picking: buttons, or numbers to type
         options = tuple(
-            (label, f"{filling_id}|{question.id}|{value}")
-            for label, value in question.choices(language)
+            (label, f"{filling_id}|{question.id}|{value}") for label, value in hint.options
         )
-        if question.type == "multiple_choice":
+        if isinstance(hint, Pick) and hint.multiple:
             prompt += t(
                 language,
                 "\n_Flere valg: skriv numrene med komma, f.eks. 1, 3._",
@@ -96,7 +97,7 @@ def question_reply(
         + f"{number}/{len(applicable)} {question.text.get(language)}"
     )
     reply = _reply(text, tuple(parts), language)
-    return replace(reply, multiline=question.type == "long_text")
+    return replace(reply, multiline=isinstance(hint, FreeText) and hint.multiline)
 
 
 def saved_text(form: FormDefinition, question_id: str, value: Any, language: str) -> str:
