@@ -121,16 +121,13 @@ class FormModal:
     intro: str | None = None
     notes: tuple[str, ...] = ()
     metadata: str = ""
+    language: str = "nb"
 
-    def with_errors(self, problems: list[Problem], language: str) -> FormModal:
-        """The same form with each problem under its field (unplaced ones under the first)."""
-        by_field: dict[str, str] = {}
-        for problem in problems:
-            key = problem.field if any(f.id == problem.field for f in self.fields) else None
-            key = key or (self.fields[0].id if self.fields else "")
-            by_field.setdefault(key, problem.text(language))
+    def with_errors(self, errors: dict[str, str]) -> FormModal:
+        """The same form with each message (by field id) under its field, for a surface that
+        shows a refused form again rather than marking it in place."""
         return replace(
-            self, fields=tuple(replace(f, error=by_field.get(f.id)) for f in self.fields)
+            self, fields=tuple(replace(f, error=errors.get(f.id)) for f in self.fields)
         )
 
 

@@ -19,22 +19,28 @@ from sqlalchemy.orm import Session
 
 from bot import form_engine
 from bot.form_engine import FillState
+from bot.forms import FormDefinitionError
 from bot.i18n import t
+from bot.interactions import FormModal
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
 from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
+    CampaignError,
+    NewCampaign,
     Pending,
     accepting,
     answer_window,
     campaign_form,
+    default_scope,
     finish_filling,
     group_people,
     is_idle,
     local_text,
     may_answer,
     open_filling,
+    packaged_forms,
     pending_for,
     reactivate,
     refusal_text,
@@ -42,8 +48,12 @@ from commands.status_campaigns import (
     save_submission,
     sort_groups,
 )
+from commands.status_delivery import launch_campaign, launched_reply
 from commands.status_messages import (
+    campaign_modal,
     chooser_reply,
+    form_modal,
+    modal_target,
     question_reply,
     saved_text,
     show_reply,
@@ -65,6 +75,7 @@ from storage.forms import (
     submission,
     submissions,
 )
+from storage.forms import filling as find_filling
 
 router = Router()
 
@@ -639,8 +650,9 @@ def home_section(ctx: Context) -> list[Any]:
 
 def modal_for(
     services: Any, person: Person, campaign_id: int, group_id: str, language: str
-) -> tuple[Any, dict[str, Any], str] | Reply:
-    """(form, answers to prefill, intro) for a modal, or a Reply saying why not."""
+) -> FormModal | Reply:
+    """The whole form for a modal, prefilled (the open filling, else the submission), or a Reply
+    saying why not."""
     now = services.clock.now()
     with services.db.session() as session:
         campaign = session.get(StatusCampaign, campaign_id)
@@ -651,8 +663,6 @@ def modal_for(
             )
         if not may_answer(session, person, group_id):
             return _reply(refusal_text(session, group_id, language), language, intent="refused")
-        from storage.forms import filling as find_filling
-
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         done = submission(session, campaign_id, group_id)
         answers = (
@@ -669,7 +679,22 @@ def modal_for(
             f"*{esc(title)}* – «{esc(campaign.name)}», frist {deadline}.",
             f"*{esc(title)}* – “{esc(campaign.name)}”, deadline {deadline}.",
         )
-        return campaign_form(campaign), answers, intro
+        return form_modal(
+            campaign_form(campaign),
+            answers,
+            language,
+            campaign_id=campaign_id,
+            group_id=group_id,
+            intro=intro,
+        )
+
+
+def submit_modal(
+    services: Any, person: Person, metadata: str, raw: dict[str, Any], language: str
+) -> tuple[dict[str, str], list[Reply]]:
+    """A submitted form modal (`form_modal`): its metadata names the campaign and group."""
+    campaign_id, group_id = modal_target(metadata)
+    return submit_answers(services, person, campaign_id, group_id, raw, language)
 
 
 def submit_answers(
@@ -704,8 +729,6 @@ def submit_answers(
             return errors, []
         first = submission(session, campaign_id, group_id) is None
         _row, diff = save_submission(session, campaign, group_id, person, answers, now)
-        from storage.forms import filling as find_filling
-
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         if row is not None:
             finish_filling(row, answers, now)
@@ -713,24 +736,47 @@ def submit_answers(
         return {}, [submitted_reply(title, campaign.name, language, diff, first)]
 
 
-def create_from_modal(
-    services: Any,
-    person: Person,
-    *,
-    name: str,
-    deadline: str,
-    opens: str | None,
-    groups: list[str] | None,
-    form: str | None,
-) -> Reply | str:
-    """A campaign from the Slack modal: the confirmation, or an error message for the form."""
-    from bot.forms import FormDefinitionError
-    from commands.status_campaigns import CampaignError, NewCampaign
-    from commands.status_delivery import launch_campaign, launched_reply
+def campaign_modal_for(services: Any, person: Person, language: str) -> FormModal | Reply:
+    """The "new status round" form for an admin; others get a refusal."""
+    if not person.is_admin:
+        return _reply(
+            t(
+                language,
+                "Bare sekretariatet (administratorer) kan lage statusrunder.",
+                "Only the secretariat (administrators) can create status rounds.",
+            ),
+            language,
+            intent="refused",
+        )
+    with services.db.session() as session:
+        groups = default_scope(session)
+    return campaign_modal(groups, list(packaged_forms()), language)
 
-    spec = NewCampaign(name=name, deadline=deadline, opens=opens or None, groups=groups, form=form)
+
+def create_from_modal(
+    services: Any, person: Person, values: dict[str, Any], language: str
+) -> Reply | dict[str, str]:
+    """A campaign from the submitted `campaign_modal`: the confirmation, or messages by field."""
+    if not person.is_admin:
+        return {
+            "name": t(
+                language,
+                "Bare sekretariatet kan lage statusrunder.",
+                "Only the secretariat can create status rounds.",
+            )
+        }
+    groups = values.get("groups")
+    spec = NewCampaign(
+        name=str(values.get("name") or ""),
+        deadline=str(values.get("deadline") or ""),
+        opens=values.get("opens") or None,
+        groups=groups if isinstance(groups, list) and groups else None,
+        form=values.get("form") or None,
+    )
     try:
         launched = launch_campaign(services, spec, created_by=person.name or person.user_id)
-    except (CampaignError, FormDefinitionError) as exc:
-        return str(exc)
+    except CampaignError as exc:
+        return {exc.field: str(exc)}
+    except FormDefinitionError as exc:
+        return {"form": str(exc)}
     return launched_reply(launched, services.settings.timezone, services.settings.language)

@@ -6,16 +6,17 @@ outbox) shows the same words, in Norwegian or English.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.form_engine import FillState
+from bot.form_engine import FillState, form_fields
 from bot.forms import FormDefinition, display
-from bot.i18n import t
-from bot.interactions import FreeText, Pick, YesNo
+from bot.i18n import t, word
+from bot.interactions import DateEntry, Field, FormModal, FreeText, Pick, YesNo
 from bot.markup import esc
 from bot.replies import Actions, Button, Choice, Heading, Note, Reply, Section, Table
 from commands.status_campaigns import local_text
@@ -24,6 +25,8 @@ ANSWER_ACTION = "status_answer"  # Choice buttons: value "filling_id|question_id
 START_ACTION = "status_start"  # value "campaign_id:group_id": fill in one question at a time
 MODAL_ACTION = "status_modal"  # value "campaign_id:group_id": the whole form in a modal
 SUBMIT_ACTION = "status_submit"  # value "filling_id"
+FORM_CALLBACK = "status_form"  # the whole form in a modal; metadata {"c": campaign, "g": group}
+NEW_CAMPAIGN_CALLBACK = "status_campaign_new"  # the secretariat's "new status round" modal
 
 
 
@@ -318,3 +321,93 @@ def status_table(rows: Sequence[tuple[str, ...]], title: str, language: str) -> 
 
 def heading(text: str) -> Heading:
     return Heading(text)
+
+
+# -- whole forms at once (a Slack modal, a Teams card) ---------------------------------------------
+
+
+def form_modal(
+    form: FormDefinition,
+    answers: dict[str, Any],
+    language: str,
+    *,
+    campaign_id: int,
+    group_id: str,
+    intro: str,
+) -> FormModal:
+    """A group's status form with every question, prefilled with `answers`."""
+    return FormModal(
+        callback=FORM_CALLBACK,
+        title=f"Status {group_id}",
+        submit=word("submit", language),
+        close=word("cancel", language),
+        fields=form_fields(form, answers, language),
+        intro=intro,
+        metadata=json.dumps({"c": campaign_id, "g": group_id}),
+        language=language,
+    )
+
+
+def modal_target(metadata: str) -> tuple[int, str]:
+    """(campaign id, group id) from a submitted form modal's metadata."""
+    try:
+        data = json.loads(metadata or "{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    campaign = data.get("c", 0)
+    return (campaign if isinstance(campaign, int) else 0), str(data.get("g", ""))
+
+
+def campaign_modal(groups: list[str], forms: list[str], language: str) -> FormModal:
+    """The secretariat's "new status round" form; field ids are `CampaignError` fields."""
+    fields = (
+        Field(
+            "name",
+            t(language, "Navn", "Name"),
+            FreeText(
+                placeholder=t(language, "f.eks. Vårmøtet 2026", "e.g. Spring project meeting 2026")
+            ),
+        ),
+        Field("deadline", t(language, "Frist", "Deadline"), DateEntry(picker=True)),
+        Field(
+            "opens",
+            t(language, "Åpner", "Opens"),
+            FreeText(placeholder="now / 2026-03-01T09:00"),
+            optional=True,
+            hint=t(language, "Tomt = nå. Oslo-tid.", "Empty = now. Oslo time."),
+        ),
+        Field(
+            "groups",
+            t(language, "Grupper", "Groups"),
+            Pick(tuple((g, g) for g in groups[:100]), multiple=True),
+            optional=True,
+            hint=t(
+                language,
+                "Tomt = alle arbeidspakker og arbeidsgrupper.",
+                "Empty = all work packages and working groups.",
+            ),
+        ),
+        Field(
+            "form",
+            t(language, "Skjema", "Form"),
+            Pick(tuple((f, f) for f in forms)),
+            optional=True,
+        ),
+    )
+    return FormModal(
+        callback=NEW_CAMPAIGN_CALLBACK,
+        title=t(language, "Ny statusrunde", "New status round"),
+        submit=t(language, "Opprett", "Create"),
+        close=word("cancel", language),
+        fields=fields,
+        notes=(
+            t(
+                language,
+                "Påminnelser går 7 og 2 dager før og om morgenen på fristdagen.",
+                "Reminders go out 7 and 2 days before and on the morning of the deadline.",
+            ),
+        ),
+        language=language,
+    )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import (
     warning_client_prioritized_and_token_skipped,
     warning_token_skipped,
@@ -60,6 +60,9 @@ FEATURE_REGISTRARS: list[str] = [
     "integrations.slack.agenda:register",
     "integrations.slack.teachback:register",
 ]  # "module:function" names, imported at build time
+
+
+RUNTIME_KEY = "norcrin_runtime"  # where module-level listeners find the runtime in bolt's context
 
 
 @dataclass
@@ -174,6 +177,13 @@ class SlackRuntime:
         self.submit(work, event_id=event_id)
 
 
+def runtime_of(context: BoltContext) -> SlackRuntime:
+    """The runtime a module-level listener serves (a middleware puts it in bolt's context)."""
+    runtime = context[RUNTIME_KEY]
+    assert isinstance(runtime, SlackRuntime)
+    return runtime
+
+
 def request_key(body: dict[str, Any], raw_body: str) -> str | None:
     """The claim key of a slash command or interaction, None for other requests.
 
@@ -268,6 +278,11 @@ def build_slack_app(
 
 def _register_core(runtime: SlackRuntime) -> None:
     app, bot = runtime.app, runtime.bot
+
+    @app.middleware
+    def attach_runtime(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context[RUNTIME_KEY] = runtime
+        return next()
 
     @app.middleware
     def deduplicate_events(
