@@ -40,6 +40,7 @@ from integrations.slack.render import cut, mrkdwn_object
 MAX_VIEW_BLOCKS = 100
 MAX_TITLE = 24
 MAX_ERROR = 150
+MAX_INPUT = 3000  # Slack's longest plain_text_input
 CHECKBOX_LIMIT = 10  # more options than this: a multi-select instead of a wall of checkboxes
 
 
@@ -83,9 +84,11 @@ def element(hint: InputHint, initial: str | list[str] | None, action_id: str) ->
             placeholder=plain(hint.placeholder) if hint.placeholder else None,
         )
     assert isinstance(hint, FreeText | NumberEntry | DateEntry)
+    limit = hint.max_length if isinstance(hint, FreeText) else None
     return PlainTextInputElement(
         action_id=action_id,
         multiline=isinstance(hint, FreeText) and hint.multiline,
+        max_length=min(limit, MAX_INPUT) if limit else None,
         initial_value=initial if isinstance(initial, str) else None,
         placeholder=plain(hint.placeholder) if hint.placeholder else None,
     )
