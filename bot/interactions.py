@@ -65,7 +65,17 @@ class DateEntry:
     picker: bool = False
 
 
-InputHint = FreeText | Pick | YesNo | NumberEntry | DateEntry
+@dataclass(frozen=True)
+class Lookup:
+    """One option found by searching as the person types; the surface asks the feature named by
+    `source` for options matching at least `min_query` characters (values "kind|ref")."""
+
+    source: str
+    min_query: int = 2
+    placeholder: str | None = None
+
+
+InputHint = FreeText | Pick | YesNo | NumberEntry | DateEntry | Lookup
 
 
 # -- fields, problems and the form modal ----------------------------------------------------------

@@ -24,6 +24,7 @@ from bot.interactions import (
     FormModal,
     FreeText,
     InputHint,
+    Lookup,
     NumberEntry,
     Pick,
     YesNo,
@@ -172,6 +173,8 @@ def _what(hint: InputHint, language: str) -> str:
         return t(language, "tall", "number")
     if isinstance(hint, DateEntry):
         return t(language, "dato", "date")
+    if isinstance(hint, Lookup):
+        return t(language, "søk", "search")
     assert isinstance(hint, FreeText)
     return t(language, "tekst, flere linjer", "text, several lines") if hint.multiline else t(
         language, "tekst", "text"

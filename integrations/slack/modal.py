@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
+    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -31,6 +32,7 @@ from bot.interactions import (
     FormModal,
     FreeText,
     InputHint,
+    Lookup,
     NumberEntry,
     Pick,
     YesNo,
@@ -76,6 +78,12 @@ def element(hint: InputHint, initial: str | list[str] | None, action_id: str) ->
             options=options[:100],
             initial_option=initial_option,
             placeholder=placeholder,
+        )
+    if isinstance(hint, Lookup):  # options come from the `app.options(hint.source)` listener
+        return ExternalDataSelectElement(
+            action_id=hint.source,
+            min_query_length=hint.min_query,
+            placeholder=plain(hint.placeholder) if hint.placeholder else None,
         )
     if isinstance(hint, DateEntry) and hint.picker:
         return DatePickerElement(
@@ -123,12 +131,17 @@ def render_modal(modal: FormModal, *, prefix: str = "", action_id: str = "value"
     ).to_dict()
 
 
+def options_response(options: list[tuple[str, str]]) -> dict[str, Any]:
+    """The ack for a `Lookup` search (block_suggestion): (label, value) pairs as Slack options."""
+    return {"options": [option(label, value).to_dict() for label, value in options[:100]]}
+
+
 def _value(state: dict[str, Any]) -> Any:
     """One element's state as the core reads it: text, an option value, a list, an ISO date."""
     kind = state.get("type")
     if kind in ("checkboxes", "multi_static_select"):
         return [o["value"] for o in state.get("selected_options") or []]
-    if kind in ("static_select", "radio_buttons"):
+    if kind in ("static_select", "external_select", "radio_buttons"):
         selected = state.get("selected_option")
         return selected["value"] if selected else None
     if kind == "datepicker":
