@@ -275,7 +275,7 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
 
     return Question(
         id=qid,
-        type=qtype,
+        type=kind.name,
         text=text,
         label=label,
         help=help_text,

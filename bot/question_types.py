@@ -79,8 +79,8 @@ class QuestionType:
         else:
             text = "" if raw is None else str(raw).strip()
         if not text and not (isinstance(raw, list) and raw):
-            problem = Problem("Dette spørsmålet må besvares.", "This question needs an answer.")
-            return None, problem.at(question.id)
+            empty = Problem("Dette spørsmålet må besvares.", "This question needs an answer.")
+            return None, empty.at(question.id)
         value = self.parse(question, raw, text, context)
         if isinstance(value, Problem):
             return None, value.at(question.id)
