@@ -19,9 +19,9 @@ from slack_bolt import BoltContext
 from bot.replies import Message, Person
 from bot.router import Context
 from commands import agenda
-from integrations.slack.app import SlackRuntime, runtime_of
 from integrations.slack.modal import errors_response, render_modal, submitted_values
 from integrations.slack.render import message_payload
+from integrations.slack.surface import SlackRuntime, runtime_of
 
 log = logging.getLogger(__name__)
 

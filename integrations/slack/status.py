@@ -30,8 +30,8 @@ from commands.status_messages import (
     START_ACTION,
     SUBMIT_ACTION,
 )
-from integrations.slack.app import SlackRuntime, runtime_of
 from integrations.slack.modal import errors_response, render_modal, submitted_values
+from integrations.slack.surface import SlackRuntime, runtime_of
 from storage.outbox import deliver_due
 
 log = logging.getLogger(__name__)

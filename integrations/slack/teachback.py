@@ -18,7 +18,6 @@ from slack_bolt import BoltContext
 
 from bot.replies import Reply
 from commands import teachback, teachback_form
-from integrations.slack.app import SlackRuntime, runtime_of
 from integrations.slack.modal import (
     errors_response,
     options_response,
@@ -26,6 +25,7 @@ from integrations.slack.modal import (
     submitted_values,
 )
 from integrations.slack.render import message_payload
+from integrations.slack.surface import SlackRuntime, runtime_of
 
 log = logging.getLogger(__name__)
 
