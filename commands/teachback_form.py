@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.core import Services
 from bot.i18n import t, word
 from bot.interactions import Field, FormModal, FreeText, Lookup
 from bot.markup import esc
@@ -61,7 +62,7 @@ def answer_modal(item: store.TriageItem, language: str) -> FormModal:
     )
 
 
-def modal_for(services: Any, person: Person, item_id: str) -> FormModal | Reply:
+def modal_for(services: Services, person: Person, item_id: str) -> FormModal | Reply:
     """The answer form for an open item, or why not (not an admin, unknown, already closed)."""
     if not person.is_admin:
         return refusal(services.settings.language)
@@ -75,7 +76,7 @@ def modal_for(services: Any, person: Person, item_id: str) -> FormModal | Reply:
         return answer_modal(item, item.language)
 
 
-def pick_options(services: Any, person: Person, query: str) -> list[tuple[str, str]]:
+def pick_options(services: Services, person: Person, query: str) -> list[tuple[str, str]]:
     """(label, "kind|ref") for the search field: the index's best documents, groups, people."""
     if not person.is_admin:
         return []
@@ -97,7 +98,7 @@ def pick_options(services: Any, person: Person, query: str) -> list[tuple[str, s
 
 
 def submit_answer(
-    services: Any, person: Person, item_id: str, values: dict[str, Any]
+    services: Services, person: Person, item_id: str, values: dict[str, Any]
 ) -> tuple[dict[str, str], Reply | None, list[str]]:
     """A submitted answer form: (problems by field, the confirmation, outbox keys to deliver)."""
     language = services.settings.language
@@ -124,7 +125,7 @@ def submit_answer(
 
 
 def admin_action(
-    services: Any, person: Person, work: Callable[[str], tuple[str, list[str]]]
+    services: Services, person: Person, work: Callable[[str], tuple[str, list[str]]]
 ) -> tuple[Reply, list[str]]:
     """Run an admin's button action (`work(by)`): its line and keys, a refusal, or the error."""
     language = services.settings.language
@@ -137,7 +138,7 @@ def admin_action(
     return Reply(text=line, language=language, intent="triage"), keys
 
 
-def guess(services: Any, person: Person, value: str) -> tuple[Reply, list[str]]:
+def guess(services: Services, person: Person, value: str) -> tuple[Reply, list[str]]:
     """One of the bot's guesses under a triage post: value "item|kind|ref"."""
     item_id, kind, ref = [*value.split("|", 2), "", ""][:3]
     return admin_action(
@@ -147,7 +148,7 @@ def guess(services: Any, person: Person, value: str) -> tuple[Reply, list[str]]:
     )
 
 
-def dismiss(services: Any, person: Person, item_id: str) -> tuple[Reply, list[str]]:
+def dismiss(services: Services, person: Person, item_id: str) -> tuple[Reply, list[str]]:
     return admin_action(
         services, person, lambda by: teachback_admin.dismiss_item(services, item_id, by)
     )
