@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.forms import FormDefinition, Question, display
 from bot.i18n import t
+from bot.interactions import YesNo
 from commands.status_campaigns import campaign_form, group_people, local_text
 from storage.forms import StatusCampaign, submissions
 
@@ -46,7 +47,7 @@ class CampaignReport:
 
     def deviation_question(self) -> Question | None:
         """The yes/no question the overview reports as "deviations"."""
-        yes_no = [q for q in self.form.questions if q.type == "yes_no"]
+        yes_no = [q for q in self.form.questions if isinstance(q.kind.hint(q, "nb"), YesNo)]
         named = [q for q in yes_no if "deviation" in q.id or "avvik" in q.id]
         return next(iter(named or yes_no), None)
 
