@@ -84,10 +84,6 @@ class Question:
             raise FormDefinitionError(f"question {self.id!r}: type {self.type!r} is not registered")
         return found
 
-    @property
-    def is_choice(self) -> bool:
-        return self.kind.chooses
-
     def choices(self, language: str) -> list[tuple[str, str]]:
         """(label, value) pairs of a question answered by picking (yes/no as Ja/Nei)."""
         return self.kind.choices(self, language)

@@ -67,7 +67,6 @@ class QuestionType:
     name: ClassVar[str] = ""
     needs_options: ClassVar[bool] = False  # `options` required (and only allowed) in the YAML
     numeric: ClassVar[bool] = False  # `validation: min/max/integer` allowed
-    chooses: ClassVar[bool] = False  # answered by picking (buttons in a chat)
 
     def answer(
         self, question: Asked, raw: Any, context: AnswerContext
@@ -202,7 +201,6 @@ class SingleChoice(QuestionType):
 
     name = "single_choice"
     needs_options = True
-    chooses = True
 
     def choices(self, question: Asked, language: str) -> list[tuple[str, str]]:
         return [(o.label.get(language), o.value) for o in question.options]
@@ -285,7 +283,6 @@ class YesNoQuestion(QuestionType):
     """Yes or no (ja/nei, 1/2), stored as a boolean."""
 
     name = "yes_no"
-    chooses = True
 
     def choices(self, question: Asked, language: str) -> list[tuple[str, str]]:
         return [(word("yes", language), "yes"), (word("no", language), "no")]
