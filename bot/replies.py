@@ -3,6 +3,8 @@
 A handler returns a `Reply`; adapters (Slack Block Kit, Rich console, Teams HTML) translate its
 parts. Every reply carries `text`, a plain-text rendering that doubles as the notification
 fallback, so a surface that understands none of the parts can still say something sensible.
+Buttons (`Actions`, `Button` with an optional `Confirm`) and choices (`Choice`) are parts; whole
+forms, input hints and field problems are in `bot.interactions`.
 """
 
 from __future__ import annotations
