@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make run   — install into .venv and start the bot in the terminal (SQLite, network data loaded)
-#   make test  — install into .venv (with test tools) and run the whole test suite
+#   make test  — install into .venv (with test tools), check the import layering, run the suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -29,11 +29,13 @@ pg:
 # Byte-compile first: with PYTHONDONTWRITEBYTECODE set (as on CI) every CLI process the tests start
 # would otherwise compile the project from source again. Tests run on every core (pytest-xdist).
 test: install-test pg
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m compileall -q bot commands integrations storage
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
 
 lint: install-test
 	$(BIN)/ruff check bot commands integrations storage tests bench
+	$(BIN)/lint-imports --no-cache
 
 bench: install
 	$(BIN)/python bench/ask_latency.py

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import t
 from bot.replies import Message, Reply
 from bot.text import detect_language
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core import Bot, Services
 
 Handler = Callable[["Context", str], Reply | list[Reply]]
 Interceptor = Callable[["Context"], list[Reply] | None]
@@ -38,12 +39,12 @@ class Context:
     language: str
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         return self.bot.services
 
     def t(self, nb: str, en: str) -> str:
         """Pick the text in the language of the conversation."""
-        return en if self.language == "en" else nb
+        return t(self.language, nb, en)
 
 
 @dataclass(frozen=True)
