@@ -26,7 +26,11 @@ def build_bot(
     prepare: bool = True,
 ) -> Bot:
     """A ready bot on `settings.database_url` (migrated and loaded unless `prepare=False`)."""
+    import integrations.transports  # noqa: F401  every destination kind, before any is checked
     from bot.redact import install_log_masking
+    from integrations.transports.checks import check_settings
+
+    check_settings(settings)  # a SECRETARIAT_CHANNEL no transport takes fails here, exit 2
     from storage.db import Database
     from storage.search import SearchIndex
 

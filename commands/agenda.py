@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.destinations import TRANSPORTS
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
@@ -34,10 +35,9 @@ def _reply(context: Context, nb: str, en: str, **kwargs: Any) -> Reply:
 
 
 def person_destination(person: Person) -> str:
-    """Where to tell a person something: a Slack DM, or their terminal inbox."""
-    if person.platform == "slack":
-        return f"slack-user:{person.user_id}"
-    return f"console:{person.person_id or person.user_id}"
+    """Where to tell a person something: the transport of their chat surface (a Slack DM), else
+    their terminal inbox."""
+    return TRANSPORTS.reach(person) or f"console:{person.person_id or person.user_id}"
 
 
 def owner_destination(meeting: store.Meeting, settings: Any) -> str:

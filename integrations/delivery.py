@@ -15,26 +15,30 @@ the outcome is unknown and looks for the post first, as after an ambiguous failu
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+import integrations.transports  # noqa: F401  (registers every destination kind)
+from bot.destinations import TRANSPORTS, DestinationError, Sender
 from bot.redact import mask_destination, mask_secrets
-from bot.replies import Reply, reply_from_dict
+from bot.replies import reply_from_dict
+from integrations.sending import SendError, parse_retry_after
 from storage import outbox
-from storage.outbox import IN_FLIGHT, Claimed, Outcome, parse_destination
+from storage.outbox import IN_FLIGHT, Claimed, Outcome
 
 if TYPE_CHECKING:
     from bot.core import Services
 
 log = logging.getLogger("norcrin_bot.outbox")
+
+__all__ = ["DeliveryPolicy", "SendError", "Sender", "deliver_claimed", "parse_retry_after"]
 
 
 @dataclass(frozen=True)
@@ -53,50 +57,6 @@ class DeliveryPolicy:
     record_backoff: float = 0.25  # first wait between those tries, doubled up to 5 s
 
 
-class SendError(Exception):
-    """A failed attempt. `ambiguous`: the platform may have processed it (5xx on a POST)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retryable: bool,
-        retry_after: float | None = None,
-        ambiguous: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.ambiguous = ambiguous
-
-
-class Sender(Protocol):
-    def send(
-        self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
-    ) -> str | None:
-        """Post; returns a reference for later edits (Slack ts, Graph message id)."""
-        ...
-
-    def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str | None:
-        """Replace the content of an earlier post in place."""
-        ...
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: integer, fractional (Graph's `2.128`) or HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def policy_for(services: Services) -> DeliveryPolicy:
     policy = services.extras.get("outbox_policy")
     return policy if isinstance(policy, DeliveryPolicy) else DeliveryPolicy()
@@ -106,40 +66,13 @@ _SENDERS_LOCK = threading.Lock()
 
 
 def sender_for(services: Services, kind: str) -> Sender:
-    """The sender for a destination kind, built once per bot (tests may pre-set them)."""
+    """The sender of the transport registered for `kind`, built once per bot. An unknown kind
+    raises `DestinationError`: nothing falls through to a default sender."""
     with _SENDERS_LOCK:
         senders: dict[str, Sender] = services.extras.setdefault("outbox_senders", {})
         if kind not in senders:
-            senders[kind] = _build_sender(services, kind)
+            senders[kind] = TRANSPORTS.sender(services, kind)
         return senders[kind]
-
-
-def _build_sender(services: Services, kind: str) -> Sender:
-    if kind == "console":
-        return ConsoleSender()
-    if kind in ("slack", "slack-user"):
-        from integrations.slack.outbox import SlackSender
-
-        return SlackSender.from_settings(services.settings)
-    if kind == "teams-webhook":
-        from integrations.graph.webhook import WebhookSender
-
-        return WebhookSender()
-    from integrations.graph.teams import GraphSender, gateway_for
-
-    return GraphSender(gateway_for(services), services.settings)
-
-
-class ConsoleSender:
-    """The terminal inbox: the row itself is the message; `console_inbox` shows it."""
-
-    def send(
-        self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
-    ) -> str | None:
-        return "console"
-
-    def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str | None:
-        return ref
 
 
 def deliver_claimed(
@@ -200,7 +133,10 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
         if not outbox.renew(session, row, now=services.clock.now(), lease=policy.lease):
             log.warning("outbox %s: lease lost before sending; left to its new owner", row.key)
             return Outcome(row.key, row.destination, "lost-lease", None, None, row.attempts)
-    kind, target = parse_destination(row.destination)
+    try:
+        kind, target = TRANSPORTS.check(row.destination)
+    except DestinationError as exc:  # queued before its transport went away: nothing to retry
+        return _finish_failed(services, row, str(exc))
     reply = reply_from_dict(row.payload)
     edit_ref: str | None = None
     if row.update_of:

@@ -24,8 +24,8 @@ import httpx
 from bot.config import ConfigError, Settings
 from bot.markup import plain
 from bot.replies import Reply
-from integrations.delivery import SendError, parse_retry_after
 from integrations.graph.render import mail_html, reply_html
+from integrations.sending import SendError, parse_retry_after
 
 if TYPE_CHECKING:
     from bot.core import Services

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError, Settings
 from bot.replies import Reply
-from integrations.delivery import SendError, parse_retry_after
+from integrations.sending import SendError, parse_retry_after
 from integrations.slack.render import message_payload
 
 log = logging.getLogger("norcrin_bot.outbox")
