@@ -168,6 +168,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import integrations.transports  # noqa: F401  `--to` is checked against every registered kind
+
     parser = argparse.ArgumentParser(
         prog="norcrin-bot",
         description="NorCRIN's chat bot: people, work packages, SOPs, status forms, agendas.",

@@ -9,7 +9,10 @@ posted to through the outbox exactly as the built-in kinds are."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -261,3 +264,21 @@ def test_a_bad_secretariat_channel_stops_the_bot_at_start_up(
 def test_schedule_error_type_is_unchanged_for_other_mistakes(bot: Bot) -> None:
     with bot.services.db.session() as session, pytest.raises(ScheduleError):
         add_schedule(session, job="no-such-job", destinations=["slack:C1"], cron="0 9 * * 1")
+
+
+def test_a_fresh_cli_process_knows_every_kind_before_parsing_to(sqlite_url: str) -> None:
+    """`--to` is checked while argparse runs, so the registry must be filled by then."""
+    from bot import cli
+
+    env = {**os.environ, "DATABASE_URL": sqlite_url, "BOT_LANGUAGE": "nb"}
+    run = [sys.executable, "-c", f"import sys; from {cli.__name__} import main; "
+           "sys.exit(main(sys.argv[1:]))", "schedule", "add", "--job", "digest", "--cron",
+           "0 9 * * 1"]
+    good = subprocess.run([*run, "--to", "slack:C1", "--to", "mail:a@hus.no"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0, good.stderr
+    bad = subprocess.run([*run, "--to", f"teams-webhook:ftp://x.example/?{SECRET}"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert "'teams-webhook:ftp://…/…?sig=***': the webhook must be an http(s) URL" in bad.stderr
+    assert SECRET not in bad.stderr + bad.stdout
