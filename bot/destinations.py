@@ -34,7 +34,7 @@ class DestinationError(ValueError):
 class Sender(Protocol):
     """Posts and edits for one bot; built by `Transport.connect` and kept for the bot's life.
 
-    Failures are raised as `integrations.sending.SendError` (retryable, ambiguous, …):
+    Failures are raised as `integrations.transport.SendError` (retryable, ambiguous, …):
     the outbox's delivery loop owns every retry, a sender never retries on its own."""
 
     def send(

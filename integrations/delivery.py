@@ -18,10 +18,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -29,16 +29,16 @@ import integrations.transports  # noqa: F401  (registers every destination kind)
 from bot.destinations import TRANSPORTS, DestinationError, Sender
 from bot.redact import mask_destination, mask_secrets
 from bot.replies import reply_from_dict
-from integrations.sending import SendError, parse_retry_after
+from integrations.transport import SendError, parse_retry_after
 from storage import outbox
 from storage.outbox import IN_FLIGHT, Claimed, Outcome
+
+__all__ = ["DeliveryPolicy", "OutboxDelivery", "SendError", "Sender", "parse_retry_after"]
 
 if TYPE_CHECKING:
     from bot.core import Services
 
 log = logging.getLogger("norcrin_bot.outbox")
-
-__all__ = ["DeliveryPolicy", "SendError", "Sender", "deliver_claimed", "parse_retry_after"]
 
 
 @dataclass(frozen=True)
@@ -57,36 +57,50 @@ class DeliveryPolicy:
     record_backoff: float = 0.25  # first wait between those tries, doubled up to 5 s
 
 
-def policy_for(services: Services) -> DeliveryPolicy:
-    policy = services.extras.get("outbox_policy")
-    return policy if isinstance(policy, DeliveryPolicy) else DeliveryPolicy()
+class OutboxDelivery:
+    """The delivery port (`bot.ports.Delivery`): one policy, and one sender per destination kind
+    built on first use for this bot by the transport registered for that kind
+    (`integrations/transports/`). An unknown kind raises `DestinationError`: nothing falls
+    through to a default sender."""
 
+    def __init__(self, policy: DeliveryPolicy | None = None) -> None:
+        self.policy = policy or DeliveryPolicy()
+        self.senders: dict[str, Sender] = {}
+        self._lock = threading.Lock()
 
-_SENDERS_LOCK = threading.Lock()
+    def deliver(
+        self,
+        services: Services,
+        *,
+        now: datetime | None,
+        limit: int,
+        keys: Sequence[str] | None,
+    ) -> list[Outcome]:
+        return deliver_claimed(services, self, now=now, limit=limit, keys=keys)
 
+    def sender(self, services: Services, kind: str) -> Sender:
+        with self._lock:
+            if kind not in self.senders:
+                self.senders[kind] = TRANSPORTS.sender(services, kind)
+            return self.senders[kind]
 
-def sender_for(services: Services, kind: str) -> Sender:
-    """The sender of the transport registered for `kind`, built once per bot. An unknown kind
-    raises `DestinationError`: nothing falls through to a default sender."""
-    with _SENDERS_LOCK:
-        senders: dict[str, Sender] = services.extras.setdefault("outbox_senders", {})
-        if kind not in senders:
-            senders[kind] = TRANSPORTS.sender(services, kind)
-        return senders[kind]
+    def close(self) -> None:
+        """Nothing of its own: the shared Graph link is closed with the calendar port."""
 
 
 def deliver_claimed(
     services: Services,
+    delivery: OutboxDelivery,
     *,
     now: datetime | None = None,
     limit: int = 50,
-    keys: Any = None,
+    keys: Sequence[str] | None = None,
 ) -> list[Outcome]:
-    policy = policy_for(services)
+    policy = delivery.policy
     now = now or services.clock.now()
     with services.db.session() as session:
         claimed = outbox.claim(session, now=now, lease=policy.lease, limit=limit, keys=keys)
-    return [deliver_one(services, policy, row) for row in claimed]
+    return [deliver_one(services, delivery, row) for row in claimed]
 
 
 def _backoff(policy: DeliveryPolicy, attempt: int) -> float:
@@ -126,8 +140,9 @@ def with_db_retry(policy: DeliveryPolicy, what: str, fn: Callable[[], T]) -> T:
             wait = min(wait * 2, 5.0)
 
 
-def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Outcome:
+def deliver_one(services: Services, delivery: OutboxDelivery, row: Claimed) -> Outcome:
     """Send one claimed row with in-claim retries, then record the result (fenced)."""
+    policy = delivery.policy
     db = services.db
     with db.session() as session:
         if not outbox.renew(session, row, now=services.clock.now(), lease=policy.lease):
@@ -145,7 +160,7 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
             return decided
         edit_ref = decided
     try:
-        sender = sender_for(services, kind)
+        sender = delivery.sender(services, kind)
     except Exception as exc:  # configuration missing: nothing to retry until an operator acts
         return _finish_failed(services, row, f"cannot send to {kind}: {exc}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.destinations import Sender, Transport
-from integrations.graph.teams import GraphSender, gateway_for
+from integrations.graph.teams import GraphSender, graph_link
 
 if TYPE_CHECKING:
     from bot.core import Services
@@ -23,4 +23,4 @@ class TeamsGraphTransport(Transport):
         return None
 
     def connect(self, services: Services) -> Sender:
-        return GraphSender(gateway_for(services), services.settings)
+        return GraphSender(graph_link(services).gateway(), services.settings)

@@ -1,13 +1,19 @@
-"""What every sender raises and reads: `SendError` and the Retry-After header.
+"""What every sender shares: the send error the delivery loop reads, and Retry-After.
 
-Senders retry nothing themselves; they raise `SendError` and the outbox's delivery loop
-(`integrations/delivery.py`) decides: wait, back off, look for the post first, or give up.
+Senders (`integrations.slack.outbox`, `integrations.graph.teams`, `integrations.graph.webhook`,
+and any in `integrations/transports/`) import this, never `integrations.delivery`, which imports
+them through the transport registry: one direction, no cycle. The sender shape itself
+(`Sender`) is the core's, `bot.destinations`, next to the `Transport` that builds it.
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
+
+from bot.destinations import Sender
+
+__all__ = ["SendError", "Sender", "parse_retry_after"]
 
 
 class SendError(Exception):
