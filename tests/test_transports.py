@@ -29,11 +29,12 @@ from bot.markup import plain
 from bot.redact import mask_destination
 from bot.replies import Person, Reply, Section
 from integrations.transport import SendError
+from storage.db import Database
 from storage.outbox import OutboxPost, deliver_due, enqueue, get_post
-from storage.schedules import add_schedule
+from storage.schedules import Schedule, add_schedule
 from tests.support._http import LocalHTTPServer, Request, Response, json_response
 from tests.support.graph_api import FakeGraphAPI
-from tests.support.posts import close_bot, make_posts_bot
+from tests.support.posts import close_bot, make_posts_bot, posts_env
 
 SECRET = "sig=TOPSECRET123"
 
@@ -277,3 +278,28 @@ def test_a_fresh_cli_process_knows_every_kind_before_parsing_to(sqlite_url: str)
     assert bad.returncode == 2
     assert "'teams-webhook:ftp://…/…?sig=***': the webhook must be an http(s) URL" in bad.stderr
     assert SECRET not in bad.stderr + bad.stdout
+
+
+def test_a_stored_schedule_no_transport_takes_stops_the_worker_at_start_up(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Schedules written before a kind went away (or by hand) are caught when the worker starts,
+    not as failed posts on the day they fire."""
+    from integrations.runtime.cli import main
+
+    for name, value in posts_env(sqlite_url).items():
+        monkeypatch.setenv(name, value)
+    db = Database(sqlite_url)
+    with db.session() as session:
+        for destination in ("slack:C1", "irc:#styret", f"teams-webhook:ftp://x.example/?{SECRET}"):
+            session.add(Schedule(job="digest", args={}, destinations=[destination], kind="cron",
+                                 cron="0 9 * * 1", timezone="Europe/Oslo", active=True,
+                                 created_at=datetime.now(UTC)))
+        ids = [s.id for s in session.query(Schedule).order_by(Schedule.id)]
+    db.dispose()
+    assert main(["worker"]) == 2
+    err = capsys.readouterr().err
+    assert f"schedule {ids[1]} (digest): 'irc:#styret' is not a destination" in err
+    assert f"schedule {ids[2]} (digest): 'teams-webhook:ftp://…/…?sig=***'" in err
+    assert f"schedule {ids[0]} " not in err and SECRET not in err
+    assert "norcrin-bot schedule cancel ID" in err
