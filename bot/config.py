@@ -92,6 +92,7 @@ class Settings:
     import_max_bytes: int = 10_000_000
     form_idle_minutes: int = 30  # an open form pauses after this long without an answer
     question_log_days: int = 180
+    teams_app_id: str | None = None  # the bot's Microsoft App ID (Teams app package)
 
     @property
     def slack_enabled(self) -> bool:
@@ -239,4 +240,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         import_max_bytes=import_max_bytes,
         form_idle_minutes=int(idle),
         question_log_days=int(days),
+        teams_app_id=get("TEAMS_APP_ID"),
     )
