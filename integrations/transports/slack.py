@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from bot.destinations import Sender, Transport
 from bot.replies import Person
-from integrations.slack.outbox import SlackSender
 
 if TYPE_CHECKING:
     from bot.core import Services
@@ -35,6 +34,8 @@ class SlackTransport(Transport):
         return None
 
     def connect(self, services: Services) -> Sender:
+        from integrations.slack.outbox import SlackSender  # lazy: heavy dependency (slack_sdk)
+
         return SlackSender.from_settings(services.settings)
 
     def reach(self, person: Person) -> str | None:
