@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from bot.redact import declare_secret_kind, mask_destination
-from bot.replies import Person, Reply
 
 if TYPE_CHECKING:
     from bot.core import Services
+    from bot.replies import Person, Reply
 
 MAX_DESTINATION = 2000  # the outbox column's width
 

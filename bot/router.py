@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import t
 from bot.markup import esc
 from bot.replies import Message, Person, Reply
 from bot.text import detect_language
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core import Bot, Services
 
 Handler = Callable[["Context", str], Reply | list[Reply]]
 Interceptor = Callable[["Context"], list[Reply] | None]
@@ -39,12 +40,12 @@ class Context:
     language: str
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         return self.bot.services
 
     def t(self, nb: str, en: str) -> str:
         """Pick the text in the language of the conversation."""
-        return en if self.language == "en" else nb
+        return t(self.language, nb, en)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Route:
         return f"{self.names[0]} {usage}".strip()
 
     def help(self, language: str) -> str:
-        return self.help_en if language == "en" else self.help_nb
+        return t(language, self.help_nb, self.help_en)
 
 
 @dataclass
@@ -171,7 +172,7 @@ class Router:
             lines = [f"• `{esc(r.synopsis(language))}` — {esc(r.help(language))}"
                      for r in mine if r.admin_only == admin]
             if lines:
-                blocks.append(f"*{en if language == 'en' else nb}:*\n" + "\n".join(lines))
+                blocks.append(f"*{t(language, nb, en)}:*\n" + "\n".join(lines))
         return "\n\n".join(blocks)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 import integrations.transports  # noqa: F401  (registers every destination kind)
@@ -31,7 +32,7 @@ from bot.redact import mask_destination, mask_secrets
 from bot.replies import reply_from_dict
 from integrations.transport import SendError, parse_retry_after
 from storage import outbox
-from storage.outbox import IN_FLIGHT, Claimed, Outcome
+from storage.outbox import IN_FLIGHT, Claimed, OutboxPost, Outcome
 
 __all__ = ["DeliveryPolicy", "OutboxDelivery", "SendError", "Sender", "parse_retry_after"]
 
@@ -231,10 +232,6 @@ def _finish_failed(services: Services, row: Claimed, error: str) -> Outcome:
 
 def _prepare_edit(services: Services, policy: DeliveryPolicy, row: Claimed) -> str | Outcome:
     """The ref to edit, or an outcome when the edit must wait, is superseded or impossible."""
-    from sqlalchemy import select
-
-    from storage.outbox import OutboxPost
-
     with services.db.session() as session:
         original = outbox.get_post(session, row.update_of or "")
         newer = session.scalar(

@@ -22,9 +22,8 @@ from bot.destinations import TRANSPORTS
 from bot.destinations import DestinationError as DestinationError  # callers catch it here
 from bot.ports import Outcome
 from bot.replies import Reply, reply_from_dict, reply_to_dict
-from storage.db import dialect_insert
 from storage.models import Base
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, dialect_insert
 
 if TYPE_CHECKING:
     from bot.core import Services

@@ -34,7 +34,8 @@ class SlackTransport(Transport):
         return None
 
     def connect(self, services: Services) -> Sender:
-        from integrations.slack.outbox import SlackSender  # lazy: heavy dependency (slack_sdk)
+        # lazy: heavy optional dependency (slack_sdk)
+        from integrations.slack.outbox import SlackSender
 
         return SlackSender.from_settings(services.settings)
 
