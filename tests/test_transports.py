@@ -166,6 +166,7 @@ def test_the_new_kind_is_checked_like_the_built_in_ones(
     assert chathook.requests == []
     person = Person(platform="chathook", user_id="u7")
     assert TRANSPORTS.reach(person) == "chathook:dm-u7"
+    assert person.destination == "chathook:dm-u7"  # what features use to tell a person
 
 
 def test_a_kind_that_is_no_longer_registered_fails_at_once_and_never_reaches_graph(
