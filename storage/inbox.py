@@ -71,27 +71,33 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-def claim(session: Session, *, owner: str, now: datetime, lease: timedelta) -> Claimed | None:
-    """Take the oldest open row (or one whose lease ran out) for `owner`, or None."""
+def claim(session: Session, *, owner: str, now: datetime, lease: timedelta,
+          limit: int = 1) -> list[Claimed]:
+    """Take up to `limit` of the oldest open rows (or rows whose lease ran out) for `owner`.
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint rows. SQLite has no
+    row locks: each row is taken by an UPDATE guarded by the same condition, and its row count
+    says whether this worker won it.
+    """
     cond = _claimable(now)
-    row_id = session.scalar(
-        select(InboxItem.id).where(cond).order_by(InboxItem.id).limit(1)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite relies on the guarded UPDATE
-    )
-    if row_id is None:
-        return None
-    result = session.execute(
-        update(InboxItem)
-        .where(InboxItem.id == row_id, cond)
-        .values(lease_until=now + lease, owner=owner, attempts=InboxItem.attempts + 1)
-    )
-    if _rowcount(result) != 1:
-        return None  # another worker won it
-    row = session.execute(
-        select(InboxItem.id, InboxItem.key, InboxItem.surface, InboxItem.content_type,
-               InboxItem.body, InboxItem.attempts).where(InboxItem.id == row_id)
-    ).one()
-    return Claimed(*row)
+    ids = list(session.scalars(
+        select(InboxItem.id).where(cond).order_by(InboxItem.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    ))
+    won: list[Claimed] = []
+    for row_id in ids:
+        result = session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == row_id, cond)
+            .values(lease_until=now + lease, owner=owner, attempts=InboxItem.attempts + 1)
+        )
+        if _rowcount(result) == 1:
+            row = session.execute(
+                select(InboxItem.id, InboxItem.key, InboxItem.surface, InboxItem.content_type,
+                       InboxItem.body, InboxItem.attempts).where(InboxItem.id == row_id)
+            ).one()
+            won.append(Claimed(*row))
+    return won
 
 
 def _fenced(item: Claimed, owner: str) -> Any:

@@ -20,9 +20,8 @@ from sqlalchemy import text
 from bot.config import ConfigError, Settings
 from integrations.slack.app import SlackRuntime, build_slack_app
 from integrations.slack.http import EVENTS_PATH, slack_endpoint
-from integrations.slack.inbox import AnswerWorkers
+from integrations.slack.inbox import AnswerWorkers, InboxWriter
 from integrations.web import WebServer, build_web_app
-from storage import inbox
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +33,7 @@ def make_http_server(
     `hand_off`: Events API callbacks go to the inbox for the answer processes."""
     settings = runtime.bot.services.settings
     db = runtime.bot.services.db
-    clock = runtime.bot.services.clock
-
-    def to_inbox(event_id: str, content_type: str, body: str) -> bool:
-        with db.session() as session:
-            return inbox.put(session, key=event_id, surface="slack",
-                             content_type=content_type or "application/json", body=body,
-                             now=clock.now())
+    to_inbox = InboxWriter(runtime.bot.services.db, runtime.bot.services.clock)
 
     def ready() -> bool:
         with db.session() as session:
@@ -49,7 +42,7 @@ def make_http_server(
 
     app = build_web_app(
         {EVENTS_PATH: slack_endpoint(runtime, settings.slack_signing_secret or "",
-                                     hand_off=to_inbox if hand_off else None)},
+                                     hand_off=to_inbox.put if hand_off else None)},
         limits=settings.http,
         ready=ready,
     )
