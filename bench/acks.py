@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -143,6 +143,17 @@ def drive(url: str, fake: FakeSlackAPI, tag: str, senders: int, per_sender: int,
             "answered": len(answered), "doubled": doubled}
 
 
+ROUNDS = 5
+
+
+def merge(into: dict[str, dict[str, Any]], phase: str, result: dict[str, Any]) -> None:
+    if phase not in into:
+        into[phase] = result
+        return
+    for key, value in result.items():
+        into[phase][key] = into[phase][key] + value
+
+
 def report(name: str, phase: str, result: dict[str, Any], peer: dict[str, Any] | None) -> None:
     a50, a95, a99, amax = percentiles(result["acks"])
     e50, e95, e99, _ = percentiles(result["answers"] or [0.0])
@@ -175,14 +186,22 @@ def run(database: str, args: argparse.Namespace, fake: FakeSlackAPI) -> None:
         ]
         print(f"{database}: {args.events} events from 4 senders, then {per_burst} senders x "
               f"{burst_each} at once; load average before: {os.getloadavg()[0]:.1f}", flush=True)
-        results: dict[str, dict[str, dict[str, Any]]] = {}
-        for index, (name, command) in enumerate(servers):
-            with process(command, env) as endpoint:
-                time.sleep(3.0)  # answer processes up
+        results: dict[str, dict[str, dict[str, Any]]] = {name: {} for name, _ in servers}
+        with ExitStack() as stack:
+            endpoints = [stack.enter_context(process(command, env)) for _, command in servers]
+            time.sleep(5.0)  # answer processes up
+            for index, endpoint in enumerate(endpoints):
                 drive(endpoint, fake, f"W{index}", 2, 3, together=False)  # warm-up
-                stream = drive(endpoint, fake, f"S{index}", 4, args.events // 4, together=False)
-                burst = drive(endpoint, fake, f"B{index}", per_burst, burst_each, together=True)
-                results[name] = {"stream": stream, "burst": burst}
+            # In rounds, each server in turn, every answer in before the next: the machine's
+            # load drifts (other jobs), and this way each server sees the same drift.
+            for rnd in range(ROUNDS):
+                for index, (name, _) in enumerate(servers):
+                    stream = drive(endpoints[index], fake, f"S{index}r{rnd}", 4,
+                                   args.events // 4 // ROUNDS, together=False)
+                    burst = drive(endpoints[index], fake, f"B{index}r{rnd}", per_burst,
+                                  max(1, burst_each // ROUNDS), together=True)
+                    for phase, result in (("stream", stream), ("burst", burst)):
+                        merge(results[name], phase, result)
         peer = results["bare slack-bolt"]
         for phase in ("stream", "burst"):
             for name, result in results.items():

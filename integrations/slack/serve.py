@@ -7,6 +7,7 @@ it answers GET /health (alive) and GET /ready (database reachable) for load bala
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -91,6 +92,8 @@ def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., 
                 AnswerWorkers(open_bot, settings, count, lease=lease).start() if count else None
             )
             server = make_http_server(runtime, args.host, args.port, hand_off=bool(count))
+            gc.collect()
+            gc.freeze()  # the bot's start-up heap is never garbage: keep collections off it
             url = f"http://{args.host}:{server.port}{EVENTS_PATH}"
             log.info("serving Slack events on %s (%d answer processes)", url, count)
             print(json.dumps({"listening": url}), flush=True)
