@@ -103,7 +103,8 @@ def test_a_worker_killed_mid_answer_is_replaced_and_the_event_answered_exactly_o
     sqlite_url, fake_slack
 ):
     fake_slack.fail_next("chat.postMessage", 429, retry_after=3)  # holds the answer in flight
-    with serving(sqlite_url, fake_slack, "--workers", "1", "--lease", "3") as server:
+    # the lease outlasts the 429's wait, so only the kill can free the row
+    with serving(sqlite_url, fake_slack, "--workers", "1", "--lease", "6") as server:
         assert server.http.send_event(
             app_mention_event("<@U0BOT> hvem leder AP8?", channel="C9", ts="2.000001")
         ).status == 200
