@@ -33,6 +33,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "storage.news",
     "storage.provenance",
     "storage.questions_log",
+    "storage.teams",
 )
 
 

@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 STATUSES = ("pending", "sending", "sent", "failed")
 # last_error of a row being sent: if a later claim still finds it, the send's outcome is unknown.
 IN_FLIGHT = "in flight"
-DESTINATION_KINDS = ("slack", "slack-user", "teams", "teams-webhook", "mail", "console")
+DESTINATION_KINDS = (
+    "slack", "slack-user", "teams", "teams-user", "teams-webhook", "mail", "console",
+)
 
 
 class OutboxPost(Base):
@@ -64,7 +66,7 @@ def parse_destination(destination: str) -> tuple[str, str]:
     kind, sep, target = destination.partition(":")
     if not sep or kind not in DESTINATION_KINDS or not target.strip():
         raise DestinationError(
-            f"{shown!r} is not a destination (slack:CHANNEL, slack-user:USER, "
+            f"{shown!r} is not a destination (slack:CHANNEL, slack-user:USER, teams-user:AAD_ID, "
             "teams:TEAM/CHANNEL, teams-webhook:URL, mail:ADDRESS[,ADDRESS], console:PERSON)."
         )
     if kind == "teams" and "/" not in target:

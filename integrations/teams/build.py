@@ -1,0 +1,36 @@
+"""Assembling the Teams surface: the SDK App on our edge adapter and token provider, the core
+handlers, then each feature's card verbs."""
+
+from __future__ import annotations
+
+from microsoft_teams.apps import App
+from microsoft_teams.common import Client, ClientOptions
+
+from bot.config import TeamsSettings
+from bot.core import Bot
+from integrations.teams import handlers, teachback
+from integrations.teams.app import MESSAGES_PATH, EdgeAdapter, RetryMiddleware, TeamsRuntime
+from integrations.teams.auth import ConnectorTokens, InboundAuth
+
+
+def build_teams_app(bot: Bot, settings: TeamsSettings | None = None) -> TeamsRuntime:
+    settings = settings or bot.services.settings.teams
+    if settings is None:
+        raise ValueError("Teams is not configured (TEAMS_APP_ID)")
+    tokens = ConnectorTokens(settings)
+    client = Client(ClientOptions(timeout=20.0))
+    client.use(RetryMiddleware())
+    app = App(
+        client_id=settings.app_id,
+        tenant_id=settings.tenant_id,
+        token=tokens,
+        client=client,
+        http_server_adapter=EdgeAdapter(),
+        messaging_endpoint=MESSAGES_PATH,
+    )
+    runtime = TeamsRuntime(bot=bot, settings=settings, app=app, auth=InboundAuth(settings),
+                           tokens=tokens)
+    bot.services.extras["teams_runtime"] = runtime
+    handlers.register(runtime)
+    teachback.register(runtime)
+    return runtime
