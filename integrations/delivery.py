@@ -121,6 +121,10 @@ def _build_sender(services: Services, kind: str) -> Sender:
         from integrations.slack.outbox import SlackSender
 
         return SlackSender.from_settings(services.settings)
+    if kind == "teams-user":
+        from integrations.teams.outbox import TeamsSender  # the Teams SDK, only when used
+
+        return TeamsSender.from_services(services)
     if kind == "teams-webhook":
         from integrations.graph.webhook import WebhookSender
 
