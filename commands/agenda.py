@@ -21,6 +21,7 @@ from commands.agenda_views import agenda_reply, dot_time
 from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
+from storage.teams import personal_chat
 
 router = Router()
 
@@ -37,13 +38,19 @@ def person_destination(person: Person) -> str:
     """Where to tell a person something: a Slack DM, or their terminal inbox."""
     if person.platform == "slack":
         return f"slack-user:{person.user_id}"
+    if person.platform == "teams":  # user_id is the Entra object id (a 1:1 chat with the bot)
+        return f"teams-user:{person.user_id}"
     return f"console:{person.person_id or person.user_id}"
 
 
-def owner_destination(meeting: store.Meeting, settings: Any) -> str:
+def owner_destination(meeting: store.Meeting, settings: Any, session: Session | None = None
+                      ) -> str:
     owner = meeting.owner or ""
     if owner[:1] in ("U", "W") and owner[1:].isalnum() and owner.upper() == owner:
         return f"slack-user:{owner}"
+    chat = personal_chat(session, owner) if owner and session is not None else None
+    if chat is not None and chat.aad_object_id and getattr(settings, "teams_enabled", False):
+        return f"teams-user:{chat.aad_object_id}"  # a directory person with a Teams chat
     if owner:
         return f"console:{owner}"
     if settings.secretariat_channel:
@@ -101,7 +108,8 @@ def propose(
             intent="proposal",
         )
         outbox.enqueue(session, key=f"proposal:{proposal.id}:owner",
-                       destination=owner_destination(meeting, services.settings), reply=ask)
+                       destination=owner_destination(meeting, services.settings, session),
+                       reply=ask)
         title_text, number = esc(meeting.title), proposal.id
     return _reply(context, f"Takk! Forslaget (#{number}) er sendt til møteeier for «{title_text}».",
                   f"Thanks! Your proposal (#{number}) was sent to the owner of “{title_text}”.")

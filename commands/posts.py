@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EDITABLE = ("slack", "slack-user", "teams", "console")
+EDITABLE = ("slack", "slack-user", "teams", "teams-user", "console")
 NEWS_URL = "https://www.norcrin.no/aktuelt/"
 
 

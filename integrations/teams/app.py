@@ -38,7 +38,7 @@ from bot.replies import Person, Reply
 from integrations.delivery import parse_retry_after
 from integrations.slack.app import claim_event
 from integrations.teams.auth import AuthError, ConnectorTokens, InboundAuth
-from integrations.teams.cards import message_activity
+from integrations.teams.cards import CARD_TYPE, message_activity
 from integrations.web import Edge, Endpoint, Inbound, Rejected
 
 log = logging.getLogger("norcrin_bot.teams")
@@ -127,6 +127,13 @@ class Turn:
         sent = await self.ctx.send(activity)
         return getattr(sent, "id", None)
 
+    async def send_card(self, card: dict[str, Any]) -> str | None:
+        activity = MessageActivityInput.model_validate({
+            "type": "message", "summary": str(card.get("fallbackText") or ""),
+            "attachments": [{"contentType": CARD_TYPE, "content": card}]})
+        sent = await self.ctx.send(activity)
+        return getattr(sent, "id", None)
+
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await self.runtime.run_sync(fn, *args)
 
@@ -139,6 +146,8 @@ class TeamsRuntime:
     auth: InboundAuth
     tokens: ConnectorTokens
     invokes: dict[str, InvokeHandler] = field(default_factory=dict)
+    # Typed commands a card answers better (e.g. "agenda propose"): True when taken.
+    message_hooks: list[Callable[[Turn, str], Awaitable[bool]]] = field(default_factory=list)
     threads: int = 16
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _limiter: anyio.CapacityLimiter | None = None

@@ -8,7 +8,7 @@ from microsoft_teams.common import Client, ClientOptions
 
 from bot.config import TeamsSettings
 from bot.core import Bot
-from integrations.teams import handlers, status, teachback
+from integrations.teams import agenda, handlers, status, teachback
 from integrations.teams.app import MESSAGES_PATH, EdgeAdapter, RetryMiddleware, TeamsRuntime
 from integrations.teams.auth import ConnectorTokens, InboundAuth
 
@@ -34,4 +34,5 @@ def build_teams_app(bot: Bot, settings: TeamsSettings | None = None) -> TeamsRun
     handlers.register(runtime)
     teachback.register(runtime)
     status.register(runtime)
+    agenda.register(runtime)
     return runtime

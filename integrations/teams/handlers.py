@@ -168,6 +168,9 @@ def register(runtime: TeamsRuntime) -> None:
             extra={"event_id": str(activity.id or "")},
         )
         turn = Turn(runtime, ctx, person)
+        for hook in runtime.message_hooks:
+            if await hook(turn, message.text):
+                return
         runtime.background(answer(turn, message, None if scope == "personal" else activity.id),
                            "answer")
 
