@@ -30,7 +30,6 @@ def build_teams_app(bot: Bot, settings: TeamsSettings | None = None) -> TeamsRun
     )
     runtime = TeamsRuntime(bot=bot, settings=settings, app=app, auth=InboundAuth(settings),
                            tokens=tokens)
-    bot.services.extras["teams_runtime"] = runtime
     handlers.register(runtime)
     teachback.register(runtime)
     status.register(runtime)

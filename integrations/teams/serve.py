@@ -46,7 +46,7 @@ def make_teams_server(bot: Bot, host: str, port: int) -> WebServer:
 def serve_teams(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., Any]) -> int:
     bot = open_bot(settings)
     stops = [] if args.no_worker else [start(bot, None)
-                                       for start in bot.services.extras.get("background", [])]
+                                       for start in bot.services.background]
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     server = make_teams_server(bot, args.host, args.port)

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 
 from bot.core import Bot
-from integrations.teams.app import TeamsRuntime
 from tests.support.teams_api import Activities, BotFrameworkStandIn
 
 
@@ -21,7 +20,6 @@ class TeamsHarness:
     url: str
     stand_in: BotFrameworkStandIn
     bot: Bot
-    runtime: TeamsRuntime
     activities: Activities
 
     def post(self, activity: dict[str, Any], *, token: str | None = None,
@@ -44,9 +42,8 @@ def serve_teams_edge(bot: Bot, stand_in: BotFrameworkStandIn) -> Iterator[TeamsH
 
     forget_links()
     server = make_teams_server(bot, "127.0.0.1", 0).start()
-    runtime = bot.services.extras["teams_runtime"]
     try:
         yield TeamsHarness(f"http://127.0.0.1:{server.port}/api/messages", stand_in, bot,
-                           runtime, Activities(stand_in.service_url))
+                           Activities(stand_in.service_url))
     finally:
         server.stop()
