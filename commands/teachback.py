@@ -34,6 +34,7 @@ PASS_ACTION = "teachback_pass"
 ANSWER_ACTION = "teachback_answer"  # opens the answer modal (Slack)
 GUESS_ACTION = "teachback_guess"  # answer with one of the bot's guesses: "teachback_guess:N"
 DISMISS_ACTION = "teachback_dismiss"
+BUTTON_SURFACES = ("slack", "teams")  # surfaces that show the buttons: no "type 👍" hint
 
 UP_WORDS = frozenset({"👍", "bra", "good", "+1", ":+1:", ":thumbsup:"})
 DOWN_WORDS = frozenset({"👎", "dårlig", "darlig", "bad", "-1", ":-1:", ":thumbsdown:"})
@@ -161,7 +162,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
             item_id = item.id
         log_id = entry.id
     _last(services).put(sender, log=log_id, item=item_id, down=False)
-    typed = context.message.surface != "slack"
+    typed = context.message.surface not in BUTTON_SURFACES
     language = reply.language
     if item_id is not None:
         return replace(reply, parts=(*reply.parts, *_pass_parts(language, f"t:{item_id}", typed)))
@@ -300,7 +301,7 @@ def feedback(
     if value == "up":
         return say(language, "Takk for tilbakemeldingen!", "Thanks for the feedback!")
     _last(services).put(person, log=log_id, item=None, down=True)
-    typed = person.platform != "slack"
+    typed = person.platform not in BUTTON_SURFACES
     return say(
         language,
         "Beklager at svaret ikke hjalp. Vil du at jeg sender spørsmålet til sekretariatet?",
