@@ -137,8 +137,29 @@ def test_a_leader_answers_step_by_step_in_the_chat(teams):
         assert teams.post(teams.activities.personal_message(TANJA, text)).status_code == 200
         return teams.stand_in.wait_for(before + 1)[before].activity["summary"]
 
+    def sent_card() -> dict[str, Any]:
+        return teams.stand_in.sent[-1].cards[0]
+
     say("Kurset går.")
     say("Nytt kull")
     refused = say("mange")  # the meetings count must be a number
-    assert "3/7" in refused or "tall" in refused.lower()
+    assert "3/7" in refused and "4/7" not in refused
     assert "4/7" in say("3")
+    say("ingen")
+    say("hopp over")
+    validate_card(sent_card())
+    row = next(b for b in sent_card()["body"] if b["type"] == "ActionSet")
+    no = next(a for a in row["actions"] if a["data"]["value"].endswith("|deviations|no"))
+    invoke(teams, TANJA, no["verb"], value=no["data"]["value"])
+    assert "7/7" in teams.stand_in.sent[-1].activity["summary"]
+    say("skip")
+    review = sent_card()
+    validate_card(review)
+    submit = actions(review)["status_submit"]["data"]["value"]
+    invoke(teams, TANJA, "status_submit", value=submit)
+    assert teams.stand_in.sent[-1].activity["summary"].startswith("Takk!")
+    with teams.bot.services.db.session() as session:
+        report = to_json(build_report(session, session.get(StatusCampaign, campaign_id), OSLO))
+    [ap10] = report["groups"]
+    assert ap10["submitted_by"] == "Tanja Igland"
+    assert ap10["answers"]["meetings"] == 3 and ap10["answers"]["deviations"] is False
