@@ -79,6 +79,7 @@ class BotFrameworkStandIn(LocalHTTPServer):
         self.issued: set[str] = set()
         self.roster: dict[str, Member] = {}
         self.metadata_reads = 0
+        self.accept_assertion_key: Any = None  # a certificate's public key, for assertions
         self._failures: list[tuple[int, str | None]] = []
         self._lock2 = threading.Lock()
 
@@ -164,9 +165,10 @@ class BotFrameworkStandIn(LocalHTTPServer):
         from urllib.parse import parse_qsl
 
         form = dict(parse_qsl(request.body.decode()))
+        form["_url"] = f"{self.root_url}{request.path}"
         with self._changed:
             self.token_requests.append(form)
-        if form.get("client_id") != APP_ID or form.get("client_secret") != APP_PASSWORD:
+        if not self._client_ok(form):
             return json_response({"error": "invalid_client"}, 401)
         now = int(time.time())
         token = jwt.encode({"aud": "https://api.botframework.com", "appid": APP_ID,
@@ -175,6 +177,22 @@ class BotFrameworkStandIn(LocalHTTPServer):
                            self.other_key, algorithm="RS256")
         self.issued.add(token)
         return json_response({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
+
+    def _client_ok(self, form: dict[str, str]) -> bool:
+        """A secret, or a certificate assertion signed by `accept_assertion_key` (RS256, aud =
+        the token URL, iss = sub = the app id)."""
+        if form.get("client_id") != APP_ID:
+            return False
+        if "client_assertion" in form:
+            if self.accept_assertion_key is None:
+                return False
+            try:
+                claims = jwt.decode(form["client_assertion"], self.accept_assertion_key,
+                                    algorithms=["RS256"], audience=form["_url"])
+            except jwt.InvalidTokenError:
+                return False
+            return bool(claims.get("iss") == claims.get("sub") == APP_ID)
+        return form.get("client_secret") == APP_PASSWORD
 
     def _connector(self, request: Request, rest: str) -> Response:
         auth = request.headers.get("authorization", "")
