@@ -126,7 +126,8 @@ def _certificate(path: Path) -> rsa.RSAPrivateKey:
 def test_a_certificate_credential_signs_a_client_assertion(sqlite_url, stand_in, tmp_path):
     key = _certificate(tmp_path / "bot.pem")
     stand_in.accept_assertion_key = key.public_key()
-    bot = make(sqlite_url, stand_in, TEAMS_APP_PASSWORD="", TEAMS_CERT_PATH=str(tmp_path / "bot.pem"))
+    bot = make(sqlite_url, stand_in, TEAMS_APP_PASSWORD="",
+               TEAMS_CERT_PATH=str(tmp_path / "bot.pem"))
     try:
         queue(bot, "k1", f"teams-user:{KARI.aad_object_id}")
         [outcome] = deliver_due(bot.services)
