@@ -86,13 +86,14 @@ class TeamsSettings:
 
 
 def teams_settings(get: Callable[[str], str | None]) -> TeamsSettings | None:
-    """TeamsSettings when TEAMS_APP_ID is set; a half-configured bot stops start-up, named."""
+    """TeamsSettings when the bot has an app id and a credential (TEAMS_APP_ID alone is enough
+    for `teams package`, not for serving); a half-configured bot stops start-up, named."""
     app_id = get("TEAMS_APP_ID")
-    if app_id is None:
-        return None
     password, cert = get("TEAMS_APP_PASSWORD"), get("TEAMS_CERT_PATH")
     if not password and not cert:
-        raise ConfigError("TEAMS_APP_ID is set: set TEAMS_APP_PASSWORD or TEAMS_CERT_PATH too.")
+        return None
+    if app_id is None:
+        raise ConfigError("TEAMS_APP_PASSWORD or TEAMS_CERT_PATH is set: set TEAMS_APP_ID too.")
     if cert and not Path(cert).is_file():
         raise ConfigError(f"TEAMS_CERT_PATH={cert!r} is not a readable file.")
     tenant = get("TEAMS_TENANT_ID")
@@ -145,7 +146,8 @@ class Settings:
     import_max_bytes: int = 10_000_000
     form_idle_minutes: int = 30  # an open form pauses after this long without an answer
     question_log_days: int = 180
-    teams: TeamsSettings | None = None  # None: Teams (POST /api/messages) is not configured
+    teams_app_id: str | None = None  # the bot's Microsoft App ID (Teams app package)
+    teams: TeamsSettings | None = None  # None: Teams (POST /api/messages) is not served
 
     @property
     def slack_enabled(self) -> bool:
@@ -297,5 +299,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         import_max_bytes=import_max_bytes,
         form_idle_minutes=int(idle),
         question_log_days=int(days),
+        teams_app_id=get("TEAMS_APP_ID"),
         teams=teams_settings(get),
     )

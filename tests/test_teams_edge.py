@@ -12,11 +12,12 @@ import pytest
 from tests.support.teams_api import APP_ID, BotFrameworkStandIn, Member
 from tests.support.teams_harness import TeamsHarness, serve_teams_edge
 
-try:  # the shared validator lands with the app package (h/teamspkg)
-    from tests.support.adaptive_cards import validate_card
-except ImportError:  # pragma: no cover - until then, a structural check
-    def validate_card(card: dict[str, Any]) -> None:
-        assert card["type"] == "AdaptiveCard" and card["version"] == "1.4", card
+from tests.support.adaptive_cards import validate_card as validate_schema
+
+
+def validate_card(card: dict[str, Any]) -> None:
+    """Every card the bot sends: valid under the official schema of its declared version."""
+    validate_schema(card, teams=True)
 
 KARI = Member("29:1kari", "Kari Nordmann", "aad-kari-0001", "kari@example.org",
               "kari@norcrin.example")

@@ -142,7 +142,7 @@ def test_a_certificate_credential_signs_a_client_assertion(sqlite_url, stand_in,
 
 
 @pytest.mark.parametrize(("env", "message"), [
-    ({"TEAMS_APP_ID": APP_ID}, "TEAMS_APP_PASSWORD or TEAMS_CERT_PATH"),
+    ({"TEAMS_APP_PASSWORD": "x"}, "TEAMS_APP_ID"),
     ({"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "x"}, "TEAMS_TENANT_ID"),
     ({"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "x", "TEAMS_TENANT_ID": "t",
       "TEAMS_TOKEN_URL": "ftp://x"}, "TEAMS_TOKEN_URL"),
@@ -167,3 +167,5 @@ def test_settings_defaults_are_microsofts_and_single_tenant():
                            "TEAMS_APP_PASSWORD": "x", "TEAMS_MULTI_TENANT": "1"}).teams
     assert multi is not None and multi.tenant_id is None
     assert load_settings({"DATABASE_URL": "sqlite://"}).teams is None
+    package_only = load_settings({"DATABASE_URL": "sqlite://", "TEAMS_APP_ID": APP_ID})
+    assert package_only.teams is None and package_only.teams_app_id == APP_ID  # `teams package`

@@ -48,6 +48,9 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> WebServer:
 
 
 def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., Any]) -> int:
+    if settings.teams_app_id and not settings.teams_enabled:
+        log.warning("TEAMS_APP_ID is set without TEAMS_APP_PASSWORD or TEAMS_CERT_PATH: "
+                    "Teams activities are not served")
     if args.http and settings.teams_enabled and not settings.slack_enabled:
         from integrations.teams.serve import serve_teams  # Teams alone (heavy SDK, on demand)
 
