@@ -62,9 +62,9 @@ def remember_turn(runtime: TeamsRuntime, ref: dict[str, Any], addresses: tuple[s
             email=next((a for a in addresses if a), None) if personal else None,
             name=ref.get("name") if personal else None,
         )
-        admins = runtime.bot.services.settings.admins
-        keys = {k for k in (aad, ref.get("user_id"), *(a.lower() for a in addresses if a),
-                            found.id if found is not None else None) if k}
+        admins = {a.lower() for a in runtime.bot.services.settings.admins}
+        keys = {k.lower() for k in (aad, ref.get("user_id"), *addresses,
+                                    found.id if found is not None else None) if k}
         return Person(
             platform="teams",
             user_id=str(aad or ref.get("user_id") or ""),
