@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.adaptive_cards import validate_card as validate_schema
 from tests.support.teams_api import APP_ID, BotFrameworkStandIn, Member
 from tests.support.teams_harness import TeamsHarness, serve_teams_edge
-
-from tests.support.adaptive_cards import validate_card as validate_schema
 
 
 def validate_card(card: dict[str, Any]) -> None:
