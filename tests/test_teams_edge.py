@@ -3,6 +3,7 @@ stand-in (OpenID metadata + JWKS, token endpoint, Bot Connector) on the other si
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -171,3 +172,52 @@ def test_the_keys_url_comes_from_the_metadata(teams):
     assert teams.post(activity).status_code == 200
     teams.stand_in.wait_for(1)
     assert teams.stand_in.metadata_reads == 1
+
+
+def test_group_chat_mention_is_stripped_and_answered_in_the_chat(teams):
+    activity = teams.activities.group_mention(KARI, "hvem leder AP8?")
+    assert teams.post(activity).status_code == 200
+    [sent] = teams.stand_in.wait_for(1)
+    assert sent.conversation_id == "19:meeting-group@thread.v2"
+    assert "Cecilie Moe" in card_text(sent.cards[0])
+    from storage.questions_log import QuestionLog
+
+    with teams.bot.services.db.session() as session:
+        [logged] = session.query(QuestionLog).all()
+        assert logged.question == "hvem leder AP8?" and logged.surface == "teams"
+
+
+def test_untrusted_text_stays_text_in_cards(teams):
+    hostile = "**fet** [klikk](javascript:alert(1)) <at>Alle</at> ![x](https://evil.example/x.png)"
+    activity = teams.activities.personal_message(KARI, hostile)
+    assert teams.post(activity).status_code == 200
+    [sent] = teams.stand_in.wait_for(1)
+    [card] = sent.cards
+    validate_card(card)
+    raw = json.dumps(card)
+    assert '"TextBlock"' not in raw  # Teams reads Markdown in TextBlocks; data goes in TextRuns
+    assert "javascript:" not in "".join(
+        a.get("url", "") for a in _all(card) if isinstance(a, dict))
+
+
+def _all(node: Any) -> list[Any]:
+    out = [node]
+    if isinstance(node, dict):
+        for value in node.values():
+            out.extend(_all(value))
+    elif isinstance(node, list):
+        for value in node:
+            out.extend(_all(value))
+    return out
+
+
+def test_a_huge_answer_stays_within_teams_limit():
+    from bot.replies import Reply, Section
+    from integrations.teams.cards import message_activity
+
+    big = Reply(text="x", parts=tuple(Section(f"Sak {i}: " + "æ" * 400) for i in range(200)))
+    activity = message_activity(big)
+    assert len(json.dumps(activity).encode("utf-16-le")) < 28_000
+    card = activity["attachments"][0]["content"]
+    validate_card(card)
+    assert "Sak 0:" in card_text(card) and "more" in card_text(card)

@@ -292,6 +292,20 @@ class Activities:
             activity["replyToId"] = root
         return activity
 
+    def group_mention(self, member: Member, text: str,
+                      chat: str = "19:meeting-group@thread.v2") -> dict[str, Any]:
+        """An @mention in a group chat (no threads there)."""
+        conversation = {"isGroup": True, "conversationType": "groupChat",
+                        "tenantId": TENANT_ID, "id": chat}
+        activity = self._base("message", member, conversation, {})
+        mention = f"<at>{self.bot_name}</at>"
+        activity.update({
+            "text": f"{text} {mention}", "textFormat": "plain",
+            "entities": [{"type": "mention", "text": mention,
+                          "mentioned": {"id": self.bot_id, "name": self.bot_name}}],
+        })
+        return activity
+
     def installed(self, member: Member) -> dict[str, Any]:
         activity = self._base("installationUpdate", member,
                               self.personal_conversation(member), {"source": {"name": "message"}})
