@@ -174,6 +174,18 @@ def test_the_keys_url_comes_from_the_metadata(teams):
     assert teams.stand_in.metadata_reads == 1
 
 
+def test_made_up_key_ids_cost_no_key_fetches(teams):
+    teams.post(teams.activities.personal_message(KARI, "law group"))  # keys read once
+    teams.stand_in.wait_for(1)
+    reads = teams.stand_in.jwks_reads
+    for n in range(20):
+        forged = teams.stand_in.inbound_token(forged=True, kid=f"made-up-{n}")
+        assert teams.post(teams.activities.personal_message(KARI, "x"),
+                          token=forged).status_code == 401
+    assert teams.stand_in.jwks_reads == reads
+    assert len(teams.stand_in.sent) == 1
+
+
 def test_group_chat_mention_is_stripped_and_answered_in_the_chat(teams):
     activity = teams.activities.group_mention(KARI, "hvem leder AP8?")
     assert teams.post(activity).status_code == 200

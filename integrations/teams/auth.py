@@ -33,6 +33,7 @@ log = logging.getLogger("norcrin_bot.teams")
 
 BOT_SCOPE = "https://api.botframework.com/.default"
 METADATA_TTL = 24 * 3600.0  # Microsoft rotates keys over days; re-read once a day
+KEYS_REFRESH_GAP = 300.0  # an unknown key id re-reads the JWKS at most this often
 
 
 class AuthError(Exception):
@@ -47,6 +48,9 @@ class InboundAuth:
         self.timeout = timeout
         self._validator: TokenValidator | None = None
         self._loaded_at = 0.0
+        self._jwks_uri = ""
+        self._kids: set[str] = set()
+        self._keys_at = 0.0
         self._lock = threading.Lock()
 
     def _load(self) -> TokenValidator:
@@ -64,8 +68,32 @@ class InboundAuth:
                     valid_audiences=[app_id, f"api://{app_id}", f"api://botid-{app_id}"],
                     jwks_uri=jwks_uri,
                 ))
+                self._jwks_uri = jwks_uri
                 self._loaded_at = time.monotonic()
+                self._refresh_keys()
             return self._validator
+
+    def _refresh_keys(self) -> None:
+        response = httpx.get(self._jwks_uri, timeout=self.timeout)
+        response.raise_for_status()
+        keys = response.json().get("keys") or []
+        self._kids = {str(k.get("kid")) for k in keys if isinstance(k, dict) and k.get("kid")}
+        self._keys_at = time.monotonic()
+
+    def _known_key(self, raw: str) -> bool:
+        """Whether the token names a key we hold; an unknown one re-reads the keys, but at most
+        every KEYS_REFRESH_GAP, so forged tokens with made-up key ids cost no outbound calls."""
+        try:
+            kid = jwt.get_unverified_header(raw).get("kid")
+        except jwt.InvalidTokenError:
+            return False
+        with self._lock:
+            if kid in self._kids:
+                return True
+            if time.monotonic() - self._keys_at < KEYS_REFRESH_GAP:
+                return False
+            self._refresh_keys()
+            return kid in self._kids
 
     async def check(self, authorization: str, service_url: str | None) -> dict[str, Any]:
         """The verified claims, or AuthError (the reason is safe to log: no token in it)."""
@@ -74,9 +102,16 @@ class InboundAuth:
             raise AuthError("missing bearer token")
         if not service_url:
             raise AuthError("activity without serviceUrl")
+        token = raw.strip()
         try:
             validator = await asyncio.to_thread(self._load)
-            return await validator.validate_token(raw.strip(), service_url)
+            if not await asyncio.to_thread(self._known_key, token):
+                raise AuthError("token signed by an unknown key")
+            # the SDK's validator reads its key cache synchronously (a refresh is an HTTP GET):
+            # run it off the edge's event loop
+            claims: dict[str, Any] = await asyncio.to_thread(
+                asyncio.run, validator.validate_token(token, service_url))
+            return claims
         except jwt.PyJWKClientError as exc:
             raise AuthError(f"signing key: {type(exc).__name__}") from None
         except jwt.InvalidTokenError as exc:

@@ -79,6 +79,7 @@ class BotFrameworkStandIn(LocalHTTPServer):
         self.issued: set[str] = set()
         self.roster: dict[str, Member] = {}
         self.metadata_reads = 0
+        self.jwks_reads = 0
         self.accept_assertion_key: Any = None  # a certificate's public key, for assertions
         self._failures: list[tuple[int, str | None]] = []
         self._lock2 = threading.Lock()
@@ -114,6 +115,7 @@ class BotFrameworkStandIn(LocalHTTPServer):
         expired: bool = False,
         forged: bool = False,
         issuer: str = ISSUER,
+        kid: str | None = None,
     ) -> str:
         now = int(time.time())
         exp = now - 3600 if expired else now + 3600
@@ -123,7 +125,7 @@ class BotFrameworkStandIn(LocalHTTPServer):
             "exp": exp,
         }
         key = self.other_key if forged else self.key
-        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid or self.kid})
 
     def fail_next(self, status: int, retry_after: str | None = None, times: int = 1) -> None:
         with self._lock2:
@@ -150,6 +152,7 @@ class BotFrameworkStandIn(LocalHTTPServer):
                 "token_endpoint_auth_methods_supported": ["private_key_jwt"],
             })
         if request.method == "GET" and path == "/stand-in/jwks.json":
+            self.jwks_reads += 1
             numbers = self.key.public_key().public_numbers()
             return json_response({"keys": [{
                 "kty": "RSA", "use": "sig", "kid": self.kid, "alg": "RS256",
