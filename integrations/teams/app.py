@@ -25,7 +25,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import httpx
-from microsoft_teams.api import MessageActivityInput
+from microsoft_teams.api.activities import MessageActivityInput
 from microsoft_teams.api.auth.json_web_token import JsonWebToken
 from microsoft_teams.apps import App
 from microsoft_teams.apps.events import ActivityEvent, CoreActivity

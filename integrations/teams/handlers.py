@@ -182,7 +182,9 @@ def register(runtime: TeamsRuntime) -> None:
     async def on_conversation_update(ctx: Any) -> None:
         await person_for(runtime, ctx)
 
-    @app.on_card_action_execute
+    # The invoke body is returned as a plain dict (statusCode/type/value): the SDK passes a dict
+    # through as the response body; its typed models would need our card as its own model.
+    @app.on_card_action_execute  # type: ignore[arg-type]
     async def on_execute(ctx: Any) -> dict[str, Any]:
         action = ctx.activity.value.action
         verb = str(action.verb or "")

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from microsoft_teams.api import ApiClient, MessageActivityInput
+from microsoft_teams.api import ApiClient
+from microsoft_teams.api.activities import MessageActivityInput
 from microsoft_teams.common import Client, ClientOptions
 
 from bot.config import TeamsSettings
