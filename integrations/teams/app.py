@@ -152,6 +152,7 @@ class TeamsRuntime:
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _limiter: anyio.CapacityLimiter | None = None
     _ready: bool = False
+    _init_lock: asyncio.Lock | None = None
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         """The bot's blocking work (database, answers) on a bounded thread pool."""
@@ -170,10 +171,16 @@ class TeamsRuntime:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for background answers (tests, shutdown)."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=timeout)
+    async def _initialize(self) -> None:
+        """The SDK's App once, on the first activity (inside the edge's event loop)."""
+        if self._ready:
+            return
+        if self._init_lock is None:
+            self._init_lock = asyncio.Lock()
+        async with self._init_lock:
+            if not self._ready:
+                await self.app.initialize()
+                self._ready = True
 
     # -- the edge endpoint --------------------------------------------------------------------
     def endpoint(self) -> Endpoint:
@@ -203,9 +210,7 @@ class TeamsRuntime:
                 activity = CoreActivity.model_validate(body)
             except ValidationError:
                 raise Rejected(400, "not an activity") from None
-            if not self._ready:
-                await self.app.initialize()
-                self._ready = True
+            await self._initialize()
             raw = authorization.split(" ", 1)[1].strip()
             event = ActivityEvent(body=activity, token=JsonWebToken(value=raw))
             assert self.app.server.on_request is not None
