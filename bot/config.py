@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from dotenv import dotenv_values
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
@@ -191,8 +192,6 @@ def default_database_url() -> str:
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
-    from dotenv import dotenv_values
-
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 

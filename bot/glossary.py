@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -22,9 +23,15 @@ class Glossary:
     by_first_stem: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # first stem -> phrases
 
 
-def _load(name: str = "glossary.yaml") -> Glossary:
-    from bot.text import fold  # local import: text imports this module at load time
+def fold(text: str) -> str:
+    """Lower-case and fold to ASCII ('Tøndel' -> 'tondel', 'Åse' -> 'aase' is not attempted)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
 
+
+def _load(name: str = "glossary.yaml") -> Glossary:
     raw = yaml.safe_load(resources.files("bot").joinpath(f"data/{name}").read_text("utf-8"))
     nb = snowballstemmer.stemmer("norwegian")
     en = snowballstemmer.stemmer("english")

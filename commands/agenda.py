@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
 from commands import posts
 from commands.agenda_views import agenda_reply, dot_time
+from commands.ask import answer
 from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
@@ -32,15 +34,6 @@ def _reply(context: Context, nb: str, en: str, **kwargs: Any) -> Reply:
     text = context.t(nb, en)
     return Reply(text=text, parts=(Section(text),), language=context.language,  # type: ignore[arg-type]
                  intent=kwargs.pop("intent", "agenda"), **kwargs)
-
-
-def person_destination(person: Person) -> str:
-    """Where to tell a person something: a Slack DM, or their terminal inbox."""
-    if person.platform == "slack":
-        return f"slack-user:{person.user_id}"
-    if person.platform == "teams":  # user_id is the Entra object id (a 1:1 chat with the bot)
-        return f"teams-user:{person.user_id}"
-    return f"console:{person.person_id or person.user_id}"
 
 
 def owner_destination(meeting: store.Meeting, settings: Any, session: Session | None = None
@@ -92,7 +85,7 @@ def propose(
         meeting = store.get_meeting(session, meeting_id)
         proposal = store.add_proposal(
             session, meeting, title=title, proposer=sender.name or sender.user_id,
-            proposer_destination=person_destination(sender), minutes=minutes,
+            proposer_destination=sender.destination, minutes=minutes,
             presenter=presenter, kind=kind, note=note, now=services.clock.now(),
         )
         ask = Reply(
@@ -113,6 +106,57 @@ def propose(
         title_text, number = esc(meeting.title), proposal.id
     return _reply(context, f"Takk! Forslaget (#{number}) er sendt til møteeier for «{title_text}».",
                   f"Thanks! Your proposal (#{number}) was sent to the owner of “{title_text}”.")
+
+
+PROPOSE_CALLBACK = "agenda_propose"  # the "propose an item" form (a Slack modal)
+
+
+def propose_modal(services: Any, preselect: str | None = None) -> FormModal:
+    """The whole proposal at once: which meeting (the next 100), the item, minutes, presenter."""
+    tz = services.settings.timezone
+    with services.db.session() as session:
+        meetings = store.upcoming_meetings(session, services.clock.now(), limit=100)
+        options = tuple(
+            (f"{m.start_at.astimezone(tz):%d.%m} {m.title}", str(m.id)) for m in meetings
+        )
+    chosen = preselect if any(value == preselect for _label, value in options) else None
+    return FormModal(
+        callback=PROPOSE_CALLBACK,
+        title="Foreslå sak",
+        submit="Send",
+        close="Avbryt",
+        fields=(
+            Field("meeting", "Møte / Meeting", Pick(options or (("—", "0"),)), initial=chosen),
+            Field("title", "Sak / Item", FreeText()),
+            Field("minutes", "Minutter / Minutes", NumberEntry(), optional=True),
+            Field("presenter", "Innleder / Presenter", FreeText(), optional=True),
+            Field("note", "Begrunnelse / Note", FreeText(multiline=True), optional=True),
+        ),
+    )
+
+
+def proposal_problems(values: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with a submitted `propose_modal`, by field (checked before it is acked)."""
+    minutes = str(values.get("minutes") or "").strip()
+    if minutes and not minutes.isdigit():
+        return {"minutes": "Et heltall / a whole number"}
+    return {}
+
+
+def propose_from_modal(context: Context, values: dict[str, Any]) -> Reply:
+    """A proposal from a submitted `propose_modal` (after `proposal_problems` found none)."""
+
+    def text(key: str) -> str:
+        return str(values.get(key) or "").strip()
+
+    return propose(
+        context,
+        text("meeting"),
+        text("title"),
+        minutes=int(text("minutes") or 10),
+        presenter=text("presenter") or None,
+        note=text("note") or None,
+    )
 
 
 def _tell_proposer(session: Session, proposal: store.Proposal, text: str) -> None:
@@ -269,7 +313,6 @@ def agenda_command(context: Context, rest: str) -> Reply:
         return _reply(context, f"Beklager: {problem}.", f"Sorry: {problem}.", intent="error")
     if tail:
         # "agenda template for the kick-off meeting" is a question, not a sub-command.
-        from commands.ask import answer
 
         return answer(context, context.message.text)
     return _usage(context)

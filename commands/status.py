@@ -18,22 +18,30 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import form_engine
+from bot.core import Services
 from bot.form_engine import FillState
+from bot.forms import FormDefinitionError
+from bot.i18n import t
+from bot.interactions import FormModal
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
 from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
+    CampaignError,
+    NewCampaign,
     Pending,
     accepting,
     answer_window,
     campaign_form,
+    default_scope,
     finish_filling,
     group_people,
     is_idle,
     local_text,
     may_answer,
     open_filling,
+    packaged_forms,
     pending_for,
     reactivate,
     refusal_text,
@@ -41,8 +49,12 @@ from commands.status_campaigns import (
     save_submission,
     sort_groups,
 )
+from commands.status_delivery import launch_campaign, launched_reply
 from commands.status_messages import (
+    campaign_modal,
     chooser_reply,
+    form_modal,
+    modal_target,
     question_reply,
     saved_text,
     show_reply,
@@ -51,6 +63,7 @@ from commands.status_messages import (
     submitted_reply,
     waiting_note,
 )
+from commands.status_report import build_report
 from storage import directory
 from storage.forms import (
     ACTIVE,
@@ -64,15 +77,13 @@ from storage.forms import (
     submission,
     submissions,
 )
+from storage.forms import filling as find_filling
 
 router = Router()
 
 _GROUP = re.compile(r"^(?:ap|wp|arbeidspakke|work package)?\s*(\d{1,2})$|^([a-z]{2,10})$")
 _TABLE_WORDS = {"table", "tabell", "oversikt", "overview", "live", "list", "liste"}
 
-
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
 
 
 def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Reply:
@@ -84,7 +95,7 @@ def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Rep
     )
 
 
-def _today(services: Any) -> date:
+def _today(services: Services) -> date:
     return services.clock.now().astimezone(services.settings.timezone).date()
 
 
@@ -115,7 +126,7 @@ def _campaign_for_group(
 
 
 def start_for_group(
-    services: Any, person: Person, group_id: str, language: str, campaign_id: int | None = None
+    services: Services, person: Person, group_id: str, language: str, campaign_id: int | None = None
 ) -> list[Reply]:
     """Start, resume or re-open (to edit) the person's form for one group."""
     now = services.clock.now()
@@ -125,7 +136,7 @@ def start_for_group(
         if campaign is None:
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         f"Det er ingen åpen statusrunde for {group_id} nå.",
                         f"There is no open status round for {group_id} right now.",
@@ -139,19 +150,19 @@ def start_for_group(
         form = campaign_form(campaign)
         title = group_people(session, group_id, language).title
         intro = {
-            "new": _t(
+            "new": t(
                 language,
                 f"Status for *{esc(title)}* til «{esc(campaign.name)}» "
                 f"(frist {local_text(campaign.deadline_at, services.settings.timezone)}).",
                 f"Status for *{esc(title)}* for “{esc(campaign.name)}” "
                 f"(deadline {local_text(campaign.deadline_at, services.settings.timezone)}).",
             ),
-            "resumed": _t(
+            "resumed": t(
                 language,
                 f"Vi fortsetter der du slapp: *{esc(title)}*, «{esc(campaign.name)}».",
                 f"Picking up where you left off: *{esc(title)}*, “{esc(campaign.name)}”.",
             ),
-            "editing": _t(
+            "editing": t(
                 language,
                 f"*{esc(title)}* er allerede sendt inn til «{esc(campaign.name)}». Du kan endre "
                 "svarene fram til fristen; endringene lagres med historikk.",
@@ -163,7 +174,9 @@ def start_for_group(
         return [question_reply(form, state, language, filling_id=row.id, heading=intro)]
 
 
-def _choose(services: Any, person: Person, pending: list[Pending], language: str) -> list[Reply]:
+def _choose(
+    services: Services, person: Person, pending: list[Pending], language: str
+) -> list[Reply]:
     """Ask which group; the choice is persisted so the next message (a number) is understood."""
     now = services.clock.now()
     options = [
@@ -196,7 +209,7 @@ def _resolve_choice(session: Session, row: StatusChooser, text: str) -> tuple[in
     return None
 
 
-def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
+def _pending_list(services: Services, person: Person, language: str) -> list[Any]:
     now = services.clock.now()
     zone = services.settings.timezone
     with services.db.session() as session:
@@ -205,7 +218,7 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
     for p in pending:
         parts.append(
             Section(
-                _t(
+                t(
                     language,
                     f"*{esc(p.group_title)}* – «{esc(p.campaign_name)}», frist "
                     f"{local_text(p.deadline_at, zone)}",
@@ -218,10 +231,8 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
     return parts
 
 
-def live_table(services: Any, language: str) -> list[Any]:
+def live_table(services: Services, language: str) -> list[Any]:
     """Every open (or scheduled) campaign's groups: who submitted, when, any deviations."""
-    from commands.status_report import build_report
-
     zone = services.settings.timezone
     parts: list[Any] = []
     now = services.clock.now()
@@ -244,15 +255,15 @@ def live_table(services: Any, language: str) -> list[Any]:
                 for g in report.groups
             ]
             state = (
-                _t(language, "åpen", "open")
+                t(language, "åpen", "open")
                 if campaign.state == "open"
-                else _t(
+                else t(
                     language,
                     f"åpner {local_text(campaign.opens_at, zone)}",
                     f"opens {local_text(campaign.opens_at, zone)}",
                 )
             )
-            title = _t(
+            title = t(
                 language,
                 f"«{esc(campaign.name)}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
                 f" – {report.submitted_count} av {len(report.groups)} sendt inn",
@@ -266,9 +277,10 @@ def live_table(services: Any, language: str) -> list[Any]:
 
 @router.command(
     "status",
-    help_nb="statusskjema for arbeidspakken din (status, status AP10, status tabell)",
-    help_en="your work package's status form (status, status AP10, status table)",
-    usage="status [GROUP | table]",
+    help_nb="statusskjema for arbeidspakken din, eller en oversikt",
+    help_en="your work package's status form, or an overview",
+    usage="[GRUPPE | tabell]",
+    usage_en="[GROUP | table]",
 )
 def status_command(ctx: Context, rest: str) -> list[Reply]:
     services, person, language = ctx.services, ctx.message.sender, ctx.language
@@ -276,7 +288,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
     if word.startswith(("new", "ny")) and (
         word in ("new", "ny") or word.startswith(("new ", "ny "))
     ):
-        text = _t(
+        text = t(
             language,
             "Nye statusrunder lages med `/norcrin status new` i Slack eller "
             "`norcrin-bot status new --name NAVN --deadline ÅÅÅÅ-MM-DD` i terminalen.",
@@ -292,7 +304,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         if group_id is None:
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         f"Jeg kjenner ingen gruppe «{esc(rest)}». Prøv f.eks. status AP8.",
                         f"I know no group “{esc(rest)}”. Try e.g. status AP8.",
@@ -325,7 +337,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         return [_overview(ctx)]
     return [
         _reply(
-            _t(
+            t(
                 language,
                 "Du har ingen statusskjema å fylle ut nå. Innsendte kan endres med "
                 "«status GRUPPE» fram til fristen.",
@@ -344,23 +356,23 @@ def _overview(ctx: Context) -> Reply:
         parts += live_table(services, language)
         if not parts:
             parts.append(
-                Section(_t(language, "Ingen åpne statusrunder.", "No open status rounds."))
+                Section(t(language, "Ingen åpne statusrunder.", "No open status rounds."))
             )
     mine = _pending_list(services, person, language)
     if mine:
-        parts.insert(0, Heading(_t(language, "Dine statusskjema", "Your status forms")))
+        parts.insert(0, Heading(t(language, "Dine statusskjema", "Your status forms")))
         parts[1:1] = mine
     if not parts:
         parts.append(
             Section(
-                _t(
+                t(
                     language,
                     "Du har ingen statusskjema å fylle ut nå.",
                     "You have no status forms to fill in right now.",
                 )
             )
         )
-    text = _t(language, "Statusrunder", "Status rounds")
+    text = t(language, "Statusrunder", "Status rounds")
     return Reply(text=text, parts=tuple(parts), language=language, intent="status")  # type: ignore[arg-type]
 
 
@@ -369,7 +381,7 @@ def _overview(ctx: Context) -> Reply:
 
 def _submit(
     session: Session,
-    services: Any,
+    services: Services,
     person: Person,
     row: StatusFilling,
     answers: dict[str, Any],
@@ -381,7 +393,7 @@ def _submit(
     if not accepting(campaign, now):
         return [
             _reply(
-                _t(
+                t(
                     language,
                     "Fristen er ute; svarene kan ikke sendes inn lenger.",
                     "The deadline has passed; the answers can no longer be submitted.",
@@ -400,7 +412,7 @@ def _submit(
 
 
 def _filling_for(
-    session: Session, services: Any, person: Person, filling_id: int | None
+    session: Session, services: Services, person: Person, filling_id: int | None
 ) -> tuple[StatusFilling, StatusCampaign] | None:
     """The person's active filling (or the one a button names, even if paused) and its campaign."""
     now = services.clock.now()
@@ -423,7 +435,7 @@ def _filling_for(
 
 
 def apply_text(
-    services: Any,
+    services: Services,
     person: Person,
     text: str,
     language: str | None = None,
@@ -445,7 +457,7 @@ def apply_text(
 
 
 def apply_choice(
-    services: Any, person: Person, filling_id: int, question_id: str, value: str
+    services: Services, person: Person, filling_id: int, question_id: str, value: str
 ) -> list[Reply]:
     """A Choice button in a Slack DM; a stale button gets the current question back."""
     now = services.clock.now()
@@ -458,7 +470,7 @@ def apply_choice(
         ):
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         "Dette skjemaet er ikke åpent lenger. Skriv «status».",
                         "This form is no longer open. Say “status”.",
@@ -468,7 +480,7 @@ def apply_choice(
             ]
         campaign = session.get(StatusCampaign, row.campaign_id)
         if campaign is None or not accepting(campaign, now):
-            return [_reply(_t(language, "Fristen er ute.", "The deadline has passed."), language)]
+            return [_reply(t(language, "Fristen er ute.", "The deadline has passed."), language)]
         if row.status == PAUSED:
             reactivate(session, row, now)
         form = campaign_form(campaign)
@@ -487,7 +499,7 @@ def apply_choice(
 
 def _finish_step(
     session: Session,
-    services: Any,
+    services: Services,
     person: Person,
     row: StatusFilling,
     form: Any,
@@ -505,7 +517,7 @@ def _finish_step(
         row.current = None
         return [
             _reply(
-                _t(
+                t(
                     language,
                     "Avbrutt; ingenting er sendt inn. Skriv «status» for å begynne på nytt.",
                     "Cancelled; nothing was submitted. Say “status” to start again.",
@@ -604,7 +616,7 @@ def home_section(ctx: Context) -> list[Any]:
     mine = _pending_list(services, person, language)
     if mine:
         parts.append(
-            Heading(_t(language, "Statusskjema som venter på deg", "Status forms waiting for you"))
+            Heading(t(language, "Statusskjema som venter på deg", "Status forms waiting for you"))
         )
         parts += mine
     if person.is_admin:
@@ -619,7 +631,7 @@ def home_section(ctx: Context) -> list[Any]:
                     if g not in submissions(session, campaign.id)
                 ]
                 lines.append(
-                    _t(
+                    t(
                         language,
                         f"«{esc(campaign.name)}»: {done} av {len(campaign.groups)} sendt inn; "
                         f"mangler {', '.join(missing) or 'ingen'}",
@@ -628,10 +640,10 @@ def home_section(ctx: Context) -> list[Any]:
                     )
                 )
         if lines:
-            parts.append(Heading(_t(language, "Statusrunder", "Status rounds")))
+            parts.append(Heading(t(language, "Statusrunder", "Status rounds")))
             parts.append(Section("\n".join(lines)))
             parts.append(
-                Note(_t(language, "Full tabell: /norcrin status", "Full table: /norcrin status"))
+                Note(t(language, "Full tabell: /norcrin status", "Full table: /norcrin status"))
             )
     return parts
 
@@ -640,21 +652,20 @@ def home_section(ctx: Context) -> list[Any]:
 
 
 def modal_for(
-    services: Any, person: Person, campaign_id: int, group_id: str, language: str
-) -> tuple[Any, dict[str, Any], str] | Reply:
-    """(form, answers to prefill, intro) for a modal, or a Reply saying why not."""
+    services: Services, person: Person, campaign_id: int, group_id: str, language: str
+) -> FormModal | Reply:
+    """The whole form for a modal, prefilled (the open filling, else the submission), or a Reply
+    saying why not."""
     now = services.clock.now()
     with services.db.session() as session:
         campaign = session.get(StatusCampaign, campaign_id)
         if campaign is None or not accepting(campaign, now) or group_id not in campaign.groups:
             return _reply(
-                _t(language, "Denne statusrunden er ikke åpen.", "This status round is not open."),
+                t(language, "Denne statusrunden er ikke åpen.", "This status round is not open."),
                 language,
             )
         if not may_answer(session, person, group_id):
             return _reply(refusal_text(session, group_id, language), language, intent="refused")
-        from storage.forms import filling as find_filling
-
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         done = submission(session, campaign_id, group_id)
         answers = (
@@ -666,16 +677,31 @@ def modal_for(
         )
         title = group_people(session, group_id, language).title
         deadline = local_text(campaign.deadline_at, services.settings.timezone)
-        intro = _t(
+        intro = t(
             language,
             f"*{esc(title)}* – «{esc(campaign.name)}», frist {deadline}.",
             f"*{esc(title)}* – “{esc(campaign.name)}”, deadline {deadline}.",
         )
-        return campaign_form(campaign), answers, intro
+        return form_modal(
+            campaign_form(campaign),
+            answers,
+            language,
+            campaign_id=campaign_id,
+            group_id=group_id,
+            intro=intro,
+        )
+
+
+def submit_modal(
+    services: Services, person: Person, metadata: str, raw: dict[str, Any], language: str
+) -> tuple[dict[str, str], list[Reply]]:
+    """A submitted form modal (`form_modal`): its metadata names the campaign and group."""
+    campaign_id, group_id = modal_target(metadata)
+    return submit_answers(services, person, campaign_id, group_id, raw, language)
 
 
 def submit_answers(
-    services: Any,
+    services: Services,
     person: Person,
     campaign_id: int,
     group_id: str,
@@ -690,7 +716,7 @@ def submit_answers(
         first_id = form.questions[0].id if form else "status"
         if campaign is None or not accepting(campaign, now):
             return {
-                first_id: _t(language, "Statusrunden er stengt.", "The status round is closed.")
+                first_id: t(language, "Statusrunden er stengt.", "The status round is closed.")
             }, []
         if not may_answer(session, person, group_id):
             return {first_id: refusal_text(session, group_id, language)}, []
@@ -706,8 +732,6 @@ def submit_answers(
             return errors, []
         first = submission(session, campaign_id, group_id) is None
         _row, diff = save_submission(session, campaign, group_id, person, answers, now)
-        from storage.forms import filling as find_filling
-
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         if row is not None:
             finish_filling(row, answers, now)
@@ -715,24 +739,47 @@ def submit_answers(
         return {}, [submitted_reply(title, campaign.name, language, diff, first)]
 
 
-def create_from_modal(
-    services: Any,
-    person: Person,
-    *,
-    name: str,
-    deadline: str,
-    opens: str | None,
-    groups: list[str] | None,
-    form: str | None,
-) -> Reply | str:
-    """A campaign from the Slack modal: the confirmation, or an error message for the form."""
-    from bot.forms import FormDefinitionError
-    from commands.status_campaigns import CampaignError, NewCampaign
-    from commands.status_delivery import launch_campaign, launched_reply
+def campaign_modal_for(services: Services, person: Person, language: str) -> FormModal | Reply:
+    """The "new status round" form for an admin; others get a refusal."""
+    if not person.is_admin:
+        return _reply(
+            t(
+                language,
+                "Bare sekretariatet (administratorer) kan lage statusrunder.",
+                "Only the secretariat (administrators) can create status rounds.",
+            ),
+            language,
+            intent="refused",
+        )
+    with services.db.session() as session:
+        groups = default_scope(session)
+    return campaign_modal(groups, list(packaged_forms()), language)
 
-    spec = NewCampaign(name=name, deadline=deadline, opens=opens or None, groups=groups, form=form)
+
+def create_from_modal(
+    services: Services, person: Person, values: dict[str, Any], language: str
+) -> Reply | dict[str, str]:
+    """A campaign from the submitted `campaign_modal`: the confirmation, or messages by field."""
+    if not person.is_admin:
+        return {
+            "name": t(
+                language,
+                "Bare sekretariatet kan lage statusrunder.",
+                "Only the secretariat can create status rounds.",
+            )
+        }
+    groups = values.get("groups")
+    spec = NewCampaign(
+        name=str(values.get("name") or ""),
+        deadline=str(values.get("deadline") or ""),
+        opens=values.get("opens") or None,
+        groups=groups if isinstance(groups, list) and groups else None,
+        form=values.get("form") or None,
+    )
     try:
         launched = launch_campaign(services, spec, created_by=person.name or person.user_id)
-    except (CampaignError, FormDefinitionError) as exc:
-        return str(exc)
+    except CampaignError as exc:
+        return {exc.field: str(exc)}
+    except FormDefinitionError as exc:
+        return {"form": str(exc)}
     return launched_reply(launched, services.settings.timezone, services.settings.language)

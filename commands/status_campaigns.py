@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.form_engine import changes
+from bot.form_engine import changes, start
 from bot.forms import FormDefinition, form_to_data, load_form, parse_form
+from bot.interactions import FieldError
 from bot.replies import Person
 from storage import directory
 from storage.forms import (
@@ -29,10 +30,12 @@ from storage.forms import (
     StatusFilling,
     StatusSubmission,
     campaign_by_name,
+    fillings_of,
     open_campaigns,
     submission,
     submissions,
 )
+from storage.forms import filling as find_filling
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,13 @@ DEADLINE_TIME = time(23, 59)  # a date-only deadline means the end of that day, 
 SCOPE_KINDS = ("work_package", "working_group")
 
 
-class CampaignError(ValueError):
-    """A campaign cannot be created or used as asked; the message is for the user."""
+class CampaignError(FieldError):
+    """A campaign cannot be created or used as asked; the message is for the user and `field`
+    names the setting it is about (name, deadline, opens, groups, form), so a form shows it
+    under that field."""
+
+    def __init__(self, message: str, field: str = "name") -> None:
+        super().__init__(message, field)
 
 
 def packaged_forms() -> dict[str, Path]:
@@ -82,7 +90,9 @@ def parse_deadline(text: str, zone: ZoneInfo) -> datetime:
             )
         return _local_instant(datetime.fromisoformat(text), zone)
     except ValueError:
-        raise CampaignError(f"--deadline {text!r} is not a date (YYYY-MM-DD)") from None
+        raise CampaignError(
+            f"--deadline {text!r} is not a date (YYYY-MM-DD)", "deadline"
+        ) from None
 
 
 def parse_opens(text: str | None, zone: ZoneInfo, now: datetime) -> datetime:
@@ -96,7 +106,9 @@ def parse_opens(text: str | None, zone: ZoneInfo, now: datetime) -> datetime:
             )
         return _local_instant(datetime.fromisoformat(value), zone)
     except ValueError:
-        raise CampaignError(f"--opens {text!r} is neither 'now' nor an ISO time") from None
+        raise CampaignError(
+            f"--opens {text!r} is neither 'now' nor an ISO time", "opens"
+        ) from None
 
 
 def _local_instant(value: datetime, zone: ZoneInfo) -> datetime:
@@ -246,22 +258,26 @@ def create_campaign(
     """Validate and store a campaign (not yet opened, nothing scheduled)."""
     name = " ".join(spec.name.split())
     if not name:
-        raise CampaignError("the campaign needs a name")
+        raise CampaignError("the campaign needs a name", "name")
     if campaign_by_name(session, name) is not None:
-        raise CampaignError(f"a campaign named {name!r} already exists")
+        raise CampaignError(f"a campaign named {name!r} already exists", "name")
     form = resolve_form(spec.form)
     deadline_at = parse_deadline(spec.deadline, zone)
     opens_at = parse_opens(spec.opens, zone, now)
     if deadline_at <= now:
-        raise CampaignError(f"the deadline {local_text(deadline_at, zone)} has already passed")
+        raise CampaignError(
+            f"the deadline {local_text(deadline_at, zone)} has already passed", "deadline"
+        )
     if opens_at >= deadline_at:
-        raise CampaignError("the campaign must open before its deadline")
+        raise CampaignError("the campaign must open before its deadline", "deadline")
     if spec.groups:
         wanted = [g.strip().upper().replace(" ", "") for g in spec.groups if g.strip()]
         unknown = [g for g in wanted if directory.group(session, g) is None]
         if unknown:
             known = ", ".join(default_scope(session))
-            raise CampaignError(f"unknown group(s) {', '.join(unknown)} (known: {known})")
+            raise CampaignError(
+                f"unknown group(s) {', '.join(unknown)} (known: {known})", "groups"
+            )
         groups = sort_groups(list(dict.fromkeys(wanted)))
     else:
         groups = default_scope(session)
@@ -352,10 +368,6 @@ def open_filling(
     Returns the row and what happened: "new", "resumed" or "editing". Other active fillings of
     the same person are paused, so exactly one claims their next message.
     """
-    from bot.form_engine import start
-    from storage.forms import filling as find_filling
-    from storage.forms import fillings_of
-
     key = respondent_key(person)
     form = campaign_form(campaign)
     row = find_filling(session, campaign.id, group_id, key)
@@ -480,8 +492,6 @@ def is_idle(row: StatusFilling, now: datetime, idle_minutes: int) -> bool:
 
 def reactivate(session: Session, row: StatusFilling, now: datetime) -> None:
     """Make a paused filling the one that claims the person's messages (pausing any other)."""
-    from storage.forms import fillings_of
-
     for other in fillings_of(session, row.respondent):
         if other.status == ACTIVE and other is not row:
             other.status = PAUSED

@@ -7,7 +7,6 @@ loads the network's embedded data only when the directory is still empty.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,29 +17,13 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.loader import load_embedded_data, upgrade_embedded_directory
 from storage.models import Meta
+from storage.search import INDEX_FORMAT, rebuild_index
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-
-# Feature modules that add tables to `Base`; listed here so Alembic and tests see one schema.
-MODEL_MODULES: tuple[str, ...] = (
-    "storage.forms",
-    "storage.outbox",
-    "storage.schedules",
-    "storage.agenda",
-    "storage.news",
-    "storage.provenance",
-    "storage.questions_log",
-    "storage.teams",
-)
-
-
-def import_all_models() -> None:
-    for module in MODEL_MODULES:
-        importlib.import_module(module)
-
 
 class Database:
     """One engine and session factory per process."""
@@ -82,10 +65,9 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision of every migration branch."""
-        from alembic import command
-        from alembic.config import Config
+        from alembic import command  # lazy: heavy optional dependency (only when migrating)
+        from alembic.config import Config  # lazy: heavy optional dependency
 
-        import_all_models()
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self.engine.begin() as connection:
@@ -97,22 +79,16 @@ class Database:
         self.migrate()
         loaded = self.get_meta("defaults_loaded")
         if load_defaults and not loaded:
-            from storage.loader import load_embedded_data
-
             with self.session() as session:
                 load_embedded_data(session)
                 session.merge(Meta(key="defaults_loaded", value="1"))
                 session.merge(Meta(key="directory_sources", value="1"))
             log.info("loaded the embedded directory and SOP catalogue")
         elif load_defaults and loaded != "empty" and not self.get_meta("directory_sources"):
-            from storage.loader import upgrade_embedded_directory
-
             with self.session() as session:
                 upgrade_embedded_directory(session)
                 session.merge(Meta(key="directory_sources", value="1"))
             log.info("gave the embedded directory its sources")
-        from storage.search import INDEX_FORMAT, rebuild_index
-
         if load_defaults and self.get_meta("index_format") != INDEX_FORMAT:
             with self.session() as session:
                 rebuild_index(session)
@@ -130,13 +106,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def dialect_insert(session: Session) -> Any:
-    """The dialect's INSERT construct, which has ON CONFLICT DO NOTHING on both databases."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

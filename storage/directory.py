@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -124,14 +126,20 @@ def role_holders(
     return holders
 
 
+def slugify(text: str) -> str:
+    text = unicodedata.normalize(
+        "NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae")
+    )
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
 def person_by_slack_user(session: Session, slack_user_id: str) -> Person | None:
     return session.scalar(select(Person).where(Person.slack_user_id == slack_user_id))
 
 
 def find_person_by_name(session: Session, name: str) -> Person | None:
     """Exact id or (case-insensitive) name/alias match, for `--user NAME` and admin tools."""
-    from storage.loader import slugify
-
     wanted = name.strip().lower()
     found = session.get(Person, slugify(name))
     if found:

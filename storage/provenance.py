@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.models import Base
-from storage.types import UTCDateTime
+from storage.models import Base, Group, Membership, Person
+from storage.types import UTCDateTime, dialect_insert
 
 REPORT_ID = "annual-report-2024"
 REPORT_FILE = "seeds/001_24c3ba59667219ab.txt"
@@ -281,7 +281,6 @@ def remember_results(
 ) -> None:
     """Keep what this conversation was last shown (ids only, never message text); one upsert,
     so two replicas answering the same person at once cannot collide."""
-    from storage.db import dialect_insert
 
     values = {
         "conversation": conversation,
@@ -312,8 +311,6 @@ def decide(
 ) -> DirectoryConflict:
     """An admin's decision: accepting applies the weaker source's value (its source then says
     who decided); rejecting keeps the stronger fact. Either way the conflict stays on record."""
-    from storage.models import Group, Membership, Person
-
     conflict = session.get(DirectoryConflict, conflict_id)
     if conflict is None:
         raise DecisionError(f"no conflict with id {conflict_id}")

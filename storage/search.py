@@ -15,11 +15,13 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from bot.glossary import GLOSSARY
 from bot.text import (
     MAX_WORD,
     STOPWORDS,
@@ -39,8 +41,6 @@ from storage.models import Document, Group, Meta, Person, SearchEntry
 
 def _glossary_fingerprint() -> str:
     """Short hash of the glossary: editing it changes the index terms, so it forces a rebuild."""
-    from importlib import resources
-
     data = resources.files("bot").joinpath("data/glossary.yaml").read_bytes()
     return hashlib.sha256(data).hexdigest()[:12]
 
@@ -169,8 +169,6 @@ def _split_compound(
 
 
 def _glossary_stems() -> frozenset[str]:
-    from bot.glossary import GLOSSARY
-
     phrases = GLOSSARY.phrase_stems.values()
     return frozenset(stem for group in phrases for phrase in group for stem in phrase)
 

@@ -92,24 +92,24 @@ def test_a_leader_fills_the_status_form_as_a_card(teams):
     assert form["type"] == "application/vnd.microsoft.card.adaptive"
     validate_card(form["value"])
     ids = [e["id"] for e in form["value"]["body"] if e["type"].startswith("Input.")]
-    assert ids[:3] == ["q_status", "q_focus", "q_meetings"]
+    assert ids[:3] == ["f_status", "f_focus", "f_meetings"]
     submit = {k: v for k, v in actions(form["value"])["status_form_submit"]["data"].items()
               if k != "verb"}
-    answers = {"q_status": "Månedlige møter.", "q_focus": "OnePager", "q_meetings": "mange",
-               "q_membership_changes": "ingen", "q_deliverables": "", "q_deviations": "yes",
-               "q_deviations_description": "", "q_needs": ""}
+    answers = {"f_status": "Månedlige møter.", "f_focus": "OnePager", "f_meetings": "mange",
+               "f_membership_changes": "ingen", "f_deliverables": "", "f_deviations": "yes",
+               "f_deviations_description": "", "f_needs": ""}
 
     refused = invoke(teams, CECILIE, "status_form_submit", **submit, **answers)["value"]
     validate_card(refused)
     shown = card_text(refused)
     assert "⚠" in shown
     by_id = {e["id"]: e for e in refused["body"] if e.get("id")}
-    assert by_id["q_status"]["value"] == "Månedlige møter."  # what was typed is kept
+    assert by_id["f_status"]["value"] == "Månedlige møter."  # what was typed is kept
     with teams.bot.services.db.session() as session:
         report = to_json(build_report(session, session.get(StatusCampaign, campaign_id), OSLO))
     assert report["groups"][0]["submitted_by"] is None
 
-    answers.update(q_meetings="12", q_deviations_description="Kurset er utsatt.")
+    answers.update(f_meetings="12", f_deviations_description="Kurset er utsatt.")
     receipt = invoke(teams, CECILIE, "status_form_submit", **submit, **answers)["value"]
     validate_card(receipt)
     assert "Takk" in card_text(receipt)

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
+from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -28,7 +30,7 @@ from integrations.graph.render import mail_html, reply_html
 from integrations.transport import SendError, parse_retry_after
 
 if TYPE_CHECKING:
-    pass
+    from bot.core import Services
 
 T = TypeVar("T")
 
@@ -56,6 +58,7 @@ class GraphGateway:
 
     def _client(self, purpose: str) -> Any:
         if purpose not in self._clients:
+            # lazy: heavy optional dependency
             from kiota_authentication_azure.azure_identity_authentication_provider import (
                 AzureIdentityAuthenticationProvider,
             )
@@ -63,6 +66,7 @@ class GraphGateway:
             from msgraph import GraphRequestAdapter, GraphServiceClient
             from msgraph_core import GraphClientFactory
 
+            # lazy: heavy optional dependency
             from integrations.graph.auth import APP_SCOPE, credential_for
 
             credential = (self._credential_factory or (
@@ -118,6 +122,26 @@ class GraphLink:
             gateway.close()
 
 
+_LINKS: WeakKeyDictionary[Services, GraphLink] = WeakKeyDictionary()
+_LINKS_LOCK = threading.Lock()
+
+
+def bind_graph_link(services: Services, link: GraphLink) -> None:
+    """Make `link` the bot's one Graph link (the composition root shares the calendar's)."""
+    with _LINKS_LOCK:
+        _LINKS[services] = link
+
+
+def graph_link(services: Services) -> GraphLink:
+    """The bot's Graph link, for the Teams and mail transports; made on first use if the
+    composition root bound none (a bot wired by hand)."""
+    with _LINKS_LOCK:
+        link = _LINKS.get(services)
+        if link is None:
+            link = _LINKS[services] = GraphLink(services.settings)
+        return link
+
+
 class GraphCalendar:
     """The calendar port (`bot.ports.CalendarSource`) on Graph's calendarView."""
 
@@ -134,6 +158,7 @@ class GraphCalendar:
 
 
 def _no_retry() -> Any:
+    # lazy: heavy optional dependency
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from kiota_http.middleware.options import RetryHandlerOption
 
@@ -141,6 +166,7 @@ def _no_retry() -> Any:
 
 
 def _send_error(exc: BaseException, *, writing: bool) -> SendError:
+    # lazy: heavy optional dependency
     from kiota_abstractions.api_error import APIError
 
     if isinstance(exc, APIError):
@@ -200,6 +226,7 @@ class GraphSender:
             found = self._find_message(team, channel, content, look_since)
             if found:
                 return found
+        # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.chat_message import ChatMessage
         from msgraph.generated.models.item_body import ItemBody
@@ -233,6 +260,7 @@ class GraphSender:
         if kind != "teams":
             raise SendError("mail cannot be edited", retryable=False)
         team, _, channel = target.partition("/")
+        # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.chat_message import ChatMessage
         from msgraph.generated.models.item_body import ItemBody
@@ -251,6 +279,7 @@ class GraphSender:
         sender = self.settings.graph_mail_sender
         if not sender:
             raise SendError("GRAPH_MAIL_SENDER is not set", retryable=False)
+        # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.email_address import EmailAddress
         from msgraph.generated.models.item_body import ItemBody
@@ -288,8 +317,6 @@ class GraphSender:
 
 def _graph_time(value: Any) -> datetime:
     """A Graph dateTimeTimeZone (offset-less text + zone) as an aware UTC datetime."""
-    from zoneinfo import ZoneInfo
-
     text = str(value.date_time or "")
     head, dot, tail = text.partition(".")
     text = f"{head}.{tail[:6]}" if dot else head
@@ -306,6 +333,7 @@ def read_calendar(
 ) -> tuple[list[CalendarEvent], list[str]]:
     """Events of `user`'s calendar view in [start, end), following paging; malformed events are
     reported in the second list and skipped."""
+    # lazy: heavy optional dependency
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.users.item.calendar.calendar_view.calendar_view_request_builder import (
         CalendarViewRequestBuilder,

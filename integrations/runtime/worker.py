@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.core import Bot, Services
 from bot.jobs import JobFunction
 from bot.replies import Person, Reply
+from integrations.transports.checks import check_schedules
 from storage import schedules as sched
 from storage.outbox import Outcome, console_inbox, deliver_due
 
@@ -194,6 +195,9 @@ class Worker:
             log.exception("worker task %s failed", getattr(fn, "__name__", fn))
 
     def start(self) -> Worker:
+        """Start scheduling and delivering; a stored schedule whose destination no transport
+        takes stops the start with a `ConfigError` naming it (the CLI exits 2)."""
+        check_schedules(self.services)
         scheduler = BackgroundScheduler(
             timezone=sched.zone(sched.DEFAULT_TIMEZONE),
             job_defaults={"coalesce": True, "max_instances": 1,
