@@ -59,13 +59,15 @@ def test_a_proposal_made_by_card_is_accepted_by_the_owner_card(teams):
     assert form_post.conversation_id == kari_chat
     form = form_post.cards[0]
     validate_card(form)
-    assert any(e.get("id") == "meeting" for e in form["body"])
-    bad = invoke(teams, KARI, "agenda_propose_submit", meeting=str(meeting_id),
-                 title="eCRF-maler", minutes="et kvarter")["value"]
+    assert any(e.get("id") == "f_meeting" for e in form["body"])
+    bad = invoke(teams, KARI, "agenda_propose_submit", f_meeting=str(meeting_id),
+                 f_title="eCRF-maler", f_minutes="et kvarter")["value"]
     validate_card(bad)
     assert "⚠" in card_text(bad)
-    done = invoke(teams, KARI, "agenda_propose_submit", meeting=str(meeting_id),
-                  title="eCRF-maler", minutes="15", presenter="Kari")["value"]
+    kept = {e["id"]: e.get("value") for e in bad["body"] if e.get("id")}
+    assert kept["f_title"] == "eCRF-maler" and kept["f_meeting"] == str(meeting_id)
+    done = invoke(teams, KARI, "agenda_propose_submit", f_meeting=str(meeting_id),
+                  f_title="eCRF-maler", f_minutes="15", f_presenter="Kari")["value"]
     validate_card(done)
     assert "#1" in card_text(done)
 
