@@ -23,6 +23,7 @@ from commands.ask import answer
 from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
+from storage.teams import personal_chat
 
 router = Router()
 
@@ -35,10 +36,14 @@ def _reply(context: Context, nb: str, en: str, **kwargs: Any) -> Reply:
                  intent=kwargs.pop("intent", "agenda"), **kwargs)
 
 
-def owner_destination(meeting: store.Meeting, settings: Any) -> str:
+def owner_destination(meeting: store.Meeting, settings: Any, session: Session | None = None
+                      ) -> str:
     owner = meeting.owner or ""
     if owner[:1] in ("U", "W") and owner[1:].isalnum() and owner.upper() == owner:
         return f"slack-user:{owner}"
+    chat = personal_chat(session, owner) if owner and session is not None else None
+    if chat is not None and chat.aad_object_id and getattr(settings, "teams_enabled", False):
+        return f"teams-user:{chat.aad_object_id}"  # a directory person with a Teams chat
     if owner:
         return f"console:{owner}"
     if settings.secretariat_channel:
@@ -96,7 +101,8 @@ def propose(
             intent="proposal",
         )
         outbox.enqueue(session, key=f"proposal:{proposal.id}:owner",
-                       destination=owner_destination(meeting, services.settings), reply=ask)
+                       destination=owner_destination(meeting, services.settings, session),
+                       reply=ask)
         title_text, number = esc(meeting.title), proposal.id
     return _reply(context, f"Takk! Forslaget (#{number}) er sendt til møteeier for «{title_text}».",
                   f"Thanks! Your proposal (#{number}) was sent to the owner of “{title_text}”.")

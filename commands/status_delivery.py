@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.core import Services
 from bot.i18n import t as catalogue_t
@@ -27,17 +27,24 @@ from commands.status_report import build_report
 from storage.forms import StatusCampaign, submissions
 from storage.outbox import enqueue
 from storage.schedules import add_schedule
+from storage.teams import personal_chat
 
 log = logging.getLogger(__name__)
 
 
 def person_destinations(services: Services, person: Any) -> list[str]:
     """Where a person is reached: the terminal always; Slack DM when the directory knows their
-    Slack user id and Slack is configured; e-mail when Graph mail is configured."""
+    Slack user id and Slack is configured; a Teams 1:1 when they have a chat with the bot;
+    e-mail when Graph mail is configured."""
     settings = services.settings
     out = [f"console:{person.id}"]
     if settings.slack_enabled and person.slack_user_id:
         out.append(f"slack-user:{person.slack_user_id}")
+    if getattr(settings, "teams_enabled", False):
+        session = object_session(person)
+        chat = personal_chat(session, person.id) if session is not None else None
+        if chat is not None and chat.aad_object_id:
+            out.append(f"teams-user:{chat.aad_object_id}")
     if getattr(settings, "graph_mail_sender", None) and person.email:
         out.append(f"mail:{person.email}")
     return out

@@ -36,6 +36,7 @@ PASS_ACTION = "teachback_pass"
 ANSWER_ACTION = "teachback_answer"  # opens the answer modal (Slack)
 GUESS_ACTION = "teachback_guess"  # answer with one of the bot's guesses: "teachback_guess:N"
 DISMISS_ACTION = "teachback_dismiss"
+BUTTON_SURFACES = ("slack", "teams")  # surfaces that show the buttons: no "type 👍" hint
 # Surfaces where nobody can answer back: `norcrin-bot ask` prints one reply and exits.
 ONE_SHOT_SURFACES = frozenset({"cli"})
 
@@ -166,7 +167,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
     _last(services).put(sender, log=log_id, item=item_id, down=False)
     if context.message.surface in ONE_SHOT_SURFACES:
         return reply  # logged, but a one-shot `ask` has no next message to rate or pass it on
-    typed = context.message.surface != "slack"
+    typed = context.message.surface not in BUTTON_SURFACES
     language = reply.language
     if item_id is not None:
         return replace(reply, parts=(*reply.parts, *_pass_parts(language, f"t:{item_id}", typed)))
@@ -302,7 +303,7 @@ def feedback(
     if value == "up":
         return say(language, "Takk for tilbakemeldingen!", "Thanks for the feedback!")
     _last(services).put(person, log=log_id, item=None, down=True)
-    typed = person.platform != "slack"
+    typed = person.platform not in BUTTON_SURFACES
     return say(
         language,
         "Beklager at svaret ikke hjalp. Vil du at jeg sender spørsmålet til sekretariatet?",

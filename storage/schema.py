@@ -7,10 +7,10 @@ misspelt module fails at import, not at run time.
 
 from __future__ import annotations
 
-from storage import agenda, forms, news, outbox, provenance, questions_log, schedules
+from storage import agenda, forms, news, outbox, provenance, questions_log, schedules, teams
 from storage.models import Base
 
-MODEL_MODULES = (forms, outbox, schedules, agenda, news, provenance, questions_log)
+MODEL_MODULES = (forms, outbox, schedules, agenda, news, provenance, questions_log, teams)
 metadata = Base.metadata
 
 __all__ = ["MODEL_MODULES", "Base", "metadata"]

@@ -118,8 +118,32 @@ def _card_part(part: Part) -> list[dict[str, Any]]:
         return card_blocks(part.text)
     if isinstance(part, Choice):
         return card_blocks(part.prompt)
-    title = getattr(part, "title", None) or getattr(part, "name", "")
-    return card_plain_blocks(str(title), weight="Bolder")
+    if isinstance(part, ContactCard | DocumentCard | GroupCard):
+        return _card_record(part)
+    return []
+
+
+def _card_record(part: ContactCard | DocumentCard | GroupCard) -> list[dict[str, Any]]:
+    """A person, document or group: its name in bold, then the fields the directory holds."""
+    if isinstance(part, ContactCard):
+        title = part.name
+        lines = [", ".join(part.roles), part.organisation or "", ", ".join(part.groups),
+                 part.email or "", part.phone or ""]
+    elif isinstance(part, DocumentCard):
+        title = f"{part.code} {part.title}".strip()
+        lines = [part.subtitle or " · ".join(x for x in (part.kind, part.area or "") if x),
+                 part.summary or ""]
+    else:
+        title = part.title
+        lines = [part.purpose or "", part.leader or "", part.deputy or ""]
+    blocks = card_plain_blocks(title, weight="Bolder")
+    for line in lines:
+        for block in card_plain_blocks(line, isSubtle=True):
+            blocks.append({**block, "spacing": "None"})
+    url = getattr(part, "url", None)
+    if url and safe_url(url):
+        blocks.extend(card_blocks(link(url, url), isSubtle=True, size="Small"))
+    return blocks
 
 
 def adaptive_card(reply: Reply, *, budget: int = BUDGET) -> dict[str, Any]:

@@ -34,8 +34,13 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> WebServer:
             session.execute(text("SELECT 1"))
         return True
 
+    routes = {EVENTS_PATH: slack_endpoint(runtime, settings.slack_signing_secret or "")}
+    if settings.teams_enabled:  # the Teams SDK is heavy: imported only when configured
+        from integrations.teams.serve import teams_routes
+
+        routes.update(teams_routes(runtime.bot))
     app = build_web_app(
-        {EVENTS_PATH: slack_endpoint(runtime, settings.slack_signing_secret or "")},
+        routes,
         limits=settings.http,
         ready=ready,
     )
@@ -43,6 +48,13 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> WebServer:
 
 
 def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., Any]) -> int:
+    if settings.teams_app_id and not settings.teams_enabled:
+        log.warning("TEAMS_APP_ID is set without TEAMS_APP_PASSWORD or TEAMS_CERT_PATH: "
+                    "Teams activities are not served")
+    if args.http and settings.teams_enabled and not settings.slack_enabled:
+        from integrations.teams.serve import serve_teams  # Teams alone (heavy SDK, on demand)
+
+        return serve_teams(args, settings, open_bot)
     socket_mode = bool(settings.slack_app_token) and not args.http
     if not socket_mode and not args.http:
         raise ConfigError(
