@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -23,8 +22,6 @@ from slack_bolt.logger.messages import (
     warning_token_skipped,
 )
 from slack_sdk import WebClient
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from bot.core import Bot
 from bot.features import Feature, FeatureError
@@ -35,12 +32,12 @@ from integrations.slack.client import make_web_client
 from integrations.slack.render import message_payload, render_blocks
 from integrations.slack.surface import RUNTIME_KEY, FeatureRegistrar, SlackRuntime
 
+from storage.claims import claim_event
+
 __all__ = ["LISTENERS", "SlackRuntime", "build_slack_app", "slack_listeners"]
-from storage.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
 
-EVENT_ID_RETENTION = timedelta(hours=2)
 
 # What manifest.yaml must ask for (tests/test_manifest.py keeps the two in step).
 SLACK_COMMAND = "/norcrin"
@@ -82,23 +79,6 @@ def request_key(body: dict[str, Any], raw_body: str) -> str | None:
 _CLAIMED_INTERACTIONS = frozenset(
     {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
 )
-
-
-def claim_event(bot: Bot, event_id: str) -> bool:
-    """True the first time an event id is seen (across replicas sharing the database)."""
-    now = bot.services.clock.now()
-    db = bot.services.db
-    try:
-        with db.session() as session:
-            session.add(ProcessedEvent(event_id=event_id, received_at=now))
-    except IntegrityError:
-        return False
-    if hash(event_id) % 100 == 0:  # now and then, forget ids older than any Slack retry
-        with db.session() as session:
-            session.execute(
-                delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_ID_RETENTION)
-            )
-    return True
 
 
 class _TokenNoise(logging.Filter):
