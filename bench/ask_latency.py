@@ -1,7 +1,9 @@
 """Answer latency (p50/p95) on the embedded data and on a generated corpus ten times larger,
-plus resident memory after start. Prints one line per figure; see README "Figures".
+plus resident memory after start; then the same questions on SQLite and on a throw-away
+PostgreSQL database side by side (p50/p95, the ratio, and SQL statements per answer counted at
+the cursor). Prints one line per figure; see README "Figures".
 
-Usage: python bench/ask_latency.py [--rounds N] [--database-url URL]
+Usage: python bench/ask_latency.py [--rounds N] [--database-url URL] [--compare-only]
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event
 
 from bot.app import build_bot
 from bot.config import load_settings
@@ -97,11 +101,59 @@ def measure(bot, rounds: int) -> tuple[float, float]:
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
 
 
+def statements_per_answer(bot) -> tuple[float, int]:
+    """Mean and most SQL statements one answer sends (each one a round trip on PostgreSQL)."""
+    counts: list[int] = []
+    current = [0]
+
+    def count(*_args: object) -> None:
+        current[0] += 1
+
+    event.listen(bot.services.db.engine, "before_cursor_execute", count)
+    try:
+        for question in QUESTIONS:
+            current[0] = 0
+            bot.handle(Message(text=question, sender=Person("bench", "bench")))
+            counts.append(current[0])
+    finally:
+        event.remove(bot.services.db.engine, "before_cursor_execute", count)
+    return statistics.mean(counts), max(counts)
+
+
+def side_by_side(rounds: int, sqlite_url: str) -> None:
+    """The same questions on SQLite and PostgreSQL in one run: the ratio is the figure."""
+    from tests.support.pg import throwaway_database
+
+    figures = {}
+    with throwaway_database("norcrin_bench") as pg_url:
+        for name, url in (("sqlite", sqlite_url), ("postgresql", pg_url)):
+            bot = build_bot(load_settings({"DATABASE_URL": url}))
+            for question in QUESTIONS:  # warm: snapshot, vocabulary, connections
+                bot.handle(Message(text=question, sender=Person("bench", "bench")))
+            mean, most = statements_per_answer(bot)
+            p50, p95 = measure(bot, rounds)
+            figures[name] = (p50, p95)
+            print(
+                f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                f"SQL statements per answer {mean:.1f} (most {most})"
+            )
+            bot.services.db.dispose()
+    (s50, s95), (g50, g95) = figures["sqlite"], figures["postgresql"]
+    print(f"postgresql/sqlite: p50 {g50 / s50:.2f}x, p95 {g95 / s95:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--compare-only", action="store_true", help="only SQLite vs PostgreSQL side by side"
+    )
     args = parser.parse_args()
+    if args.compare_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            side_by_side(args.rounds, f"sqlite:///{tmp}/compare.sqlite3")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
         started = time.perf_counter()
@@ -125,6 +177,7 @@ def main() -> int:
         print(f"10x corpus ({len(docs) + 191} documents): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
         print(f"resident memory after the 10x corpus: {rss_mb():.0f} MB")
         bot.services.db.dispose()
+        side_by_side(args.rounds, f"sqlite:///{tmp}/compare.sqlite3")
     return 0
 
 

@@ -11,6 +11,7 @@ import importlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,12 @@ def import_all_models() -> None:
         importlib.import_module(module)
 
 
+class _Unit:
+    """The one session of a message's unit of work, opened on first use."""
+
+    session: Session | None = None
+
+
 class Database:
     """One engine and session factory per process."""
 
@@ -61,6 +68,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._unit: ContextVar[_Unit | None] = ContextVar(f"unit_{id(self)}", default=None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,6 +86,53 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One transaction for what one message reads and logs, so a PostgreSQL answer pays one
+        pool ping, one BEGIN and one COMMIT instead of one of each per block. Blocks opened with
+        `shared_session()` inside join it; committed when the unit ends, rolled back on error.
+
+        SQLite is in-process, so there is nothing to save: there the unit is empty, and its one
+        database-wide write lock is never held across a message. A unit inside a unit joins it.
+        """
+        if self.is_sqlite or self._unit.get() is not None:
+            yield
+            return
+        holder = _Unit()
+        token = self._unit.set(holder)
+        try:
+            yield
+            if holder.session is not None:
+                holder.session.commit()
+        except BaseException:
+            if holder.session is not None:
+                holder.session.rollback()
+            raise
+        finally:
+            self._unit.reset(token)
+            if holder.session is not None:
+                holder.session.close()
+
+    @contextmanager
+    def shared_session(self) -> Iterator[Session]:
+        """A session that joins the current unit of work; outside one, `session()`.
+
+        For reads, and for writes that come last in a message (question log, results shown):
+        a shared write holds its row locks until the unit ends, so a later `session()` in the
+        same message must not touch those rows. An error rolls the whole unit back."""
+        holder = self._unit.get()
+        if holder is None:
+            with self.session() as session:
+                yield session
+            return
+        if holder.session is None:
+            holder.session = self._sessions()
+        try:
+            yield holder.session
+        except BaseException:
+            holder.session.rollback()
+            raise
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision of every migration branch."""
@@ -129,6 +184,20 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def read_cache(session: Session) -> dict[Any, Any]:
+    """Reads memoised for one session (one unit of work): the index version, role holders.
+    Forgotten after every flush, commit and rollback, so no write is ever read around."""
+    cache: dict[Any, Any] = session.info.setdefault("read_cache", {})
+    return cache
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_reads(session: Session, *_args: Any) -> None:
+    session.info.pop("read_cache", None)
 
 
 def dialect_insert(session: Session) -> Any:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.roles import role_label, role_rank
 from bot.text import fold
+from storage.db import read_cache
 from storage.models import Document, Group, Membership, Organisation, Person
 from storage.provenance import GroupHistory, describe, field_source
 
@@ -104,11 +105,36 @@ def role_holders(
     roles: list[str] | None = None,
     organisation_ids: list[str] | None = None,
 ) -> list[RoleHolder]:
-    """Memberships matching all given filters, leaders first, then by name."""
+    """Memberships matching all given filters, leaders first, then by name.
+
+    An answer asks about the same groups several times (has it holders, who leads it, its
+    card): the memberships of a set of groups are read once per session, with the people's
+    memberships, and filtered here."""
+    if not group_ids:
+        return _query_holders(session, None, roles, organisation_ids)
+    key = ("role_holders", frozenset(group_ids))
+    cache = read_cache(session)
+    if key not in cache:
+        cache[key] = _query_holders(session, group_ids, None, None)
+    return [
+        h
+        for h in cache[key]
+        if (not roles or h.role in roles)
+        and (not organisation_ids or h.person.organisation_id in organisation_ids)
+    ]
+
+
+def _query_holders(
+    session: Session,
+    group_ids: list[str] | None,
+    roles: list[str] | None,
+    organisation_ids: list[str] | None,
+) -> list[RoleHolder]:
     query = (
         select(Membership, Person, Group)
         .join(Person, Membership.person_id == Person.id)
         .join(Group, Membership.group_id == Group.id)
+        .options(selectinload(Person.memberships))  # cards and ranking read them: one query
     )
     if group_ids:
         query = query.where(Membership.group_id.in_(group_ids))
@@ -122,6 +148,11 @@ def role_holders(
     ]
     holders.sort(key=lambda h: (role_rank(h.role), h.group.id, h.person.name))
     return holders
+
+
+def holds_role(session: Session, roles: list[str]) -> bool:
+    """Whether anyone in the directory holds one of these roles (one cheap query)."""
+    return bool(session.scalar(select(exists().where(Membership.role.in_(roles)))))
 
 
 def person_by_slack_user(session: Session, slack_user_id: str) -> Person | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, exists, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base
@@ -157,6 +157,23 @@ def active_filling(session: Session, respondent: str, now: datetime) -> StatusFi
         .limit(1)
     )
     return rows.first()
+
+
+def claims_next_message(session: Session, respondent: str, now: datetime) -> bool:
+    """Whether a pending "which group?" or an active filling may claim this person's next
+    message: one query, so the common case (no open form) costs one round trip."""
+    chooser = exists().where(StatusChooser.respondent == respondent)
+    filling = (
+        exists()
+        .where(
+            StatusFilling.respondent == respondent,
+            StatusFilling.status == ACTIVE,
+            StatusCampaign.id == StatusFilling.campaign_id,
+            StatusCampaign.state == "open",
+            StatusCampaign.deadline_at > now,
+        )
+    )
+    return bool(session.scalar(select(or_(chooser, filling))))
 
 
 def fillings_of(session: Session, respondent: str) -> list[StatusFilling]:

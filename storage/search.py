@@ -34,6 +34,7 @@ from bot.text import (
     too_long,
     words,
 )
+from storage.db import read_cache
 from storage.models import Document, Group, Meta, Person, SearchEntry
 
 
@@ -251,6 +252,16 @@ def rebuild_index(session: Session) -> int:
     return len(raw)
 
 
+def index_version(session: Session) -> str:
+    """The index's version, read once per session (one unit of work): a question asks for it
+    several times, and each read would be a round trip on PostgreSQL."""
+    cache = read_cache(session)
+    if "index_version" not in cache:
+        value = session.scalar(select(Meta.value).where(Meta.key == "index_version"))
+        cache["index_version"] = value or "0"
+    return str(cache["index_version"])
+
+
 class SearchIndex:
     """Query side of the index; one per process, safe to share between threads."""
 
@@ -259,7 +270,7 @@ class SearchIndex:
         self._snapshot: _Snapshot | None = None
 
     def _current(self, session: Session) -> _Snapshot:
-        version = session.scalar(select(Meta.value).where(Meta.key == "index_version")) or "0"
+        version = index_version(session)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.version == version:
             return snapshot
