@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from bot.roles import role_label, role_rank
 from bot.text import fold
@@ -86,7 +86,9 @@ def document(session: Session, code: str) -> Document | None:
 def documents(session: Session, codes: list[str]) -> dict[str, Document]:
     if not codes:
         return {}
-    return {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(codes)))}
+    # The body (up to 20 000 characters each) only feeds the index; answers show the summary.
+    query = select(Document).where(Document.id.in_(codes)).options(defer(Document.body))
+    return {d.id: d for d in session.scalars(query)}
 
 
 def people(session: Session, person_ids: list[str]) -> dict[str, Person]:

@@ -413,12 +413,11 @@ class SearchIndex:
                 {"match": match},
             )
         else:
-            # Written exactly as the GIN index expression (migration 0001), so the index is used.
+            # The stored tsvector (migration 0007): nothing is computed per row per question.
             rows = session.execute(
                 text(
                     "SELECT kind, ref_id FROM search_entries WHERE "
-                    "to_tsvector('simple', title_terms || ' ' || body_terms) "
-                    "@@ to_tsquery('simple', :query)"
+                    "search_vector @@ to_tsquery('simple', :query)"
                 ),
                 {"query": " | ".join(all_terms)},
             )
