@@ -6,11 +6,11 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, cast
 
 import snowballstemmer
-import yaml
+
+from bot.packaged import load_yaml
 
 _WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", re.IGNORECASE)
 
@@ -25,7 +25,7 @@ class Glossary:
 def _load(name: str = "glossary.yaml") -> Glossary:
     from bot.text import fold  # local import: text imports this module at load time
 
-    raw = yaml.safe_load(resources.files("bot").joinpath(f"data/{name}").read_text("utf-8"))
+    raw = load_yaml(name)
     nb = snowballstemmer.stemmer("norwegian")
     en = snowballstemmer.stemmer("english")
     words: dict[str, tuple[str, ...]] = {}

@@ -248,9 +248,13 @@ def _forget_reads(session: Session, *_args: Any) -> None:
 
 def dialect_insert(session: Session) -> Any:
     """The dialect's INSERT construct, which has ON CONFLICT DO NOTHING on both databases."""
-    from sqlalchemy.dialects import postgresql, sqlite
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # lazy: heavy optional dependency
 
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        return insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # the engine's own dialect
+
+    return sqlite_insert
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

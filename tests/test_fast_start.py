@@ -10,11 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import event
 
+from bot.replies import Message, Person
 from storage.db import MIGRATIONS_DIR, Database, head_revisions
+from storage.loader import import_file
 from tests.support.pg import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,3 +75,47 @@ def test_a_database_behind_is_still_upgraded(fresh_url):
     assert behind is not None and behind != head_revisions()
     started = _prepare_in_a_new_process(fresh_url)
     assert started == {"alembic": True, "revisions": sorted(head_revisions())}
+
+
+def _statements(engine, run) -> list[str]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_new_process_loads_the_packed_index_and_an_import_replaces_it(
+    make_bot, fresh_url, tmp_path
+):
+    """The index a new process loads is the packed snapshot in `meta` (no scan of the entries),
+    and `import people` replaces it: the imported person is found afterwards."""
+    question = "Zelda Quistgaard"
+    before = make_bot(fresh_url)
+    [declined] = before.handle(Message(text=question, sender=Person("cli", "cache")))
+    assert declined.intent == "none"
+    people = tmp_path / "people.yaml"
+    people.write_text(
+        yaml.safe_dump([{"name": "Zelda Quistgaard", "organisation": "UNN",
+                         "memberships": [{"group": "AP8", "role": "member"}]}]),
+        encoding="utf-8",
+    )
+    with before.services.db.session() as session:
+        import_file(session, "people", people)
+    fresh = make_bot(fresh_url)  # as a new process: nothing loaded yet
+    statements = _statements(
+        fresh.services.db.engine,
+        lambda: fresh.handle(Message(text=question, sender=Person("cli", "cache"))),
+    )
+    # The snapshot came packed in one meta row, not from a read of every entry.
+    assert not [s for s in statements if s.lstrip().startswith("SELECT search_entries.")]
+    for bot in (fresh, before):  # and the process that had the old index sees the new one
+        [found] = bot.handle(Message(text=question, sender=Person("cli", "cache")))
+        assert found.intent == "person"
+        assert found.results[0].id == "zelda-quistgaard"
