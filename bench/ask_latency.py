@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event
 
-from bot.app import build_bot
 from bot.config import load_settings
 from bot.replies import Message, Person
+from integrations.runtime.wiring import build_bot
 
 QUESTIONS = [
     "who leads AP3?",

@@ -26,7 +26,7 @@ def norcrin_bot() -> list[str]:
     script = Path(sys.executable).with_name("norcrin-bot")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+    return [sys.executable, "-m", "integrations.runtime"]
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:

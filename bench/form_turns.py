@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import build_bot
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.replies import Message, Person
 from commands.status_campaigns import NewCampaign
 from commands.status_delivery import launch_campaign
+from integrations.runtime.wiring import build_bot
 
 
 def _ms(samples: list[float]) -> str:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import build_bot
 from bot.config import load_settings
+from integrations.runtime.wiring import build_bot
 from tests.support.slack_api import FakeSlackAPI
 from tests.support.slack_harness import SIGNING_SECRET, serve_slack
 from tests.support.slack_signing import app_mention_event, event_body, sign

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import build_bot
 from bot.config import load_settings
 from bot.replies import Message, Person
+from integrations.runtime.wiring import build_bot
 
 LETTERS = "abcdefghijklmnoprstuvyæøå"
 

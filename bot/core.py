@@ -9,26 +9,47 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.features import ServicesHook
+from bot.jobs import JobFunction
+from bot.ports import CalendarSource, Database, Delivery, FeedReader
 from bot.replies import Message, Person, Reply
 from bot.router import Context, Router, clean_text, language_for
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+BackgroundStarter = Callable[["Bot", Any], Callable[[], None]]  # (bot, surface) -> stop()
+PendingHook = Callable[[Person], list[Reply]]  # what a person's terminal inbox holds
+
+
+@dataclass(eq=False)  # compared and hashed by identity: features key per-bot state on it
 class Services:
-    """Everything handlers may use; assembled by `bot.app.build_bot` (the composition root)."""
+    """Everything handlers may use; assembled by the composition root
+    (`integrations.runtime.wiring.build_bot`), each part typed by its port."""
 
     settings: Settings
-    db: Any
-    search: Any
+    db: Database
+    search: Any  # storage.search.SearchIndex (the core cannot name a storage type)
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
+    delivery: Delivery
+    feeds: FeedReader
+    calendar: CalendarSource
+    jobs: dict[str, JobFunction] = field(default_factory=dict)
+    worker_start: list[ServicesHook] = field(default_factory=list)  # run by a starting worker
+    background: list[BackgroundStarter] = field(default_factory=list)  # `serve` and `worker`
+    console_pending: list[PendingHook] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release connections and threads (Graph's event loop, pooled connections)."""
+        self.delivery.close()
+        self.calendar.close()
+        self.db.dispose()
 
 
 class Bot:

@@ -1,14 +1,14 @@
-"""Scheduled jobs: named functions the worker runs for a claimed schedule occurrence.
+"""Scheduled jobs, as the core sees them: the function type and the outbox keys a job uses.
 
 A job is `fn(services, args, occurrence)`. `args` is the schedule's own args plus two reserved
 keys the worker adds: `schedule_id` and `destinations`. Jobs never send; they enqueue outbox posts
 with keys from `post_key(args, occurrence, destination)`, so a job run twice for one occurrence
-(a takeover after a crash, two workers racing) queues each post once.
+(a takeover after a crash, two workers racing) queues each post once. Features declare their jobs
+by name (`bot.features.Feature.jobs`); the composition root collects them.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -19,30 +19,6 @@ if TYPE_CHECKING:
     from bot.core import Services
 
 JobFunction = Callable[["Services", dict[str, Any], datetime], None]
-JOBS: dict[str, JobFunction] = {}
-
-# Modules defining jobs; feature routers' modules are imported too (their jobs register there).
-JOB_MODULES: tuple[str, ...] = ("commands.posts",)
-
-
-def job(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Register a job under `name` (what `schedules.job` stores)."""
-
-    def register(fn: JobFunction) -> JobFunction:
-        JOBS[name] = fn
-        return fn
-
-    return register
-
-
-def load_jobs() -> dict[str, JobFunction]:
-    """Import every module that registers jobs; cheap after the first call."""
-    for module in JOB_MODULES:
-        importlib.import_module(module)
-    from bot.app import feature_routers
-
-    feature_routers()
-    return JOBS
 
 
 def short_destination(destination: str) -> str:

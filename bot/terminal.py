@@ -8,9 +8,11 @@ bot's time zone with its offset (`iso_local`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import argparse
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -18,6 +20,32 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from bot.redact import mask_destination
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.core import Bot
+    from bot.replies import Reply
+
+
+class CliError(Exception):
+    """A user-facing failure of a sub-command: printed as one line, exit status 1."""
+
+
+@dataclass(frozen=True)
+class CliTools:
+    """What a feature's sub-commands get from the composition root (which they cannot import):
+    a bot on the given settings, and the terminal renderer for a reply."""
+
+    open_bot: Callable[[Settings], Bot]
+    print_reply: Callable[[Reply], None]
+
+
+def cli_tools(args: argparse.Namespace) -> CliTools:
+    """The tools the CLI put on the parsed arguments (`norcrin-bot` sets them as a default)."""
+    tools = getattr(args, "cli_tools", None)
+    if not isinstance(tools, CliTools):
+        raise RuntimeError("sub-command run without the CLI's tools (use integrations.runtime.cli)")
+    return tools
 
 
 def labelled(label: str, value: str) -> Text:

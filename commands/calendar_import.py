@@ -55,9 +55,7 @@ def import_calendar(
     series: str | None = None,
     destinations: list[str] | None = None,
 ) -> CalendarReport:
-    from integrations.graph.teams import gateway_for, read_calendar
-
-    events, problems = read_calendar(gateway_for(services), user, start, end)
+    events, problems = services.calendar.read(user, start, end)
     report = CalendarReport(problems=problems)
     now = services.clock.now()
     with services.db.session() as session:

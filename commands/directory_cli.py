@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.terminal import CliError
 
 
 def register_cli(sub: Any) -> None:
@@ -50,7 +51,6 @@ def _database(settings: Settings) -> Any:
 
 
 def cmd_show(args: Any, settings: Settings) -> int:
-    from bot.cli import CliError
     from storage import directory
     from storage.provenance import GroupHistory
 
@@ -183,7 +183,6 @@ def _value(value: Any) -> str:
 
 
 def cmd_decide(args: Any, settings: Settings) -> int:
-    from bot.cli import CliError
     from storage.provenance import DecisionError, decide
     from storage.search import rebuild_index
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.markup import esc
+from bot.ports import FeedError
 from bot.replies import Reply, Section
 from bot.router import Context, Router
 from commands import posts
-from integrations.feeds import read_feed
 from storage.news import ImportReport, add_news
 
 if TYPE_CHECKING:
@@ -21,12 +21,10 @@ def import_feed(services: Services, source: str | None = None) -> ImportReport:
     """Import a feed (default NEWS_FEED_URL); malformed entries are reported and skipped."""
     source = source or services.settings.news_feed_url
     if not source:
-        from integrations.feeds import FeedError
-
         raise FeedError("no feed given and NEWS_FEED_URL is not set")
     settings = services.settings
-    entries, problems = read_feed(source, max_bytes=settings.news_feed_max_bytes,
-                                  deadline=settings.news_feed_timeout)
+    entries, problems = services.feeds(source, max_bytes=settings.news_feed_max_bytes,
+                                      deadline=settings.news_feed_timeout)
     report = ImportReport(skipped=list(problems))
     now = services.clock.now()
     with services.db.session() as session:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.jobs import job, post_key, short_destination
+from bot.jobs import JobFunction, post_key, short_destination
 from bot.markup import esc, link
 from bot.replies import Actions, Button, Heading, Note, Reply, Section
 from commands.agenda_views import agenda_reply, minutes_reply, reminder_reply
@@ -213,7 +213,6 @@ def _tz(services: Services) -> Any:
     return services.settings.timezone
 
 
-@job("digest")
 def digest_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     """Gather news since the last digest; with `min_items`, wait until that many have come."""
     with services.db.session() as session:
@@ -231,7 +230,6 @@ def digest_job(services: Services, args: dict[str, Any], occurrence: datetime) -
         log.info("digest: not enough new items at %s; nothing posted", occurrence.isoformat())
 
 
-@job("agenda")
 def agenda_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     """Post the agenda (or bring an earlier post up to date, in place)."""
     with services.db.session() as session:
@@ -240,12 +238,10 @@ def agenda_job(services: Services, args: dict[str, Any], occurrence: datetime) -
                        _tz(services))
 
 
-@job("agenda-reminder")
 def reminder_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     _post_about_meeting(services, args, occurrence, reminder_reply)
 
 
-@job("agenda-minutes")
 def minutes_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     _post_about_meeting(services, args, occurrence, minutes_reply)
 
@@ -263,3 +259,12 @@ def _post_about_meeting(
         for destination in args.get("destinations") or meeting.destinations:
             outbox.enqueue(session, key=post_key(args, occurrence, destination),
                            destination=destination, reply=reply)
+
+
+# The jobs this module runs, by the name `schedules.job` stores.
+DIGEST_JOBS: dict[str, JobFunction] = {"digest": digest_job}
+AGENDA_JOBS: dict[str, JobFunction] = {
+    "agenda": agenda_job,
+    "agenda-reminder": reminder_job,
+    "agenda-minutes": minutes_job,
+}

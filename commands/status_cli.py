@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.terminal import CliError, cli_tools
 
 
 def register_cli(sub: Any) -> None:
@@ -68,14 +69,11 @@ def register_cli(sub: Any) -> None:
     check.set_defaults(run=cmd_check_form)
 
 
-def _bot(settings: Settings) -> Any:
-    from bot.cli import open_bot
-
-    return open_bot(settings)
+def _bot(args: argparse.Namespace, settings: Settings) -> Any:
+    return cli_tools(args).open_bot(settings)
 
 
 def _campaign_or_fail(session: Any, name: str) -> Any:
-    from bot.cli import CliError
     from storage.forms import campaign_by_name
 
     campaign = campaign_by_name(session, name)
@@ -85,13 +83,12 @@ def _campaign_or_fail(session: Any, name: str) -> Any:
 
 
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import CliError
     from bot.forms import FormDefinitionError
     from commands.status_campaigns import CampaignError, NewCampaign, local_text
     from commands.status_delivery import launch_campaign
     from storage.outbox import deliver_due
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     services = bot.services
     zone = settings.timezone
     try:
@@ -137,7 +134,7 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from commands.status_report import build_report, to_docx, to_json, to_markdown
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     language = args.language or settings.language
     with bot.services.db.session() as session:
         campaign = _campaign_or_fail(session, args.name)
@@ -163,15 +160,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.console import Console
-
     from commands.status_delivery import summary_reply
-    from integrations.console.render import render_reply
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     with bot.services.db.session() as session:
         reply = summary_reply(session, bot.services, _campaign_or_fail(session, args.name))
-    Console(highlight=False).print(render_reply(reply))
+    cli_tools(args).print_reply(reply)
     return 0
 
 
@@ -181,7 +175,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     from storage.forms import campaigns, submissions
 
     zone = settings.timezone
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     with bot.services.db.session() as session:
         data: list[dict[str, Any]] = [
             {
@@ -211,7 +205,6 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check_form(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import CliError
     from bot.forms import FormDefinitionError, load_form_file
 
     try:

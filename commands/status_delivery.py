@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.jobs import job, short_destination
+from bot.jobs import JobFunction, short_destination
 from bot.markup import esc
 from bot.replies import Reply, Section, Table
 from commands.status_campaigns import NewCampaign, create_campaign, group_people, local_text
@@ -287,7 +287,6 @@ def _campaign(session: Session, args: dict[str, Any]) -> StatusCampaign | None:
     return campaign
 
 
-@job("status_open")
 def status_open_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
     with services.db.session() as session:
         campaign = _campaign(session, args)
@@ -295,7 +294,6 @@ def status_open_job(services: Any, args: dict[str, Any], occurrence: datetime) -
             open_campaign(session, services, campaign, services.clock.now())
 
 
-@job("status_reminder")
 def status_reminder_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
     with services.db.session() as session:
         campaign = _campaign(session, args)
@@ -305,12 +303,19 @@ def status_reminder_job(services: Any, args: dict[str, Any], occurrence: datetim
             )
 
 
-@job("status_deadline")
 def status_deadline_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
     with services.db.session() as session:
         campaign = _campaign(session, args)
         if campaign is not None:
             close_campaign(session, services, campaign, services.clock.now())
+
+
+# The jobs of a campaign's schedules, by the name `schedules.job` stores.
+JOBS: dict[str, JobFunction] = {
+    "status_open": status_open_job,
+    "status_reminder": status_reminder_job,
+    "status_deadline": status_deadline_job,
+}
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.core import Services
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
 from bot.router import Context, Router
 from commands.agenda import person_destination
@@ -74,11 +76,15 @@ class _LastAnswers:
             return self._items.get((person.platform, person.user_id))
 
 
-def _last(services: Any) -> _LastAnswers:
-    found = services.extras.get("teachback_last")
-    if found is None:
-        found = services.extras.setdefault("teachback_last", _LastAnswers())
-    return found  # type: ignore[no-any-return]
+# Per-bot caches, keyed by the bot's services (identity-hashed; gone with the bot).
+_LAST: weakref.WeakKeyDictionary[Services, _LastAnswers] = weakref.WeakKeyDictionary()
+_KEYS: weakref.WeakKeyDictionary[Services, _TaughtKeys] = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+
+def _last(services: Services) -> _LastAnswers:
+    with _CACHE_LOCK:
+        return _LAST.setdefault(services, _LastAnswers())
 
 
 class _TaughtKeys:
@@ -105,11 +111,9 @@ class _TaughtKeys:
             self._read_at = float("-inf")
 
 
-def taught_keys(services: Any) -> _TaughtKeys:
-    found = services.extras.get("teachback_keys")
-    if found is None:
-        found = services.extras.setdefault("teachback_keys", _TaughtKeys())
-    return found  # type: ignore[no-any-return]
+def taught_keys(services: Services) -> _TaughtKeys:
+    with _CACHE_LOCK:
+        return _KEYS.setdefault(services, _TaughtKeys())
 
 
 def tr(language: str, nb: str, en: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.jobs import job
+from bot.jobs import JobFunction
 from bot.replies import Note, Reply, Section, Table
 from bot.router import Context, Router
 from commands.teachback import (
@@ -33,7 +33,7 @@ from commands.teachback import (
     taught_mark,
     tr,
 )
-from storage import directory
+from storage import directory, schedules
 from storage import questions_log as store
 from storage.models import Document
 from storage.outbox import enqueue
@@ -285,7 +285,6 @@ def home_section(context: Context) -> list[Any]:
                        f"*{waiting} questions wait for the secretariat* — type `triage`."))]
 
 
-@job(PURGE_JOB)
 def purge_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
     """Delete question logs and triage items older than `QUESTION_LOG_DAYS`."""
     days = int(services.settings.question_log_days)
@@ -299,14 +298,10 @@ def purge_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None
 
 def ensure_purge_schedule(services: Any) -> None:
     """One daily purge schedule; created by the first worker that starts without one."""
-    from storage import schedules
-
     with services.db.session() as session:
         if not any(s.job == PURGE_JOB for s in schedules.active_schedules(session)):
             schedules.add_schedule(session, job=PURGE_JOB, cron=PURGE_CRON,
                                    now=services.clock.now())
 
 
-def install(services: Any) -> None:
-    """Every starting worker (`serve` or `worker`) makes sure the retention job is scheduled."""
-    services.extras.setdefault("worker_start", []).append(ensure_purge_schedule)
+JOBS: dict[str, JobFunction] = {PURGE_JOB: purge_job}

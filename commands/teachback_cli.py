@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.terminal import CliError, cli_tools
 
 OPERATOR = "operator"
 
@@ -76,14 +77,11 @@ def _target(args: argparse.Namespace) -> tuple[str, str] | None:
     return None
 
 
-def _bot(settings: Settings) -> Any:
-    from bot.cli import open_bot
-
-    return open_bot(settings)
+def _bot(args: argparse.Namespace, settings: Settings) -> Any:
+    return cli_tools(args).open_bot(settings)
 
 
 def _fail(exc: Exception) -> Any:
-    from bot.cli import CliError
 
     return CliError(str(exc))
 
@@ -116,7 +114,7 @@ def cmd_triage_list(args: argparse.Namespace, settings: Settings) -> int:
     from commands.teachback_admin import triage_json
     from storage.questions_log import list_items
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     with bot.services.db.session() as session:
         items = [triage_json(i) for i in list_items(session, args.status)]
     if args.format == "json":
@@ -134,7 +132,7 @@ def cmd_triage_answer(args: argparse.Namespace, settings: Settings) -> int:
     from commands.teachback_admin import answer_item
     from storage.questions_log import TeachbackError
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     kind, value = _target(args) or ("text", "")
     try:
         line, keys = answer_item(bot.services, args.id, kind, value, _as_name(bot, args.as_name))
@@ -150,7 +148,7 @@ def cmd_triage_dismiss(args: argparse.Namespace, settings: Settings) -> int:
     from commands.teachback_admin import dismiss_item
     from storage.questions_log import TeachbackError
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     try:
         line, keys = dismiss_item(bot.services, args.id, _as_name(bot, args.as_name))
     except TeachbackError as exc:
@@ -164,7 +162,7 @@ def cmd_taught_list(args: argparse.Namespace, settings: Settings) -> int:
     from commands.teachback_admin import taught_json
     from storage.questions_log import list_taught
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     with bot.services.db.session() as session:
         rows = [taught_json(r) for r in list_taught(session, include_retired=args.all)]
     if args.format == "json":
@@ -180,7 +178,7 @@ def cmd_taught_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_taught_retire(args: argparse.Namespace, settings: Settings) -> int:
     from storage.questions_log import TeachbackError, retire
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     try:
         with bot.services.db.session() as session:
             row = retire(session, args.id, bot.services.clock.now())
@@ -194,7 +192,7 @@ def cmd_taught_edit(args: argparse.Namespace, settings: Settings) -> int:
     from commands.teachback_admin import edit_taught
     from storage.questions_log import TeachbackError
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     target = _target(args)
     if target is None and not args.question:
         raise _fail(ValueError("give --document, --group, --person, --text or --question"))
@@ -220,7 +218,7 @@ def cmd_stats_questions(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError:
             raise _fail(ValueError(f"--since {args.since!r}: expected YYYY-MM-DD")) from None
         since = day.replace(tzinfo=settings.timezone)
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     with bot.services.db.session() as session:
         result = stats(session, since)
     data = result.as_json()

@@ -15,21 +15,25 @@ the outcome is unknown and looks for the post first, as after an ambiguous failu
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.redact import mask_destination, mask_secrets
 from bot.replies import Reply, reply_from_dict
+from integrations.graph.teams import GraphLink, GraphSender
+from integrations.graph.webhook import WebhookSender
+from integrations.transport import Sender, SendError, parse_retry_after
 from storage import outbox
 from storage.outbox import IN_FLIGHT, Claimed, Outcome, parse_destination
+
+__all__ = ["DeliveryPolicy", "OutboxDelivery", "SendError", "Sender", "parse_retry_after"]
 
 if TYPE_CHECKING:
     from bot.core import Services
@@ -53,81 +57,45 @@ class DeliveryPolicy:
     record_backoff: float = 0.25  # first wait between those tries, doubled up to 5 s
 
 
-class SendError(Exception):
-    """A failed attempt. `ambiguous`: the platform may have processed it (5xx on a POST)."""
+class OutboxDelivery:
+    """The delivery port (`bot.ports.Delivery`): one policy and one sender per destination kind,
+    built on first use for this bot."""
 
-    def __init__(
+    def __init__(self, graph: GraphLink, policy: DeliveryPolicy | None = None) -> None:
+        self.policy = policy or DeliveryPolicy()
+        self.graph = graph
+        self.senders: dict[str, Sender] = {}
+        self._lock = threading.Lock()
+
+    def deliver(
         self,
-        message: str,
+        services: Services,
         *,
-        retryable: bool,
-        retry_after: float | None = None,
-        ambiguous: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.ambiguous = ambiguous
+        now: datetime | None,
+        limit: int,
+        keys: Sequence[str] | None,
+    ) -> list[Outcome]:
+        return deliver_claimed(services, self, now=now, limit=limit, keys=keys)
 
+    def sender(self, services: Services, kind: str) -> Sender:
+        with self._lock:
+            if kind not in self.senders:
+                self.senders[kind] = self._build_sender(services, kind)
+            return self.senders[kind]
 
-class Sender(Protocol):
-    def send(
-        self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
-    ) -> str | None:
-        """Post; returns a reference for later edits (Slack ts, Graph message id)."""
-        ...
+    def _build_sender(self, services: Services, kind: str) -> Sender:
+        if kind == "console":
+            return ConsoleSender()
+        if kind in ("slack", "slack-user"):
+            from integrations.slack.outbox import SlackSender  # lazy: heavy optional dependency
 
-    def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str | None:
-        """Replace the content of an earlier post in place."""
-        ...
+            return SlackSender.from_settings(services.settings)
+        if kind == "teams-webhook":
+            return WebhookSender()
+        return GraphSender(self.graph.gateway(), services.settings)
 
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: integer, fractional (Graph's `2.128`) or HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def policy_for(services: Services) -> DeliveryPolicy:
-    policy = services.extras.get("outbox_policy")
-    return policy if isinstance(policy, DeliveryPolicy) else DeliveryPolicy()
-
-
-_SENDERS_LOCK = threading.Lock()
-
-
-def sender_for(services: Services, kind: str) -> Sender:
-    """The sender for a destination kind, built once per bot (tests may pre-set them)."""
-    with _SENDERS_LOCK:
-        senders: dict[str, Sender] = services.extras.setdefault("outbox_senders", {})
-        if kind not in senders:
-            senders[kind] = _build_sender(services, kind)
-        return senders[kind]
-
-
-def _build_sender(services: Services, kind: str) -> Sender:
-    if kind == "console":
-        return ConsoleSender()
-    if kind in ("slack", "slack-user"):
-        from integrations.slack.outbox import SlackSender
-
-        return SlackSender.from_settings(services.settings)
-    if kind == "teams-webhook":
-        from integrations.graph.webhook import WebhookSender
-
-        return WebhookSender()
-    from integrations.graph.teams import GraphSender, gateway_for
-
-    return GraphSender(gateway_for(services), services.settings)
+    def close(self) -> None:
+        self.graph.close()
 
 
 class ConsoleSender:
@@ -144,16 +112,17 @@ class ConsoleSender:
 
 def deliver_claimed(
     services: Services,
+    delivery: OutboxDelivery,
     *,
     now: datetime | None = None,
     limit: int = 50,
-    keys: Any = None,
+    keys: Sequence[str] | None = None,
 ) -> list[Outcome]:
-    policy = policy_for(services)
+    policy = delivery.policy
     now = now or services.clock.now()
     with services.db.session() as session:
         claimed = outbox.claim(session, now=now, lease=policy.lease, limit=limit, keys=keys)
-    return [deliver_one(services, policy, row) for row in claimed]
+    return [deliver_one(services, delivery, row) for row in claimed]
 
 
 def _backoff(policy: DeliveryPolicy, attempt: int) -> float:
@@ -193,8 +162,9 @@ def with_db_retry(policy: DeliveryPolicy, what: str, fn: Callable[[], T]) -> T:
             wait = min(wait * 2, 5.0)
 
 
-def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Outcome:
+def deliver_one(services: Services, delivery: OutboxDelivery, row: Claimed) -> Outcome:
     """Send one claimed row with in-claim retries, then record the result (fenced)."""
+    policy = delivery.policy
     db = services.db
     with db.session() as session:
         if not outbox.renew(session, row, now=services.clock.now(), lease=policy.lease):
@@ -209,7 +179,7 @@ def deliver_one(services: Services, policy: DeliveryPolicy, row: Claimed) -> Out
             return decided
         edit_ref = decided
     try:
-        sender = sender_for(services, kind)
+        sender = delivery.sender(services, kind)
     except Exception as exc:  # configuration missing: nothing to retry until an operator acts
         return _finish_failed(services, row, f"cannot send to {kind}: {exc}")
 

@@ -16,31 +16,21 @@ import re
 import threading
 import time
 import zlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import httpx
 
+from bot.ports import FeedEntry, FeedError
+
+__all__ = ["FeedEntry", "FeedError", "read_feed"]
+
 _TAGS = re.compile(r"<[^>]+>")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_DEADLINE = 30.0
 MAX_REDIRECTS = 5
-
-
-class FeedError(Exception):
-    """The source could not be read as a feed; the message is safe to print."""
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    guid: str
-    title: str
-    link: str
-    published: datetime
-    summary: str | None
 
 
 def one_line(text: str | None, limit: int = 240) -> str | None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.ports import Outcome
 from bot.redact import mask_destination
 from bot.replies import Reply, reply_from_dict, reply_to_dict
 from storage.db import dialect_insert
@@ -299,22 +300,6 @@ def replace_pending_payload(session: Session, key: str, reply: Reply) -> bool:
 # -- delivery entry point (the shared API) -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one post in one delivery round."""
-
-    key: str
-    destination: str
-    status: str  # sent | retry | failed | deferred | lost-lease | unrecorded
-    ref: str | None = None
-    error: str | None = None
-    attempts: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("sent", "deferred")
-
-
 def deliver_due(
     services: Services,
     *,
@@ -322,10 +307,9 @@ def deliver_due(
     limit: int = 50,
     keys: Sequence[str] | None = None,
 ) -> list[Outcome]:
-    """Claim due posts and send them (see `integrations.delivery`). Safe in many processes."""
-    from integrations.delivery import deliver_claimed
-
-    return deliver_claimed(services, now=now, limit=limit, keys=keys)
+    """Claim due posts and send them through the bot's delivery port (`services.delivery`,
+    `integrations.delivery` in production). Safe in many processes."""
+    return services.delivery.deliver(services, now=now, limit=limit, keys=keys)
 
 
 def _rowcount(result: Any) -> int:

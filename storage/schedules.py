@@ -8,6 +8,7 @@ occurrence is claimed in `schedule_runs` (UNIQUE(schedule_id, occurrence)) befor
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import dialect_insert
 from storage.models import Base
+from storage.outbox import parse_destination
 from storage.types import UTCDateTime
 
 DEFAULT_TIMEZONE = "Europe/Oslo"
@@ -116,17 +118,16 @@ def add_schedule(
     cron: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
     now: datetime | None = None,
+    known_jobs: Collection[str] | None = None,
 ) -> int:
     """Store a schedule (exactly one of `at`, an aware instant, or `cron`); returns its id.
 
     `now` (default: the system clock) is the creation time: cron occurrences before it never run.
+    `known_jobs` (the composition root's job names) rejects a job this version cannot run; a
+    feature scheduling its own job passes nothing.
     """
-    from bot.jobs import JOBS, load_jobs
-    from storage.outbox import parse_destination
-
-    load_jobs()
-    if job not in JOBS:
-        raise ScheduleError(f"unknown job {job!r} (known: {', '.join(sorted(JOBS))})")
+    if known_jobs is not None and job not in known_jobs:
+        raise ScheduleError(f"unknown job {job!r} (known: {', '.join(sorted(known_jobs))})")
     if (at is None) == (cron is None):
         raise ScheduleError("give exactly one of --at or --cron")
     zone(timezone)

@@ -12,9 +12,9 @@ import pytest
 
 os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
 
-from bot.app import build_bot
 from bot.config import Settings, load_settings
 from bot.core import Bot
+from integrations.runtime.wiring import build_bot
 from storage.db import Database
 from tests.support.graph_api import FakeGraphAPI
 from tests.support.pg import throwaway_database

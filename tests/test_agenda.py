@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import main
 from bot.core import Bot
 from bot.replies import Message, Person
+from integrations.runtime.cli import main
 from storage import agenda as store
 from storage.outbox import deliver_due
 from tests.support.graph_api import FakeGraphAPI
@@ -248,7 +248,7 @@ def _say(bot: Bot, person: Person, text: str) -> str:
 
 def _inbox(bot: Bot, person: Person) -> list[str]:
     deliver_due(bot.services)
-    hook = bot.services.extras["console_pending"][0]
+    hook = bot.services.console_pending[0]
     return [reply.text for reply in hook(person)]
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.worker import Worker
+from integrations.runtime.worker import Worker
 from storage import agenda as store
 from tests.support.slack_signing import (
     block_actions_payload,

@@ -19,7 +19,7 @@ def run(
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOT_"))}
     environment.update({"DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **env})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "integrations.runtime", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -148,7 +148,8 @@ def test_serve_http_end_to_end_in_a_real_process(sqlite_url, fake_slack):
         SLACK_API_URL=fake_slack.base_url,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "integrations.runtime", "serve", "--http", "--host", "127.0.0.1",
+         "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -36,7 +36,7 @@ def run(
         }
     )
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "integrations.runtime", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -246,9 +246,9 @@ def test_planted_markup_in_data_stays_text(sqlite_url: str) -> None:
 def test_meeting_schedules_are_updated_in_place(any_db_url: str) -> None:
     """On SQLite and PostgreSQL: re-planning moves unrun schedules, keeps a run one, and removes
     one no longer planned — the meeting never has more than its three schedules."""
-    from bot.app import build_bot
     from bot.config import load_settings
     from commands.posts import schedule_meeting_posts
+    from integrations.runtime.wiring import build_bot
     from storage import agenda as store
     from storage.schedules import Schedule, ScheduleRun
 

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.cli import main
 from bot.core import Bot
 from bot.markup import esc, link, safe_url, tokens
 from bot.replies import Actions, Button, Heading, Message, Note, Person, Reply, Section
-from bot.worker import Worker
 from commands.posts import publish_agenda
+from integrations.runtime.cli import main
+from integrations.runtime.worker import Worker
 from storage import agenda as store
 from storage.outbox import enqueue
 from tests.support.graph_api import FakeGraphAPI

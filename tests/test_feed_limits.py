@@ -179,7 +179,7 @@ def test_news_import_names_the_limit(
     serve: Callable[[Behaviour], str], sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bot.cli import main
+    from integrations.runtime.cli import main
 
     def endless(handler: BaseHTTPRequestHandler) -> None:
         _headers(handler)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.core import Bot
 from commands.calendar_import import import_calendar
+from integrations.runtime.cli import main
 from storage.agenda import Meeting
 from tests.support.graph_api import FakeGraphAPI, make_event
 from tests.support.posts import MAIL_SENDER, close_bot, make_posts_bot, posts_env

@@ -282,7 +282,7 @@ def test_oversized_teams_message_is_cut_with_a_link(bot: Bot, fake_graph: FakeGr
 def test_console_posts_are_shown_once(bot: Bot) -> None:
     queue(bot, "k1", "console:ola-nordmann")
     deliver_due(bot.services)
-    hook = bot.services.extras["console_pending"][0]
+    hook = bot.services.console_pending[0]
     from bot.replies import Person
 
     person = Person(platform="console", user_id="ola-nordmann", person_id="ola-nordmann")

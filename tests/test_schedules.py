@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import main
 from bot.clock import FixedClock
 from bot.core import Bot, Services
-from bot.jobs import job, post_key
+from bot.jobs import post_key
 from bot.replies import Reply, Section
-from bot.worker import Worker
+from integrations.runtime.cli import main
+from integrations.runtime.worker import Worker
 from storage import outbox
 from storage.schedules import (
     Schedule,
@@ -33,7 +33,6 @@ from tests.support.slack_api import FakeSlackAPI
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-@job("test-ping")
 def ping(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     """A job that posts the local time of its occurrence (used only by these tests)."""
     local = occurrence.astimezone(OSLO)
@@ -58,13 +57,15 @@ def clock() -> FixedClock:
 @pytest.fixture
 def bot(sqlite_url: str, slack: FakeSlackAPI, clock: FixedClock) -> Iterator[Bot]:
     instance = make_posts_bot(sqlite_url, slack=slack, clock=clock)
+    instance.services.jobs["test-ping"] = ping
     yield instance
     close_bot(instance)
 
 
 def schedule(bot: Bot, **kwargs: Any) -> int:
     with bot.services.db.session() as session:
-        return add_schedule(session, now=bot.services.clock.now(), **kwargs)
+        return add_schedule(session, now=bot.services.clock.now(), known_jobs=bot.services.jobs,
+                            **kwargs)
 
 
 def texts(slack: FakeSlackAPI) -> list[str]:
@@ -195,6 +196,7 @@ def test_apscheduler_fires_on_time_and_sees_schedules_added_later(
     sqlite_url: str, slack: FakeSlackAPI
 ) -> None:
     live = make_posts_bot(sqlite_url, slack=slack)
+    live.services.jobs["test-ping"] = ping
     worker = Worker(live.services, poll=0.2, reload=0.3).start()
     try:
         soon = datetime.now(UTC) + timedelta(seconds=1.5)

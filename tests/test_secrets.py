@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.redact import mask_destination, mask_secrets
+from integrations.runtime.cli import main
 from storage.db import Database
 from storage.outbox import OutboxPost
 from tests.support.graph_api import FakeGraphAPI

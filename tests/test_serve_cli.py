@@ -24,7 +24,7 @@ def test_serve_http_answers_and_starts_without_warnings(sqlite_url, fake_slack):
     }
     env.pop("SLACK_APP_TOKEN", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
+        [sys.executable, "-m", "integrations.runtime", "serve", "--http", "--host", "127.0.0.1",
          "--port", "0", "--no-worker"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.core import Bot
-from bot.worker import Worker
 from commands.status_campaigns import NewCampaign, reminder_times
 from commands.status_delivery import launch_campaign, send_reminders
 from commands.status_report import build_report, to_docx, to_json, to_markdown
+from integrations.runtime.worker import Worker
 from storage.forms import StatusCampaign, StatusFilling
 from storage.outbox import OutboxPost
 from storage.schedules import Schedule, ScheduleRun

@@ -15,8 +15,8 @@ from sqlalchemy import inspect, select
 from bot.clock import FixedClock
 from bot.config import ConfigError, load_settings
 from bot.replies import Message, Person
-from bot.worker import Worker
 from commands import teachback, teachback_admin
+from integrations.runtime.worker import Worker
 from storage import questions_log as store
 from storage import schedules
 from storage.db import MIGRATIONS_DIR, Database
@@ -83,7 +83,7 @@ def test_the_loop_in_process_forgets_the_asker_once_answered(fresh_url: str) -> 
         [taught] = bot.handle(Message(text="Bergen tomorrow: weather?", sender=asker))
         assert taught.results[0].id == "LM 1.04"
         assert "Ellen Johnsen" in taught.text and "2026-12-03" in taught.text
-        pending = [r for hook in bot.services.extras["console_pending"] for r in hook(asker)]
+        pending = [r for hook in bot.services.console_pending for r in hook(asker)]
         assert any("LM 1.04" in r.text for r in pending)
         admin = Person("slack", "U0SEKR", is_admin=True)
         assert "spørsmål venter" not in str(bot.home(admin).parts)  # nothing open any more

@@ -47,7 +47,7 @@ def start_worker(url: str, slack: FakeSlackAPI, *, lease: float = 5.0) -> subpro
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "integrations.runtime",
             "worker",
             "--poll",
             "0.2",

@@ -15,7 +15,6 @@ import re
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,12 +22,13 @@ import httpx
 
 from bot.config import ConfigError, Settings
 from bot.markup import plain
+from bot.ports import CalendarEvent
 from bot.replies import Reply
-from integrations.delivery import SendError, parse_retry_after
 from integrations.graph.render import mail_html, reply_html
+from integrations.transport import SendError, parse_retry_after
 
 if TYPE_CHECKING:
-    from bot.core import Services
+    pass
 
 T = TypeVar("T")
 
@@ -96,16 +96,41 @@ class GraphGateway:
         self._thread.join(timeout=5)
 
 
-_GATEWAY_LOCK = threading.Lock()
+class GraphLink:
+    """The bot's one Graph gateway, started on first use (a CLI that never talks to Graph starts
+    no event-loop thread) and shared by the Teams sender and the calendar."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._gateway: GraphGateway | None = None
+        self._lock = threading.Lock()
+
+    def gateway(self) -> GraphGateway:
+        with self._lock:
+            if self._gateway is None:
+                self._gateway = GraphGateway(self.settings)
+            return self._gateway
+
+    def close(self) -> None:
+        with self._lock:
+            gateway, self._gateway = self._gateway, None
+        if gateway is not None:
+            gateway.close()
 
 
-def gateway_for(services: Services) -> GraphGateway:
-    with _GATEWAY_LOCK:
-        gateway = services.extras.get("graph")
-        if gateway is None:
-            gateway = GraphGateway(services.settings)
-            services.extras["graph"] = gateway
-        return gateway  # type: ignore[no-any-return]
+class GraphCalendar:
+    """The calendar port (`bot.ports.CalendarSource`) on Graph's calendarView."""
+
+    def __init__(self, link: GraphLink) -> None:
+        self.link = link
+
+    def read(
+        self, user: str, start: datetime, end: datetime
+    ) -> tuple[list[CalendarEvent], list[str]]:
+        return read_calendar(self.link.gateway(), user, start, end)
+
+    def close(self) -> None:
+        self.link.close()
 
 
 def _no_retry() -> Any:
@@ -259,16 +284,6 @@ class GraphSender:
 
 
 # -- calendar ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CalendarEvent:
-    id: str
-    subject: str
-    start: datetime
-    end: datetime
-    location: str | None
-    online_url: str | None
 
 
 def _graph_time(value: Any) -> datetime:

@@ -12,8 +12,8 @@ from datetime import datetime
 import httpx
 
 from bot.replies import Reply
-from integrations.delivery import SendError, parse_retry_after
 from integrations.graph.render import adaptive_card
+from integrations.transport import SendError, parse_retry_after
 
 
 def webhook_payload(reply: Reply) -> dict[str, object]:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.replies import Message, Person
-from integrations.slack.app import SlackRuntime
 from integrations.slack.render import message_payload
+from integrations.slack.surface import SlackRuntime
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,8 @@ import hashlib
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,14 +23,19 @@ from slack_bolt.logger.messages import (
     warning_token_skipped,
 )
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from bot.core import Bot
-from bot.replies import Message, Person, Reply, Section
+from bot.features import Feature, FeatureError
+from bot.replies import Message
+from commands import FEATURES
+from integrations.slack import agenda, status, teachback
 from integrations.slack.client import make_web_client
-from integrations.slack.render import fallback_text, message_payload, render_blocks
+from integrations.slack.render import message_payload, render_blocks
+from integrations.slack.surface import FeatureRegistrar, SlackRuntime
+
+__all__ = ["LISTENERS", "SlackRuntime", "build_slack_app", "slack_listeners"]
 from storage.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -53,125 +56,13 @@ SLACK_SCOPES = (
     "users:read.email",  # match Slack users to the directory by e-mail
 )
 
-# Feature modules add Slack listeners (buttons, modals, command prefixes) through these hooks.
-FeatureRegistrar = Callable[["SlackRuntime"], None]
-FEATURE_REGISTRARS: list[str] = [
-    "integrations.slack.status:register",
-    "integrations.slack.agenda:register",
-    "integrations.slack.teachback:register",
-]  # "module:function" names, imported at build time
-
-
-@dataclass
-class SlackRuntime:
-    """What Slack listeners share: the bot, the app, the Web API client and the answer pool."""
-
-    bot: Bot
-    app: App
-    client: WebClient
-    pool: ThreadPoolExecutor
-    # Command prefixes handled in the ack path (e.g. opening a modal needs the trigger at once).
-    command_hooks: list[Callable[[dict[str, Any], Person, Callable[..., Any]], bool]] = field(
-        default_factory=list
-    )
-    _users: dict[str, Person] = field(default_factory=dict)
-    _users_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    # -- people ---------------------------------------------------------------------------------
-    def person(self, user_id: str) -> Person:
-        """The directory person behind a Slack user (by stored Slack id, then by e-mail)."""
-        with self._users_lock:
-            cached = self._users.get(user_id)
-        if cached is not None:
-            return cached
-        from storage.directory import person_by_slack_user
-
-        settings = self.bot.services.settings
-        found = None
-        with self.bot.services.db.session() as session:
-            found = person_by_slack_user(session, user_id)
-            if found is None:
-                email = self._email(user_id)
-                if email:
-                    from sqlalchemy import func, select
-
-                    from storage.models import Person as PersonRow
-
-                    found = session.scalar(
-                        select(PersonRow).where(func.lower(PersonRow.email) == email.lower())
-                    )
-                    if found is not None and not found.slack_user_id:
-                        found.slack_user_id = user_id
-            person = Person(
-                platform="slack",
-                user_id=user_id,
-                person_id=found.id if found else None,
-                name=found.name if found else None,
-                is_admin=user_id in settings.admins,
-            )
-        with self._users_lock:
-            self._users[user_id] = person
-        return person
-
-    def _email(self, user_id: str) -> str | None:
-        try:
-            info = self.client.users_info(user=user_id)
-        except SlackApiError:
-            return None
-        profile = (info.get("user") or {}).get("profile") or {}
-        return profile.get("email")
-
-    # -- sending --------------------------------------------------------------------------------
-    def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None) -> str | None:
-        response = self.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            text=fallback_text(reply),
-            blocks=render_blocks(reply),
-        )
-        ts = response.get("ts")
-        return str(ts) if ts else None
-
-    def dm(self, user_id: str, reply: Reply) -> str | None:
-        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
-        return self.post(channel, reply)
-
-    def submit(self, work: Callable[[], None], *, event_id: str | None = None) -> None:
-        """Run slow work off the ack path; failures are logged with the event id."""
-
-        def run() -> None:
-            try:
-                work()
-            except Exception:
-                log.exception("Slack work failed (event %s)", event_id or "-")
-
-        self.pool.submit(run)
-
-    def answer(
-        self,
-        message: Message,
-        deliver: Callable[[Reply], object],
-        *,
-        event_id: str | None = None,
-    ) -> None:
-        """Answer a message in the pool; if delivery fails, try once more with a short apology."""
-
-        def work() -> None:
-            replies = self.bot.handle(message)
-            for reply in replies:
-                try:
-                    deliver(reply)
-                except Exception:
-                    log.exception("could not deliver an answer (event %s)", event_id or "-")
-                    apology = Reply(
-                        text="Beklager, jeg fikk ikke sendt svaret. / Sorry, I could not send "
-                        "the answer.",
-                        parts=(Section("Beklager, jeg fikk ikke sendt svaret mitt. Prøv igjen."),),
-                    )
-                    deliver(apology)
-
-        self.submit(work, event_id=event_id)
+# Slack listeners (buttons, modals, command prefixes) per feature name (`Feature.listeners`);
+# checked against `commands.FEATURES` when the app is built.
+LISTENERS: dict[str, FeatureRegistrar] = {
+    "status": status.register,
+    "agenda": agenda.register,
+    "teachback": teachback.register,
+}
 
 
 def request_key(body: dict[str, Any], raw_body: str) -> str | None:
@@ -226,6 +117,21 @@ def _quiet_bolt_start_up() -> None:
         bolt_logger.addFilter(_TokenNoise())
 
 
+def slack_listeners(features: tuple[Feature, ...]) -> list[str]:
+    """The feature names whose Slack listeners to register, in feature order; a feature expecting
+    a listener Slack lacks, or a listener for no such feature, is a FeatureError."""
+    expecting = [f.name for f in features if "slack" in f.listeners]
+    missing = [name for name in expecting if name not in LISTENERS]
+    if missing:
+        raise FeatureError(f"no Slack listener for feature(s) {', '.join(missing)}")
+    orphans = sorted(set(LISTENERS) - set(expecting))
+    if orphans:
+        raise FeatureError(
+            f"Slack listener(s) {', '.join(orphans)} for no feature that expects one"
+        )
+    return expecting
+
+
 def build_slack_app(
     bot: Bot,
     *,
@@ -257,11 +163,8 @@ def build_slack_app(
         pool=ThreadPoolExecutor(max_workers=answer_workers, thread_name_prefix="answer"),
     )
     _register_core(runtime)
-    import importlib
-
-    for name in FEATURE_REGISTRARS:
-        module_name, _, function = name.partition(":")
-        getattr(importlib.import_module(module_name), function)(runtime)
+    for name in slack_listeners(FEATURES):
+        LISTENERS[name](runtime)
     _register_fallbacks(app)
     return runtime
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from slack_bolt import BoltRequest, BoltResponse
 from starlette.responses import Response
 
-from integrations.slack.app import SlackRuntime
+from integrations.slack.surface import SlackRuntime
 from integrations.web import Edge, Endpoint, Inbound, Rejected
 
 log = logging.getLogger("norcrin_bot.http")

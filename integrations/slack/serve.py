@@ -53,7 +53,7 @@ def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., 
     runtime = build_slack_app(bot, socket_mode=socket_mode)
     stops = []
     if not args.no_worker:
-        for start in bot.services.extras.get("background", []):
+        for start in bot.services.background:
             stops.append(start(bot, runtime))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())

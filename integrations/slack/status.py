@@ -33,8 +33,8 @@ from bot.forms import FormDefinition, Question
 from bot.replies import Person, Reply
 from commands import status as status_feature
 from commands.status_messages import ANSWER_ACTION, MODAL_ACTION, START_ACTION, SUBMIT_ACTION
-from integrations.slack.app import SlackRuntime
 from integrations.slack.render import cut, mrkdwn_object
+from integrations.slack.surface import SlackRuntime
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from slack_sdk.models.views import View
 
 from bot.replies import Reply
 from commands import teachback, teachback_admin
-from integrations.slack.app import SlackRuntime
 from integrations.slack.render import cut, escape, message_payload
+from integrations.slack.surface import SlackRuntime
 from storage import questions_log as store
 
 log = logging.getLogger(__name__)

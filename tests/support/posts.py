@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.app import build_bot
 from bot.clock import Clock
 from bot.config import load_settings
 from bot.core import Bot
 from integrations.delivery import DeliveryPolicy
+from integrations.runtime.wiring import build_bot
 
 FAST_POLICY = DeliveryPolicy(
     lease=timedelta(seconds=5),
@@ -51,14 +51,9 @@ def make_posts_bot(
     **extra: str,
 ) -> Bot:
     """A prepared bot whose Slack and Graph calls go to the given fakes over real HTTP."""
-    bot = build_bot(load_settings(posts_env(database_url, slack=slack, graph=graph, **extra)),
-                    clock=clock)
-    bot.services.extras["outbox_policy"] = policy
-    return bot
+    return build_bot(load_settings(posts_env(database_url, slack=slack, graph=graph, **extra)),
+                     clock=clock, policy=policy)
 
 
 def close_bot(bot: Bot) -> None:
-    gateway = bot.services.extras.get("graph")
-    if gateway is not None:
-        gateway.close()
-    bot.services.db.dispose()
+    bot.services.close()

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import build_bot
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.core import Bot
 from bot.replies import Message, Person, Reply
+from integrations.runtime.wiring import build_bot
 
 OSLO = ZoneInfo("Europe/Oslo")
 SIGNING_SECRET = "test-signing-secret"

@@ -12,14 +12,21 @@ import json
 import signal
 import sys
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from bot.cli import CliError, open_bot
-from bot.cli_posts import destination_arg, parse_local
+from sqlalchemy.orm import object_session
+
 from bot.config import Settings
 from bot.redact import mask_secrets
-from bot.terminal import print_table, shown_destination
+from bot.terminal import CliError, cli_tools, print_table, shown_destination
+from integrations.delivery import OutboxDelivery
+from integrations.runtime.cli_posts import destination_arg, parse_local
+from integrations.runtime.worker import Worker
+from storage import outbox, schedules
+from storage.agenda import AgendaError, get_meeting
+from storage.schedules import next_occurrence, runs
 
 
 def _job_spec(text: str) -> tuple[str, dict[str, Any]]:
@@ -34,8 +41,6 @@ def _job_spec(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def schedule_json(row: Any, now: Any, tz: Any) -> dict[str, Any]:
-    from storage.schedules import next_occurrence, runs
-
     upcoming = next_occurrence(row, now) if row.active else None
     return {
         "id": row.id,
@@ -57,22 +62,16 @@ def schedule_json(row: Any, now: Any, tz: Any) -> dict[str, Any]:
 
 
 def _session_of(row: Any) -> Any:
-    from sqlalchemy.orm import object_session
-
     return object_session(row)
 
 
 def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import schedules
-
-    bot = open_bot(settings)
+    bot = cli_tools(args).open_bot(settings)
     now = bot.services.clock.now()
     with bot.services.db.session() as session:
         if args.schedule_action == "add":
             job, job_args = _job_spec(args.job)
             if job == "agenda" or job.startswith("agenda-"):
-                from storage.agenda import AgendaError, get_meeting
-
                 try:
                     get_meeting(session, job_args.get("meeting", ""))
                 except AgendaError as exc:
@@ -90,6 +89,7 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
                 schedule_id = schedules.add_schedule(
                     session, job=job, args=job_args, destinations=args.to, at=at,
                     cron=args.cron, timezone=args.timezone, now=now,
+                    known_jobs=bot.services.jobs,
                 )
             except schedules.ScheduleError as exc:
                 raise CliError(str(exc)) from None
@@ -135,9 +135,7 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import outbox
-
-    bot = open_bot(settings)
+    bot = cli_tools(args).open_bot(settings)
     tz = settings.timezone
     if args.outbox_action == "deliver":
         outcomes = outbox.deliver_due(bot.services, limit=args.limit)
@@ -190,16 +188,11 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.worker import Worker
-
-    bot = open_bot(settings)
+    bot = cli_tools(args).open_bot(settings)
     if args.lease:
-        from dataclasses import replace
-
-        from integrations.delivery import policy_for
-
-        bot.services.extras["outbox_policy"] = replace(
-            policy_for(bot.services), lease=timedelta(seconds=args.lease))
+        delivery = bot.services.delivery
+        if isinstance(delivery, OutboxDelivery):
+            delivery.policy = replace(delivery.policy, lease=timedelta(seconds=args.lease))
     worker = Worker(bot.services, poll=args.poll, reload=args.reload,
                     grace=timedelta(seconds=args.grace))
     if args.once:
@@ -221,8 +214,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
-    from integrations.graph.auth import device_code_login
-
+    from integrations.graph.auth import device_code_login  # lazy: heavy optional dependency
     user = device_code_login(settings, echo=lambda text: print(text, file=sys.stderr, flush=True))
     print(f"signed in as {user}; token stored encrypted in {settings.graph_token_store}")
     return 0

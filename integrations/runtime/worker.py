@@ -15,19 +15,19 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.jobs import JOBS, load_jobs
+from bot.core import Bot, Services
+from bot.jobs import JobFunction
+from bot.replies import Person, Reply
 from storage import schedules as sched
-from storage.outbox import Outcome, deliver_due
-
-if TYPE_CHECKING:
-    from bot.core import Bot, Services
+from storage.outbox import Outcome, console_inbox, deliver_due
 
 log = logging.getLogger("norcrin_bot.worker")
 
@@ -44,8 +44,10 @@ class Worker:
         grace: timedelta = DEFAULT_GRACE,
         stale_after: timedelta = timedelta(minutes=10),
         name: str | None = None,
+        jobs: Mapping[str, JobFunction] | None = None,
     ) -> None:
         self.services = services
+        self.jobs = services.jobs if jobs is None else jobs
         self.poll = poll
         self.reload = reload
         self.grace = grace
@@ -54,7 +56,6 @@ class Worker:
         self.scheduler: BackgroundScheduler | None = None
         self._signatures: dict[int, tuple[Any, ...]] = {}
         self._deliver_lock = threading.Lock()
-        load_jobs()
 
     # -- running occurrences -------------------------------------------------------------------
 
@@ -98,7 +99,7 @@ class Worker:
                                          now=now, stale_after=self.stale_after)
         if not won:
             return False
-        function = JOBS.get(schedule.job)
+        function = self.jobs.get(schedule.job)
         args = {**schedule.args, "schedule_id": schedule.id,
                 "destinations": list(schedule.destinations)}
         error = None
@@ -200,7 +201,7 @@ class Worker:
         )
         self.scheduler = scheduler
         scheduler.start()
-        for hook in self.services.extras.get("worker_start", []):  # e.g. ensure a daily job
+        for hook in self.services.worker_start:  # e.g. ensure a daily job is scheduled
             self._safe(lambda hook=hook: hook(self.services))
         self._housekeeping()
         self._safe(self.deliver)
@@ -218,25 +219,16 @@ class Worker:
             self.scheduler = None
 
 
-def start_background(bot: Bot, slack_runtime: Any | None = None) -> Any:
-    """`services.extras["background"]` starter: `serve` and `worker` call it; returns stop()."""
-    options = bot.services.extras.get("worker_options", {})
-    worker = Worker(bot.services, **options).start()
-    return worker.stop
+def start_background(bot: Bot, surface: Any | None = None) -> Callable[[], None]:
+    """A `Services.background` starter: `serve` and `worker` call it; returns stop()."""
+    return Worker(bot.services).start().stop
 
 
-def console_pending(services: Services) -> Any:
-    from bot.replies import Person, Reply
-    from storage.outbox import console_inbox
+def console_pending(services: Services) -> Callable[[Person], list[Reply]]:
+    """The terminal inbox hook: a person's console posts, for `chat` to show."""
 
     def pending(person: Person) -> list[Reply]:
         with services.db.session() as session:
             return console_inbox(session, person.person_id or person.user_id)
 
     return pending
-
-
-def install(services: Services) -> None:
-    """Register the worker and the terminal inbox with a bot's services."""
-    services.extras.setdefault("background", []).append(start_background)
-    services.extras.setdefault("console_pending", []).append(console_pending(services))

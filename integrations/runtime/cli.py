@@ -1,15 +1,14 @@
-"""`norcrin-bot`: the command line, and with `bot/app.py` the composition root.
+"""`norcrin-bot`: the command line (the composition root itself is `wiring.py`).
 
 Every sub-command reads settings from the environment, so a wrong setting prints one clear line
-(exit 2) instead of a traceback. Feature modules add their own sub-commands through
-`register_cli(subparsers)` and are listed in `FEATURE_CLIS`.
+(exit 2) instead of a traceback. Features add their own sub-commands through `Feature.cli`
+(`commands.FEATURES`); the posting and worker machinery adds its own (`cli_posts`, `cli_worker`).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import json
 import logging
 import sys
@@ -17,24 +16,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
 from bot.config import ConfigError, Settings, load_settings
+from bot.core import Bot
+from bot.redact import install_log_masking
+from bot.replies import Message, Person, Reply
+from bot.terminal import CliError, CliTools
+from commands import FEATURES
+from integrations.console.chat import run_chat
+from integrations.console.render import render_reply
+from integrations.runtime import cli_posts, cli_worker
+from integrations.runtime.wiring import build_bot
+from storage.db import Database
+from storage.directory import find_person_by_name
+from storage.loader import DataFileError, export_text, import_file
 
 log = logging.getLogger("norcrin_bot")
 
-# Modules with `register_cli(subparsers)`; each adds its own sub-commands.
-FEATURE_CLIS: tuple[str, ...] = (
-    "commands.status_cli",
-    "bot.cli_posts",
-    "bot.cli_worker",
-    "commands.directory_cli",
-    "commands.teachback_cli",
-)
-
 Runner = Callable[[argparse.Namespace, Settings], int]
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit status 1."""
+__all__ = ["CliError", "build_parser", "main", "open_bot"]
 
 
 def _configure_logging(verbose: bool, default: int = logging.WARNING) -> None:
@@ -43,24 +45,22 @@ def _configure_logging(verbose: bool, default: int = logging.WARNING) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from bot.redact import install_log_masking
-
     install_log_masking()
     for noisy in ("httpx", "azure", "kiota", "alembic", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def open_bot(settings: Settings, **kwargs: Any) -> Any:
-    from bot.app import build_bot
-
+def open_bot(settings: Settings, **kwargs: Any) -> Bot:
     return build_bot(settings, **kwargs)
 
 
-def console_person(bot: Any, name: str | None) -> Any:
-    """The directory person `--user NAME` stands for (the local operator when no name)."""
-    from bot.replies import Person
-    from storage.directory import find_person_by_name
+def print_reply(reply: Reply) -> None:
+    """A reply as the terminal shows it (Rich, never markup from the data)."""
+    Console(highlight=False).print(render_reply(reply))
 
+
+def console_person(bot: Bot, name: str | None) -> Person:
+    """The directory person `--user NAME` stands for (the local operator when no name)."""
     settings: Settings = bot.services.settings
     if not name:
         return Person(platform="console", user_id="operator", name="operator", is_admin=True)
@@ -79,17 +79,12 @@ def console_person(bot: Any, name: str | None) -> Any:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from integrations.console.chat import run_chat
-
     bot = open_bot(settings)
     person = console_person(bot, args.user)
-    hooks = bot.services.extras.get("console_pending", [])
-    return run_chat(bot, person, pending=hooks)
+    return run_chat(bot, person, pending=bot.services.console_pending)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.replies import Message, Person
-
     bot = open_bot(settings)
     sender = Person(platform="cli", user_id="cli", name="cli")
     questions = (
@@ -101,19 +96,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             sys.stdout.write(json.dumps(reply.as_json(), ensure_ascii=False) + "\n")
         else:
-            from rich.console import Console
-
-            from integrations.console.render import render_reply
-
-            Console(highlight=False).print(render_reply(reply))
+            print_reply(reply)
         sys.stdout.flush()
     return 0
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.db import Database
-    from storage.loader import import_file
-
     db = Database(settings.database_url)
     db.prepare()
     with db.session() as session:
@@ -133,9 +121,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.db import Database
-    from storage.loader import export_text
-
     db = Database(settings.database_url)
     db.prepare()
     target = Path(args.file)
@@ -151,8 +136,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.db import Database
-
     db = Database(settings.database_url)
     db.prepare(load_defaults=not args.empty)
     if args.empty:
@@ -162,7 +145,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from integrations.slack.serve import serve
+    from integrations.slack.serve import serve  # lazy: heavy optional dependency (slack_bolt)
 
     return serve(args, settings, open_bot)
 
@@ -173,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="NorCRIN's chat bot: people, work packages, SOPs, status forms, agendas.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.set_defaults(cli_tools=CliTools(open_bot=open_bot, print_reply=print_reply))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="talk to the bot in the terminal")
@@ -224,8 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--empty", action="store_true", help="do not load the embedded data")
     db.set_defaults(run=cmd_db)
 
-    for module_name in FEATURE_CLIS:
-        importlib.import_module(module_name).register_cli(sub)
+    cli_posts.register_cli(sub)
+    cli_worker.register_cli(sub)
+    for feature in FEATURES:
+        if feature.cli is not None:
+            feature.cli(sub)
     return parser
 
 
@@ -247,10 +234,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from sqlalchemy.exc import OperationalError
-
-        from storage.loader import DataFileError
-
         if isinstance(exc, DataFileError):
             print(f"norcrin-bot: {exc}", file=sys.stderr)
             return 1

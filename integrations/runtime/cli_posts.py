@@ -15,10 +15,19 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.cli import CliError, open_bot
-from bot.config import Settings
+from sqlalchemy import select
+
+from bot.config import Settings, require_graph
 from bot.redact import mask_secrets
-from bot.terminal import iso_local, local_time, print_table, shown_destination
+from bot.terminal import CliError, cli_tools, iso_local, local_time, print_table, shown_destination
+from commands import posts
+from commands.agenda_views import agenda_ics, agenda_json, agenda_markdown, minutes_markdown
+from commands.calendar_import import import_calendar
+from commands.news import import_feed
+from integrations.feeds import FeedError
+from storage import agenda as store
+from storage.news import NewsItem, add_news, last_digest, news_as_json
+from storage.outbox import DestinationError, deliver_due, get_post, parse_destination
 
 
 def parse_local(text: str, tz: Any, what: str) -> datetime:
@@ -34,8 +43,6 @@ def parse_local(text: str, tz: Any, what: str) -> datetime:
 
 def destination_arg(value: str) -> str:
     """Bare Slack channel ids are accepted as `slack:ID`."""
-    from storage.outbox import DestinationError, parse_destination
-
     if ":" not in value and value[:1] in "CGD":
         value = f"slack:{value}"
     try:
@@ -63,8 +70,6 @@ def print_outcomes(outcomes: list[Any], keys: list[str], destinations: dict[str,
 
 
 def deliver_now(bot: Any, keys: list[str]) -> list[Any]:
-    from storage.outbox import deliver_due
-
     return deliver_due(bot.services, keys=keys, limit=max(1, len(keys))) if keys else []
 
 
@@ -72,12 +77,7 @@ def deliver_now(bot: Any, keys: list[str]) -> list[Any]:
 
 
 def cmd_agenda(args: argparse.Namespace, settings: Settings) -> int:
-    from commands import posts
-    from commands.agenda_views import agenda_ics, agenda_json, agenda_markdown, minutes_markdown
-    from storage import agenda as store
-    from storage.outbox import get_post
-
-    bot = open_bot(settings)
+    bot = cli_tools(args).open_bot(settings)
     tz = settings.timezone
     now = bot.services.clock.now()
     action = args.agenda_action
@@ -218,11 +218,8 @@ def _route_agenda(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import_calendar(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.config import require_graph
-    from commands.calendar_import import import_calendar
-
     require_graph(settings)
-    bot = open_bot(settings)
+    bot = cli_tools(args).open_bot(settings)
     now = bot.services.clock.now()
     report = import_calendar(bot.services, user=args.user, start=now,
                              end=now + timedelta(days=args.days), series=args.series,
@@ -238,9 +235,7 @@ def cmd_import_calendar(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.news import add_news
-
-    bot = open_bot(settings)
+    bot = cli_tools(args).open_bot(settings)
     now = bot.services.clock.now()
     if args.news_action == "add":
         published = parse_local(args.published, settings.timezone, "--published") \
@@ -257,9 +252,6 @@ def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
         print(item_id)
         return 0
     if args.news_action == "import":
-        from commands.news import import_feed
-        from integrations.feeds import FeedError
-
         try:
             report = import_feed(bot.services, args.source)
         except FeedError as exc:
@@ -269,9 +261,7 @@ def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
         print(f"imported {len(report.added)}, already known {report.duplicates}, "
               f"skipped {len(report.skipped)}")
         return 0
-    from sqlalchemy import select
 
-    from storage.news import NewsItem, news_as_json
 
     with bot.services.db.session() as session:
         items = [news_as_json(item, settings.timezone) for item in session.scalars(
@@ -285,10 +275,7 @@ def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from commands import posts
-    from storage.news import last_digest, news_as_json
-
-    bot = open_bot(settings)
+    bot = cli_tools(args).open_bot(settings)
     tz = settings.timezone
     now = bot.services.clock.now()
     language = args.language or settings.language

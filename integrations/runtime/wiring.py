@@ -1,0 +1,61 @@
+"""The composition root: the only place that wires storage, features and surfaces together."""
+
+from __future__ import annotations
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.core import Bot, Services
+from bot.features import all_jobs, check_features
+from bot.redact import install_log_masking
+from bot.router import Router
+from commands import FEATURES
+from integrations.delivery import DeliveryPolicy, OutboxDelivery
+from integrations.feeds import read_feed
+from integrations.graph.teams import GraphCalendar, GraphLink
+from integrations.runtime.worker import console_pending, start_background
+from storage.db import Database
+from storage.search import SearchIndex
+
+# Surfaces that register per-feature listeners (a feature's `listeners` must name one of these;
+# Slack checks its own registrars against the features when its app is built).
+SURFACES: frozenset[str] = frozenset({"slack"})
+
+
+def build_router() -> Router:
+    """Every feature's router, in `FEATURES` order (interceptors of earlier ones run first)."""
+    router = Router()
+    for feature in FEATURES:
+        if feature.router is not None:
+            router.include(feature.router)
+    return router
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    prepare: bool = True,
+    policy: DeliveryPolicy | None = None,
+) -> Bot:
+    """A ready bot on `settings.database_url` (migrated and loaded unless `prepare=False`)."""
+    check_features(FEATURES, SURFACES)
+    install_log_masking()  # webhook URLs never reach a log line
+    database = db if db is not None else Database(settings.database_url)
+    if prepare:
+        database.prepare()
+    graph = GraphLink(settings)
+    services = Services(
+        settings=settings,
+        db=database,
+        search=SearchIndex(),
+        clock=clock or SystemClock(),
+        delivery=OutboxDelivery(graph, policy),
+        feeds=read_feed,
+        calendar=GraphCalendar(graph),
+        jobs=all_jobs(FEATURES),
+        worker_start=[hook for feature in FEATURES for hook in feature.worker_start],
+    )
+    services.background.append(start_background)  # `serve` and `worker` start the worker
+    services.console_pending.append(console_pending(services))  # the terminal inbox
+    return Bot(services, build_router())
