@@ -18,8 +18,6 @@ from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-
 from bot.config import ConfigError, Settings
 from bot.markup import plain
 from bot.ports import CalendarEvent
@@ -56,6 +54,7 @@ class GraphGateway:
 
     def _client(self, purpose: str) -> Any:
         if purpose not in self._clients:
+            import httpx  # lazy: heavy optional dependency
             from kiota_authentication_azure.azure_identity_authentication_provider import (
                 AzureIdentityAuthenticationProvider,
             )
@@ -141,6 +140,7 @@ def _no_retry() -> Any:
 
 
 def _send_error(exc: BaseException, *, writing: bool) -> SendError:
+    import httpx  # lazy: heavy optional dependency
     from kiota_abstractions.api_error import APIError
 
     if isinstance(exc, APIError):
