@@ -16,6 +16,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 
+from bot import glossary
+from bot.compiled_cache import cached
 from bot.replies import Message, Person
 from storage.db import MIGRATIONS_DIR, Database, head_revisions
 from storage.loader import import_file
@@ -119,3 +121,31 @@ def test_a_new_process_loads_the_packed_index_and_an_import_replaces_it(
         [found] = bot.handle(Message(text=question, sender=Person("cli", "cache")))
         assert found.intent == "person"
         assert found.results[0].id == "zelda-quistgaard"
+
+
+def test_the_compiled_cache_serves_a_stored_value_and_rebuilds_on_a_new_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORCRIN_CACHE_DIR", str(tmp_path))
+    builds: list[str] = []
+
+    def build(value: str):
+        def run():
+            builds.append(value)
+            return {"value": (value,)}
+        return run
+
+    assert cached("thing", "k1", build("first")) == {"value": ("first",)}
+    assert cached("thing", "k1", build("second")) == {"value": ("first",)}  # stored
+    assert cached("thing", "k2", build("third")) == {"value": ("third",)}  # new sources
+    (tmp_path / "thing-k2.marshal").write_bytes(b"\x00garbage")
+    assert cached("thing", "k2", build("fourth")) == {"value": ("fourth",)}  # unreadable
+    assert builds == ["first", "third", "fourth"]
+
+
+def test_the_cached_glossary_is_the_compiled_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORCRIN_CACHE_DIR", str(tmp_path))
+    fresh = glossary._load("glossary.yaml")  # computes and stores
+    assert list(tmp_path.glob("glossary-glossary-*.marshal"))
+    again = glossary._load("glossary.yaml")  # from the cache
+    words, phrase_stems, by_first = glossary._compile("glossary.yaml")
+    assert fresh == again
+    assert (again.words, again.phrase_stems, again.by_first_stem) == (words, phrase_stems, by_first)
