@@ -9,12 +9,16 @@ Usage: python bench/ask_latency.py [--rounds N] [--database-url URL] [--compare-
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -27,6 +31,7 @@ from bot.config import load_settings
 from bot.replies import Message, Person
 from integrations.runtime.wiring import build_bot
 
+PG_ADMIN_URL = os.environ.get("NORCRIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 QUESTIONS = [
     "who leads AP3?",
     "hvem er nestleder i AP11?",
@@ -120,26 +125,64 @@ def statements_per_answer(bot) -> tuple[float, int]:
     return statistics.mean(counts), max(counts)
 
 
-def side_by_side(rounds: int, sqlite_url: str) -> None:
-    """The same questions on SQLite and PostgreSQL in one run: the ratio is the figure."""
-    from tests.support.pg import throwaway_database
+@contextmanager
+def throwaway_postgres() -> Iterator[str | None]:
+    """A new PostgreSQL database on NORCRIN_TEST_PG's server, dropped afterwards; None when the
+    server is unreachable."""
+    import psycopg
 
-    figures = {}
-    with throwaway_database("norcrin_bench") as pg_url:
-        for name, url in (("sqlite", sqlite_url), ("postgresql", pg_url)):
-            bot = build_bot(load_settings({"DATABASE_URL": url}))
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        yield None
+        return
+    name = f"norcrin_bench_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    server = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    try:
+        yield f"{server}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def side_by_side(rounds: int, sqlite_url: str) -> None:
+    """The same questions on SQLite and PostgreSQL in one run, interleaved question by question
+    so both see the same machine load: the ratio is the figure."""
+    with throwaway_postgres() as pg_url:
+        if pg_url is None:
+            print(f"postgresql: not reachable at {PG_ADMIN_URL}; no side-by-side figures")
+            return
+        bots = {name: build_bot(load_settings({"DATABASE_URL": url}))
+                for name, url in (("sqlite", sqlite_url), ("postgresql", pg_url))}
+        sender = Person("bench", "bench")
+        timings: dict[str, list[float]] = {name: [] for name in bots}
+        statements = {}
+        for name, bot in bots.items():
             for question in QUESTIONS:  # warm: snapshot, vocabulary, connections
-                bot.handle(Message(text=question, sender=Person("bench", "bench")))
-            mean, most = statements_per_answer(bot)
-            p50, p95 = measure(bot, rounds)
-            figures[name] = (p50, p95)
+                bot.handle(Message(text=question, sender=sender))
+            statements[name] = statements_per_answer(bot)
+        for _ in range(rounds):
+            for question in QUESTIONS:
+                for name, bot in bots.items():
+                    start = time.perf_counter()
+                    bot.handle(Message(text=question, sender=sender))
+                    timings[name].append((time.perf_counter() - start) * 1000)
+        figures = {}
+        for name, values in timings.items():
+            values.sort()
+            figures[name] = (statistics.median(values), values[int(len(values) * 0.95) - 1])
+            mean, most = statements[name]
             print(
-                f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                f"{name}: p50 {figures[name][0]:.1f} ms, p95 {figures[name][1]:.1f} ms, "
                 f"SQL statements per answer {mean:.1f} (most {most})"
             )
-            bot.services.db.dispose()
+            bots[name].services.db.dispose()
     (s50, s95), (g50, g95) = figures["sqlite"], figures["postgresql"]
-    print(f"postgresql/sqlite: p50 {g50 / s50:.2f}x, p95 {g95 / s95:.2f}x")
+    print(
+        f"postgresql/sqlite: p50 {g50 / s50:.2f}x, p95 {g95 / s95:.2f}x "
+        f"(load {os.getloadavg()[0]:.1f})"
+    )
 
 
 def main() -> int:

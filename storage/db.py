@@ -233,8 +233,12 @@ class Database:
 
 
 def read_cache(session: Session) -> dict[Any, Any]:
-    """Reads memoised for one session (one unit of work): the index version, role holders.
-    Forgotten after every flush, commit and rollback, so no write is ever read around."""
+    """Reads memoised for one session (one unit of work): the index version, groups, role
+    holders. Forgotten after every flush, commit and rollback, and bypassed while changes are
+    pending, so no write is ever read around."""
+    if session.new or session.dirty or session.deleted:
+        session.info.pop("read_cache", None)
+        return {}
     cache: dict[Any, Any] = session.info.setdefault("read_cache", {})
     return cache
 
