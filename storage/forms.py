@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, exis
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base
+from storage.search import index_version_column, remember_index_version
 from storage.types import UTCDateTime
 
 ACTIVE, PAUSED, SUBMITTED, CANCELLED = "active", "paused", "submitted", "cancelled"
@@ -161,7 +162,8 @@ def active_filling(session: Session, respondent: str, now: datetime) -> StatusFi
 
 def claims_next_message(session: Session, respondent: str, now: datetime) -> bool:
     """Whether a pending "which group?" or an active filling may claim this person's next
-    message: one query, so the common case (no open form) costs one round trip."""
+    message: one query, so the common case (no open form) costs one round trip. Being every
+    message's first read, it also brings the search index's version along."""
     chooser = exists().where(StatusChooser.respondent == respondent)
     filling = (
         exists()
@@ -173,7 +175,9 @@ def claims_next_message(session: Session, respondent: str, now: datetime) -> boo
             StatusCampaign.deadline_at > now,
         )
     )
-    return bool(session.scalar(select(or_(chooser, filling))))
+    claims, version = session.execute(select(or_(chooser, filling), index_version_column())).one()
+    remember_index_version(session, version)
+    return bool(claims)
 
 
 def fillings_of(session: Session, respondent: str) -> list[StatusFilling]:

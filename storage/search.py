@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from bot.text import (
     MAX_WORD,
@@ -301,9 +302,18 @@ def index_version(session: Session) -> str:
     several times, and each read would be a round trip on PostgreSQL."""
     cache = read_cache(session)
     if "index_version" not in cache:
-        value = session.scalar(select(Meta.value).where(Meta.key == "index_version"))
-        cache["index_version"] = value or "0"
+        cache["index_version"] = session.scalar(select(index_version_column())) or "0"
     return str(cache["index_version"])
+
+
+def index_version_column() -> ScalarSelect[str]:
+    """The version as a column another query can carry (the open-form check does), so a message's
+    first round trip also brings it; hand the value to `remember_index_version`."""
+    return select(Meta.value).where(Meta.key == "index_version").scalar_subquery()
+
+
+def remember_index_version(session: Session, value: str | None) -> None:
+    read_cache(session)["index_version"] = value or "0"
 
 
 class SearchIndex:
