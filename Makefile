@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make run   — install into .venv and start the bot in the terminal (SQLite, network data loaded)
-#   make test  — install into .venv (with test tools) and run the whole test suite
+#   make test  — install into .venv (with test tools), check the import layering, run the suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,10 +27,12 @@ pg:
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && break; sleep 1; done
 
 test: install-test pg
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: install-test
 	$(BIN)/ruff check bot commands integrations storage tests bench
+	$(BIN)/lint-imports --no-cache
 
 bench: install
 	$(BIN)/python bench/ask_latency.py

@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from dotenv import dotenv_values
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
@@ -92,6 +93,7 @@ class Settings:
     import_max_bytes: int = 10_000_000
     form_idle_minutes: int = 30  # an open form pauses after this long without an answer
     question_log_days: int = 180
+    teams_app_id: str | None = None  # the bot's Microsoft App ID (Teams app package)
 
     @property
     def slack_enabled(self) -> bool:
@@ -131,8 +133,6 @@ def default_database_url() -> str:
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
-    from dotenv import dotenv_values
-
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
@@ -239,4 +239,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         import_max_bytes=import_max_bytes,
         form_idle_minutes=int(idle),
         question_log_days=int(days),
+        teams_app_id=get("TEAMS_APP_ID"),
     )

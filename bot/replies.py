@@ -151,6 +151,13 @@ class Person:
     name: str | None = None
     is_admin: bool = False
 
+    @property
+    def destination(self) -> str:
+        """Where to tell this person something: a Slack DM, or their terminal inbox."""
+        if self.platform == "slack":
+            return f"slack-user:{self.user_id}"
+        return f"console:{self.person_id or self.user_id}"
+
 
 @dataclass(frozen=True)
 class Message:

@@ -16,7 +16,7 @@ from bot.replies import Message, Reply
 from bot.text import detect_language
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core import Bot, Services
 
 Handler = Callable[["Context", str], Reply | list[Reply]]
 Interceptor = Callable[["Context"], list[Reply] | None]
@@ -38,7 +38,7 @@ class Context:
     language: str
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         return self.bot.services
 
     def t(self, nb: str, en: str) -> str:

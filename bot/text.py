@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from bot.glossary import GLOSSARY, OUT_OF_SCOPE, Glossary
+from bot.glossary import GLOSSARY, OUT_OF_SCOPE, Glossary, fold
 
 _WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", re.IGNORECASE)
 _CODE = re.compile(
@@ -504,14 +504,6 @@ def stemmers() -> tuple[object, ...]:
 def too_long(word: str) -> bool:
     """A word too long to be worth compound splitting or typo correction (nobody's name or term)."""
     return len(word) > MAX_WORD
-
-
-def fold(text: str) -> str:
-    """Lower-case and fold to ASCII ('Tøndel' -> 'tondel', 'Åse' -> 'aase' is not attempted)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:

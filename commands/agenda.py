@@ -18,6 +18,7 @@ from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
 from commands import posts
 from commands.agenda_views import agenda_reply, dot_time
+from commands.ask import answer
 from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
@@ -31,13 +32,6 @@ def _reply(context: Context, nb: str, en: str, **kwargs: Any) -> Reply:
     text = context.t(nb, en)
     return Reply(text=text, parts=(Section(text),), language=context.language,  # type: ignore[arg-type]
                  intent=kwargs.pop("intent", "agenda"), **kwargs)
-
-
-def person_destination(person: Person) -> str:
-    """Where to tell a person something: a Slack DM, or their terminal inbox."""
-    if person.platform == "slack":
-        return f"slack-user:{person.user_id}"
-    return f"console:{person.person_id or person.user_id}"
 
 
 def owner_destination(meeting: store.Meeting, settings: Any) -> str:
@@ -85,7 +79,7 @@ def propose(
         meeting = store.get_meeting(session, meeting_id)
         proposal = store.add_proposal(
             session, meeting, title=title, proposer=sender.name or sender.user_id,
-            proposer_destination=person_destination(sender), minutes=minutes,
+            proposer_destination=sender.destination, minutes=minutes,
             presenter=presenter, kind=kind, note=note, now=services.clock.now(),
         )
         ask = Reply(
@@ -261,7 +255,6 @@ def agenda_command(context: Context, rest: str) -> Reply:
         return _reply(context, f"Beklager: {problem}.", f"Sorry: {problem}.", intent="error")
     if tail:
         # "agenda template for the kick-off meeting" is a question, not a sub-command.
-        from commands.ask import answer
 
         return answer(context, context.message.text)
     return _usage(context)

@@ -17,12 +17,8 @@ from sqlalchemy.orm import Session
 from bot.markup import esc
 from bot.questions import MAX_QUESTION_CHARS, Question, Vocabulary, cut_question, parse_question
 from bot.replies import (
-    ContactCard,
-    DocumentCard,
-    GroupCard,
     Note,
     Reply,
-    Result,
     Section,
     Table,
 )
@@ -44,8 +40,15 @@ from commands.answer_policy import (
     smalltalk_reply,
     topic_contacts,
 )
+from commands.cards import (
+    card_text,
+    document_card,
+    document_result,
+    group_card,
+    person_card,
+)
 from storage import directory
-from storage.models import Document, Group, Organisation, Person
+from storage.models import Group, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex, index_version
 
 SOP_GROUP = "AP2"
@@ -308,11 +311,11 @@ def _topic_answer(context: Context, session: Session, group: Group) -> Reply:
             f"The group has no named contacts; the secretariat ({SECRETARIAT_EMAIL}) can help.",
         )
     )
-    cards = tuple(_person_card(p, language) for p, _, _ in contacts[:4])
+    cards = tuple(person_card(p, language) for p, _, _ in contacts[:4])
     text = heading + "\n" + ask
     return Reply(
         text=text,
-        parts=(_group_card(group, session, language), Section(ask), *cards),
+        parts=(group_card(group, session, language), Section(ask), *cards),
         language=language,
         intent="group",
         results=tuple(results),
@@ -337,37 +340,13 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
     return None
 
 
-def _person_card(person: Person, language: str, only_groups: set[str] | None = None) -> ContactCard:
-    memberships = sorted(person.memberships, key=lambda m: (role_rank(m.role), m.group_id))
-    roles = tuple(
-        retired.role_text(m, language)
-        for m in memberships
-        if only_groups is None or m.group_id in only_groups
-    ) or tuple(retired.role_text(m, language) for m in memberships[:3])
-    groups = tuple(dict.fromkeys(m.group_id for m in memberships))
-    organisation = person.organisation.name(language) if person.organisation else None
-    return ContactCard(
-        person_id=person.id,
-        name=person.name,
-        roles=roles,
-        organisation=organisation,
-        groups=groups,
-        email=person.email,
-        phone=person.phone,
-    )
-
-
-def _document_result(doc: Document, language: str, score: float) -> Result:
-    return Result("document", doc.id, doc.title(language), doc.url, score)
-
-
 def _people_by_name(context: Context, session: Session, person_ids: list[str]) -> Reply:
     language = context.language
     found = directory.people(session, person_ids[:MAX_RESULTS])
     ordered = [found[p] for p in person_ids if p in found]
-    cards = tuple(_person_card(p, language) for p in ordered[: 1 + MAX_ALTERNATIVES])
+    cards = tuple(person_card(p, language) for p in ordered[: 1 + MAX_ALTERNATIVES])
     results = [person_result(p, 1.0 - i * 0.1) for i, p in enumerate(ordered)]
-    text = _card_text(cards[0], language)
+    text = card_text(cards[0], language)
     parts: list = [cards[0]]
     if len(cards) > 1:
         parts.append(Note(context.t("Mente du en av disse?", "Did you mean one of these?")))
@@ -384,19 +363,6 @@ def _people_by_name(context: Context, session: Session, person_ids: list[str]) -
         intent="person",
         results=tuple(results),
     )
-
-
-def _card_text(card: ContactCard, language: str) -> str:
-    bits = [card.name]
-    if card.organisation:
-        bits.append(f"({card.organisation})")
-    line = " ".join(bits)
-    if card.roles:
-        line += ": " + "; ".join(card.roles)
-    contact = [c for c in (card.email, card.phone) if c]
-    if contact:
-        line += " — " + ", ".join(contact)
-    return line
 
 
 def _role_holders(
@@ -442,9 +408,9 @@ def _role_holders(
     parts: list = []
     described = _describe_role_question(context, asked, question, scope)
     if len(ordered) <= 4:
-        cards = [_person_card(p, language, only) for p in ordered]
+        cards = [person_card(p, language, only) for p in ordered]
         parts.extend(cards)
-        text = described + "\n" + "\n".join(_card_text(c, language) for c in cards)
+        text = described + "\n" + "\n".join(card_text(c, language) for c in cards)
     else:
         rows = tuple(
             (
@@ -539,35 +505,6 @@ def _nobody(
     )
 
 
-def _group_card(group: Group, session: Session, language: str) -> GroupCard:
-    holders = directory.role_holders(session, group_ids=[group.id])
-    leader = next(
-        (retired.holder_name(h, language) for h in holders if h.role in ("leader", "chair")), None
-    )
-    deputy = next(
-        (retired.holder_name(h, language) for h in holders if h.role in ("deputy", "deputy_chair")),
-        None,
-    )
-    members = tuple(
-        dict.fromkeys(
-            f"{h.person.name} ({h.person.organisation.id})"
-            if h.person.organisation
-            else h.person.name
-            for h in holders
-            if h.role not in ("leader", "chair", "deputy", "deputy_chair")
-        )
-    )
-    return GroupCard(
-        group_id=group.id,
-        title=group.title(language),
-        purpose=group.purpose(language),
-        leader=leader,
-        deputy=deputy,
-        members=members,
-        url=group.url,
-    )
-
-
 def _describe_groups(
     context: Context, session: Session, groups: list[str], other_hits: list[str]
 ) -> Reply:
@@ -576,7 +513,7 @@ def _describe_groups(
     if not objects:
         return decline(context, session, reason_nb=DONT_KNOW_NB, reason_en=DONT_KNOW_EN)
     main = objects[0]
-    card = _group_card(main, session, language)
+    card = group_card(main, session, language)
     results = [group_result(main, language, 1.0)]
     leader_holders = directory.role_holders(session, group_ids=[main.id], roles=["leader", "chair"])
     results += [person_result(h.person, 0.6) for h in leader_holders[:1]]
@@ -604,17 +541,17 @@ def _documents(context: Context, session: Session, hits: list[Hit]) -> Reply:
     top = hits[:MAX_RESULTS]
     docs = directory.documents(session, [h.ref_id for h in top])
     ordered = [(h, docs[h.ref_id]) for h in top if h.ref_id in docs]
-    results = [_document_result(d, language, h.score) for h, d in ordered]
+    results = [document_result(d, language, h.score) for h, d in ordered]
     best_hit, best = ordered[0]
     unsure = len(ordered) > 1 and ordered[1][0].score >= best_hit.score * 0.75
-    parts: list = [_document_card(best, language)]
+    parts: list = [document_card(best, language)]
     text = f"{best.id} — {best.title(language)}" + (f"\n{best.url}" if best.url else "")
     if unsure or best_hit.coverage < 0.6:
         alternatives = ordered[1 : 1 + MAX_ALTERNATIVES]
         if alternatives:
             parts.append(Note(context.t("Andre som kan passe:", "Other possible matches:")))
             for _, doc in alternatives:
-                parts.append(_document_card(doc, language))
+                parts.append(document_card(doc, language))
             text += (
                 "\n"
                 + context.t("Andre som kan passe: ", "Other possible matches: ")
@@ -626,31 +563,6 @@ def _documents(context: Context, session: Session, hits: list[Hit]) -> Reply:
         language=language,
         intent="document",
         results=tuple(results),
-    )
-
-
-KIND_LABELS = {
-    "sop": ("SOP", "SOP"),
-    "attachment": ("Vedlegg", "Attachment"),
-    "template": ("Mal", "Template"),
-    "checklist": ("Sjekkliste", "Checklist"),
-    "guidance": ("Veiledning", "Guidance"),
-    "other": ("Dokument", "Document"),
-}
-
-
-def _document_card(doc: Document, language: str) -> DocumentCard:
-    nb, en = KIND_LABELS.get(doc.kind, ("Dokument", "Document"))
-    other_title = doc.title_no if language == "en" else doc.title_en
-    subtitle = other_title if other_title and other_title != doc.title(language) else None
-    return DocumentCard(
-        code=doc.id,
-        title=doc.title(language),
-        kind=en if language == "en" else nb,
-        area=doc.area,
-        url=doc.url,
-        summary=doc.summary,
-        subtitle=subtitle,
     )
 
 

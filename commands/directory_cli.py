@@ -13,8 +13,23 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
 from bot.config import Settings
 from bot.terminal import CliError
+from storage import directory
+from storage.db import Database
+from storage.provenance import (
+    DecisionError,
+    GroupHistory,
+    conflict_as_json,
+    conflicts,
+    decide,
+    describe,
+)
+from storage.search import rebuild_index
 
 
 def register_cli(sub: Any) -> None:
@@ -43,17 +58,12 @@ def register_cli(sub: Any) -> None:
 
 
 def _database(settings: Settings) -> Any:
-    from storage.db import Database
-
     db = Database(settings.database_url)
     db.prepare()
     return db
 
 
 def cmd_show(args: Any, settings: Settings) -> int:
-    from storage import directory
-    from storage.provenance import GroupHistory
-
     language = args.language or settings.language
     db = _database(settings)
     with db.session() as session:
@@ -80,9 +90,6 @@ def cmd_show(args: Any, settings: Settings) -> int:
 
 
 def _as_json(session: Any, kind: str, ref: str) -> dict[str, Any]:
-    from storage import directory
-    from storage.provenance import GroupHistory
-
     if kind == "person":
         person = directory.person(session, ref)
         assert person is not None
@@ -139,12 +146,6 @@ def _as_json(session: Any, kind: str, ref: str) -> dict[str, Any]:
 
 
 def cmd_conflicts(args: Any, settings: Settings) -> int:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from storage.provenance import conflict_as_json, conflicts, describe
-
     db = _database(settings)
     with db.session() as session:
         rows = conflicts(session, include_decided=args.all)
@@ -183,9 +184,6 @@ def _value(value: Any) -> str:
 
 
 def cmd_decide(args: Any, settings: Settings) -> int:
-    from storage.provenance import DecisionError, decide
-    from storage.search import rebuild_index
-
     db = _database(settings)
     by = args.by or getpass.getuser()
     try:

@@ -18,12 +18,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import form_engine
+from bot.core import Services
 from bot.form_engine import FillState
+from bot.forms import FormDefinitionError
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
 from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
+    CampaignError,
+    NewCampaign,
     Pending,
     accepting,
     answer_window,
@@ -41,6 +45,7 @@ from commands.status_campaigns import (
     save_submission,
     sort_groups,
 )
+from commands.status_delivery import launch_campaign, launched_reply
 from commands.status_messages import (
     chooser_reply,
     question_reply,
@@ -51,6 +56,7 @@ from commands.status_messages import (
     submitted_reply,
     waiting_note,
 )
+from commands.status_report import build_report
 from storage import directory
 from storage.forms import (
     ACTIVE,
@@ -65,6 +71,7 @@ from storage.forms import (
     submission,
     submissions,
 )
+from storage.forms import filling as find_filling
 
 router = Router()
 
@@ -85,7 +92,7 @@ def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Rep
     )
 
 
-def _today(services: Any) -> date:
+def _today(services: Services) -> date:
     return services.clock.now().astimezone(services.settings.timezone).date()
 
 
@@ -116,7 +123,7 @@ def _campaign_for_group(
 
 
 def start_for_group(
-    services: Any, person: Person, group_id: str, language: str, campaign_id: int | None = None
+    services: Services, person: Person, group_id: str, language: str, campaign_id: int | None = None
 ) -> list[Reply]:
     """Start, resume or re-open (to edit) the person's form for one group."""
     now = services.clock.now()
@@ -164,7 +171,9 @@ def start_for_group(
         return [question_reply(form, state, language, filling_id=row.id, heading=intro)]
 
 
-def _choose(services: Any, person: Person, pending: list[Pending], language: str) -> list[Reply]:
+def _choose(
+    services: Services, person: Person, pending: list[Pending], language: str
+) -> list[Reply]:
     """Ask which group; the choice is persisted so the next message (a number) is understood."""
     now = services.clock.now()
     options = [
@@ -197,7 +206,7 @@ def _resolve_choice(session: Session, row: StatusChooser, text: str) -> tuple[in
     return None
 
 
-def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
+def _pending_list(services: Services, person: Person, language: str) -> list[Any]:
     now = services.clock.now()
     zone = services.settings.timezone
     with services.db.session() as session:
@@ -219,10 +228,8 @@ def _pending_list(services: Any, person: Person, language: str) -> list[Any]:
     return parts
 
 
-def live_table(services: Any, language: str) -> list[Any]:
+def live_table(services: Services, language: str) -> list[Any]:
     """Every open (or scheduled) campaign's groups: who submitted, when, any deviations."""
-    from commands.status_report import build_report
-
     zone = services.settings.timezone
     parts: list[Any] = []
     now = services.clock.now()
@@ -370,7 +377,7 @@ def _overview(ctx: Context) -> Reply:
 
 def _submit(
     session: Session,
-    services: Any,
+    services: Services,
     person: Person,
     row: StatusFilling,
     answers: dict[str, Any],
@@ -401,7 +408,7 @@ def _submit(
 
 
 def _filling_for(
-    session: Session, services: Any, person: Person, filling_id: int | None
+    session: Session, services: Services, person: Person, filling_id: int | None
 ) -> tuple[StatusFilling, StatusCampaign] | None:
     """The person's active filling (or the one a button names, even if paused) and its campaign."""
     now = services.clock.now()
@@ -424,7 +431,7 @@ def _filling_for(
 
 
 def apply_text(
-    services: Any,
+    services: Services,
     person: Person,
     text: str,
     language: str | None = None,
@@ -446,7 +453,7 @@ def apply_text(
 
 
 def apply_choice(
-    services: Any, person: Person, filling_id: int, question_id: str, value: str
+    services: Services, person: Person, filling_id: int, question_id: str, value: str
 ) -> list[Reply]:
     """A Choice button in a Slack DM; a stale button gets the current question back."""
     now = services.clock.now()
@@ -488,7 +495,7 @@ def apply_choice(
 
 def _finish_step(
     session: Session,
-    services: Any,
+    services: Services,
     person: Person,
     row: StatusFilling,
     form: Any,
@@ -644,7 +651,7 @@ def home_section(ctx: Context) -> list[Any]:
 
 
 def modal_for(
-    services: Any, person: Person, campaign_id: int, group_id: str, language: str
+    services: Services, person: Person, campaign_id: int, group_id: str, language: str
 ) -> tuple[Any, dict[str, Any], str] | Reply:
     """(form, answers to prefill, intro) for a modal, or a Reply saying why not."""
     now = services.clock.now()
@@ -657,7 +664,6 @@ def modal_for(
             )
         if not may_answer(session, person, group_id):
             return _reply(refusal_text(session, group_id, language), language, intent="refused")
-        from storage.forms import filling as find_filling
 
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         done = submission(session, campaign_id, group_id)
@@ -679,7 +685,7 @@ def modal_for(
 
 
 def submit_answers(
-    services: Any,
+    services: Services,
     person: Person,
     campaign_id: int,
     group_id: str,
@@ -710,7 +716,6 @@ def submit_answers(
             return errors, []
         first = submission(session, campaign_id, group_id) is None
         _row, diff = save_submission(session, campaign, group_id, person, answers, now)
-        from storage.forms import filling as find_filling
 
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         if row is not None:
@@ -720,7 +725,7 @@ def submit_answers(
 
 
 def create_from_modal(
-    services: Any,
+    services: Services,
     person: Person,
     *,
     name: str,
@@ -730,10 +735,6 @@ def create_from_modal(
     form: str | None,
 ) -> Reply | str:
     """A campaign from the Slack modal: the confirmation, or an error message for the form."""
-    from bot.forms import FormDefinitionError
-    from commands.status_campaigns import CampaignError, NewCampaign
-    from commands.status_delivery import launch_campaign, launched_reply
-
     spec = NewCampaign(name=name, deadline=deadline, opens=opens or None, groups=groups, form=form)
     try:
         launched = launch_campaign(services, spec, created_by=person.name or person.user_id)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.form_engine import changes
+from bot.form_engine import changes, start
 from bot.forms import FormDefinition, form_to_data, load_form, parse_form
 from bot.replies import Person
 from storage import directory
@@ -29,10 +29,12 @@ from storage.forms import (
     StatusFilling,
     StatusSubmission,
     campaign_by_name,
+    fillings_of,
     open_campaigns,
     submission,
     submissions,
 )
+from storage.forms import filling as find_filling
 
 log = logging.getLogger(__name__)
 
@@ -352,10 +354,6 @@ def open_filling(
     Returns the row and what happened: "new", "resumed" or "editing". Other active fillings of
     the same person are paused, so exactly one claims their next message.
     """
-    from bot.form_engine import start
-    from storage.forms import filling as find_filling
-    from storage.forms import fillings_of
-
     key = respondent_key(person)
     form = campaign_form(campaign)
     row = find_filling(session, campaign.id, group_id, key)
@@ -480,8 +478,6 @@ def is_idle(row: StatusFilling, now: datetime, idle_minutes: int) -> bool:
 
 def reactivate(session: Session, row: StatusFilling, now: datetime) -> None:
     """Make a paused filling the one that claims the person's messages (pausing any other)."""
-    from storage.forms import fillings_of
-
     for other in fillings_of(session, row.respondent):
         if other.status == ACTIVE and other is not row:
             other.status = PAUSED

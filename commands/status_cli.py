@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.terminal import CliError, cli_tools
+from bot.forms import FormDefinitionError, load_form_file
+from bot.terminal import CliError, cli_tools, iso_local, print_table
+from commands.status_campaigns import CampaignError, NewCampaign, local_text
+from commands.status_delivery import launch_campaign, summary_reply
+from commands.status_report import build_report, to_docx, to_json, to_markdown
+from storage.directory import slugify
+from storage.forms import campaign_by_name, campaigns, submissions
+from storage.outbox import deliver_due
 
 
 def register_cli(sub: Any) -> None:
@@ -74,8 +81,6 @@ def _bot(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 def _campaign_or_fail(session: Any, name: str) -> Any:
-    from storage.forms import campaign_by_name
-
     campaign = campaign_by_name(session, name)
     if campaign is None:
         raise CliError(f"no status campaign named {name!r} (see `norcrin-bot status list`)")
@@ -83,11 +88,6 @@ def _campaign_or_fail(session: Any, name: str) -> Any:
 
 
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.forms import FormDefinitionError
-    from commands.status_campaigns import CampaignError, NewCampaign, local_text
-    from commands.status_delivery import launch_campaign
-    from storage.outbox import deliver_due
-
     bot = _bot(args, settings)
     services = bot.services
     zone = settings.timezone
@@ -132,16 +132,12 @@ def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.status_report import build_report, to_docx, to_json, to_markdown
-
     bot = _bot(args, settings)
     language = args.language or settings.language
     with bot.services.db.session() as session:
         campaign = _campaign_or_fail(session, args.name)
         report = build_report(session, campaign, settings.timezone, language)
     if args.format == "docx":
-        from storage.loader import slugify
-
         target = Path(args.output or f"{slugify(report.name) or 'status'}.docx")
         to_docx(report, target)
         print(f"Wrote {target}", file=sys.stderr)
@@ -160,8 +156,6 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.status_delivery import summary_reply
-
     bot = _bot(args, settings)
     with bot.services.db.session() as session:
         reply = summary_reply(session, bot.services, _campaign_or_fail(session, args.name))
@@ -170,10 +164,6 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.terminal import iso_local, print_table
-    from commands.status_campaigns import local_text
-    from storage.forms import campaigns, submissions
-
     zone = settings.timezone
     bot = _bot(args, settings)
     with bot.services.db.session() as session:
@@ -205,8 +195,6 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check_form(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.forms import FormDefinitionError, load_form_file
-
     try:
         form = load_form_file(Path(args.file))
     except FormDefinitionError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.core import Services
 from bot.jobs import JobFunction, short_destination
 from bot.markup import esc
 from bot.replies import Reply, Section, Table
@@ -22,11 +23,13 @@ from commands.status_campaigns import NewCampaign, create_campaign, group_people
 from commands.status_messages import heading, prompt_reply
 from commands.status_report import build_report
 from storage.forms import StatusCampaign, submissions
+from storage.outbox import enqueue
+from storage.schedules import add_schedule
 
 log = logging.getLogger(__name__)
 
 
-def person_destinations(services: Any, person: Any) -> list[str]:
+def person_destinations(services: Services, person: Any) -> list[str]:
     """Where a person is reached: the terminal always; Slack DM when the directory knows their
     Slack user id and Slack is configured; e-mail when Graph mail is configured."""
     settings = services.settings
@@ -39,14 +42,12 @@ def person_destinations(services: Any, person: Any) -> list[str]:
 
 
 def _enqueue(session: Session, key: str, destination: str, reply: Reply) -> bool:
-    from storage.outbox import enqueue
-
     return enqueue(session, key=key, destination=destination, reply=reply)
 
 
 def _send_prompts(
     session: Session,
-    services: Any,
+    services: Services,
     campaign: StatusCampaign,
     moment: str,
     *,
@@ -98,7 +99,9 @@ def _send_prompts(
     return queued
 
 
-def open_campaign(session: Session, services: Any, campaign: StatusCampaign, now: datetime) -> int:
+def open_campaign(
+    session: Session, services: Services, campaign: StatusCampaign, now: datetime
+) -> int:
     """Open a campaign and queue the prompts (idempotent); returns posts newly queued."""
     if now >= campaign.deadline_at:
         log.info("campaign %s: not opened, its deadline has passed", campaign.name)
@@ -112,7 +115,7 @@ def open_campaign(session: Session, services: Any, campaign: StatusCampaign, now
 
 
 def send_reminders(
-    session: Session, services: Any, campaign: StatusCampaign, index: int, now: datetime
+    session: Session, services: Services, campaign: StatusCampaign, index: int, now: datetime
 ) -> int:
     """Remind the groups with no submission; nothing once the deadline has passed."""
     if now >= campaign.deadline_at:
@@ -127,7 +130,7 @@ def send_reminders(
     )
 
 
-def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> Reply:
+def summary_reply(session: Session, services: Services, campaign: StatusCampaign) -> Reply:
     """The deadline summary: submitted (by whom, when), missing, and reported deviations."""
     language = services.settings.language
     zone = services.settings.timezone
@@ -214,7 +217,9 @@ def summary_reply(session: Session, services: Any, campaign: StatusCampaign) -> 
     )
 
 
-def close_campaign(session: Session, services: Any, campaign: StatusCampaign, now: datetime) -> int:
+def close_campaign(
+    session: Session, services: Services, campaign: StatusCampaign, now: datetime
+) -> int:
     """Close at the deadline and post the summary to the secretariat channel (once)."""
     if campaign.state != "closed":
         campaign.state = "closed"
@@ -244,8 +249,6 @@ def close_campaign(session: Session, services: Any, campaign: StatusCampaign, no
 
 def schedule_campaign(session: Session, campaign: StatusCampaign, *, timezone: str) -> list[int]:
     """Store the campaign's moments as schedules of the jobs below; returns their ids."""
-    from storage.schedules import add_schedule
-
     ids = []
     if campaign.state == "scheduled":
         ids.append(
@@ -287,14 +290,14 @@ def _campaign(session: Session, args: dict[str, Any]) -> StatusCampaign | None:
     return campaign
 
 
-def status_open_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
+def status_open_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     with services.db.session() as session:
         campaign = _campaign(session, args)
         if campaign is not None:
             open_campaign(session, services, campaign, services.clock.now())
 
 
-def status_reminder_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
+def status_reminder_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     with services.db.session() as session:
         campaign = _campaign(session, args)
         if campaign is not None:
@@ -303,7 +306,7 @@ def status_reminder_job(services: Any, args: dict[str, Any], occurrence: datetim
             )
 
 
-def status_deadline_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
+def status_deadline_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     with services.db.session() as session:
         campaign = _campaign(session, args)
         if campaign is not None:
@@ -334,7 +337,7 @@ class Launched:
     leaderless: list[str]
 
 
-def launch_campaign(services: Any, spec: NewCampaign, *, created_by: str) -> Launched:
+def launch_campaign(services: Services, spec: NewCampaign, *, created_by: str) -> Launched:
     """Create a campaign, schedule its moments and, when it opens now, queue the prompts.
 
     Raises CampaignError / FormDefinitionError with a message for the user.

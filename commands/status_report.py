@@ -214,6 +214,7 @@ def to_markdown(report: CampaignReport) -> str:
 
 
 def to_docx(report: CampaignReport, path: Path) -> None:
+    # lazy: heavy optional dependency (python-docx)
     from docx import Document
 
     document = Document()

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from bot.core import Services
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
 from bot.router import Context, Router
-from commands.agenda import person_destination
+from commands import cards
+from commands.answer_policy import group_result, person_result
 from storage import directory
 from storage import questions_log as store
-from storage.outbox import enqueue
+from storage.outbox import deliver_due, enqueue
 
 UP_ACTION = "teachback_up"
 DOWN_ACTION = "teachback_down"
@@ -156,7 +157,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
         if outcome == "declined":
             item = store.open_item(
                 session, log=entry, reason="declined", asker=asker_name(sender),
-                asker_destination=person_destination(sender), now=now,
+                asker_destination=sender.destination, now=now,
             )
             item_id = item.id
         log_id = entry.id
@@ -192,7 +193,7 @@ def _pass_parts(language: str, value: str, typed: bool) -> tuple[Any, ...]:
 
 
 def search_guesses(
-    session: Session, services: Any, text: str, language: str
+    session: Session, services: Services, text: str, language: str
 ) -> list[dict[str, str]]:
     """The nearest documents, groups and people for a question the bot declined."""
     index = services.search
@@ -229,29 +230,26 @@ def target_reply(
     session: Session, language: str, kind: str, ref: str | None, text: str | None
 ) -> tuple[list[Any], Result | None, str, str] | None:
     """(parts, result, plain text, intent) for a taught target; None if it no longer exists."""
-    from commands import ask as answers
-    from commands.answer_policy import group_result, person_result
-
     if kind == "document" and ref:
         doc = directory.document(session, ref)
         if doc is None:
             return None
         line = f"{doc.id} — {doc.title(language)}" + (f"\n{doc.url}" if doc.url else "")
-        return ([answers._document_card(doc, language)],
-                answers._document_result(doc, language, 1.0), line, "document")
+        return ([cards.document_card(doc, language)],
+                cards.document_result(doc, language, 1.0), line, "document")
     if kind == "group" and ref:
         group = directory.group(session, ref)
         if group is None:
             return None
-        group_card = answers._group_card(group, session, language)
+        group_card = cards.group_card(group, session, language)
         return ([group_card], group_result(group, language, 1.0),
                 f"{group_card.title}: {group_card.purpose or ''}".strip(), "group")
     if kind == "person" and ref:
         person = directory.person(session, ref)
         if person is None:
             return None
-        card = answers._person_card(person, language)
-        return ([card], person_result(person, 1.0), answers._card_text(card, language),
+        card = cards.person_card(person, language)
+        return ([card], person_result(person, 1.0), cards.card_text(card, language),
                 "person")
     if kind == "text" and text:
         return [Section(text)], None, text, "help"
@@ -285,7 +283,7 @@ def _taught_reply(
 
 
 def feedback(
-    services: Any, person: Person, log_id: int, value: str, language: str | None = None
+    services: Services, person: Person, log_id: int, value: str, language: str | None = None
 ) -> Reply:
     """Record 👍/👎 on a logged answer; a 👎 is offered to the secretariat. Without `language`,
     the reply is in the language of the answer that was rated."""
@@ -323,7 +321,7 @@ def secretariat_key(item_id: int) -> str:
 
 
 def pass_on(
-    services: Any, person: Person, value: str, language: str | None = None
+    services: Services, person: Person, value: str, language: str | None = None
 ) -> tuple[Reply, list[str]]:
     """Post a triage item ("t:ID", a declined question) or a 👎'd answer ("q:LOG") to the
     secretariat once; returns the reply to the asker and the outbox keys queued."""
@@ -340,7 +338,7 @@ def pass_on(
                     raise store.TeachbackError("gone")
                 item = store.open_item(
                     session, log=entry, reason="thumbs_down", asker=asker_name(person),
-                    asker_destination=person_destination(person), now=now,
+                    asker_destination=person.destination, now=now,
                 )
         except store.TeachbackError:
             return say(language, "Jeg finner ikke det spørsmålet lenger.",
@@ -392,11 +390,9 @@ def secretariat_post(item: store.TriageItem) -> Reply:
                  parts=tuple(parts), language=item.language, intent="triage")
 
 
-def deliver_now(services: Any, keys: list[str]) -> None:
+def deliver_now(services: Services, keys: list[str]) -> None:
     """Deliver queued posts at once (the worker retries whatever fails)."""
     if keys:
-        from storage.outbox import deliver_due
-
         deliver_due(services, keys=keys, limit=len(keys))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.core import Services
 from bot.jobs import JobFunction
 from bot.replies import Note, Reply, Section, Table
 from bot.router import Context, Router
@@ -94,7 +95,7 @@ def _closed_post(item: store.TriageItem, outcome: str) -> Reply:
 
 
 def answer_item(
-    services: Any, item_id: int | str, kind: str, value: str, by: str
+    services: Services, item_id: int | str, kind: str, value: str, by: str
 ) -> tuple[str, list[str]]:
     """Answer a triage item: taught answer stored, asker told, channel post updated.
 
@@ -139,7 +140,7 @@ def answer_item(
     return line, keys
 
 
-def dismiss_item(services: Any, item_id: int | str, by: str) -> tuple[str, list[str]]:
+def dismiss_item(services: Services, item_id: int | str, by: str) -> tuple[str, list[str]]:
     now = services.clock.now()
     keys: list[str] = []
     with services.db.session() as session:
@@ -155,7 +156,7 @@ def dismiss_item(services: Any, item_id: int | str, by: str) -> tuple[str, list[
 
 
 def edit_taught(
-    services: Any, taught_id: int | str, *, kind: str | None = None, value: str | None = None,
+    services: Services, taught_id: int | str, *, kind: str | None = None, value: str | None = None,
     question: str | None = None, by: str,
 ) -> str:
     now = services.clock.now()
@@ -285,7 +286,7 @@ def home_section(context: Context) -> list[Any]:
                        f"*{waiting} questions wait for the secretariat* — type `triage`."))]
 
 
-def purge_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None:
+def purge_job(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
     """Delete question logs and triage items older than `QUESTION_LOG_DAYS`."""
     days = int(services.settings.question_log_days)
     with services.db.session() as session:
@@ -296,7 +297,7 @@ def purge_job(services: Any, args: dict[str, Any], occurrence: datetime) -> None
     )
 
 
-def ensure_purge_schedule(services: Any) -> None:
+def ensure_purge_schedule(services: Services) -> None:
     """One daily purge schedule; created by the first worker that starts without one."""
     with services.db.session() as session:
         if not any(s.job == PURGE_JOB for s in schedules.active_schedules(session)):

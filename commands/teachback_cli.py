@@ -13,8 +13,22 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
 from bot.config import Settings
 from bot.terminal import CliError, cli_tools
+from commands.teachback import deliver_now
+from commands.teachback_admin import (
+    answer_item,
+    dismiss_item,
+    edit_taught,
+    taught_json,
+    triage_json,
+)
+from storage.directory import find_person_by_name
+from storage.questions_log import TeachbackError, list_items, list_taught, retire, stats
 
 OPERATOR = "operator"
 
@@ -90,7 +104,6 @@ def _as_name(bot: Any, name: str | None) -> str:
     """The directory's spelling of `--as NAME` when it is a person, else the name as given."""
     if not name:
         return OPERATOR
-    from storage.directory import find_person_by_name
 
     with bot.services.db.session() as session:
         person = find_person_by_name(session, name)
@@ -98,10 +111,6 @@ def _as_name(bot: Any, name: str | None) -> str:
 
 
 def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
     table = Table(title=title)
     for column in columns:
         table.add_column(column)
@@ -111,9 +120,6 @@ def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
 
 
 def cmd_triage_list(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback_admin import triage_json
-    from storage.questions_log import list_items
-
     bot = _bot(args, settings)
     with bot.services.db.session() as session:
         items = [triage_json(i) for i in list_items(session, args.status)]
@@ -128,10 +134,6 @@ def cmd_triage_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_triage_answer(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback import deliver_now
-    from commands.teachback_admin import answer_item
-    from storage.questions_log import TeachbackError
-
     bot = _bot(args, settings)
     kind, value = _target(args) or ("text", "")
     try:
@@ -144,10 +146,6 @@ def cmd_triage_answer(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_triage_dismiss(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback import deliver_now
-    from commands.teachback_admin import dismiss_item
-    from storage.questions_log import TeachbackError
-
     bot = _bot(args, settings)
     try:
         line, keys = dismiss_item(bot.services, args.id, _as_name(bot, args.as_name))
@@ -159,9 +157,6 @@ def cmd_triage_dismiss(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_taught_list(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback_admin import taught_json
-    from storage.questions_log import list_taught
-
     bot = _bot(args, settings)
     with bot.services.db.session() as session:
         rows = [taught_json(r) for r in list_taught(session, include_retired=args.all)]
@@ -176,8 +171,6 @@ def cmd_taught_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_taught_retire(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.questions_log import TeachbackError, retire
-
     bot = _bot(args, settings)
     try:
         with bot.services.db.session() as session:
@@ -189,9 +182,6 @@ def cmd_taught_retire(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_taught_edit(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.teachback_admin import edit_taught
-    from storage.questions_log import TeachbackError
-
     bot = _bot(args, settings)
     target = _target(args)
     if target is None and not args.question:
@@ -209,8 +199,6 @@ def cmd_taught_edit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats_questions(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.questions_log import stats
-
     since = None
     if args.since:
         try:
@@ -225,9 +213,6 @@ def cmd_stats_questions(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return 0
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     console = Console(highlight=False)
     title = "Questions" + (f" since {data['since']}" if data["since"] else "")

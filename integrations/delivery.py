@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.redact import mask_destination, mask_secrets
@@ -31,7 +32,7 @@ from integrations.graph.teams import GraphLink, GraphSender
 from integrations.graph.webhook import WebhookSender
 from integrations.transport import Sender, SendError, parse_retry_after
 from storage import outbox
-from storage.outbox import IN_FLIGHT, Claimed, Outcome, parse_destination
+from storage.outbox import IN_FLIGHT, Claimed, OutboxPost, Outcome, parse_destination
 
 __all__ = ["DeliveryPolicy", "OutboxDelivery", "SendError", "Sender", "parse_retry_after"]
 
@@ -87,7 +88,8 @@ class OutboxDelivery:
         if kind == "console":
             return ConsoleSender()
         if kind in ("slack", "slack-user"):
-            from integrations.slack.outbox import SlackSender  # lazy: heavy optional dependency
+            # lazy: heavy optional dependency (slack_sdk)
+            from integrations.slack.outbox import SlackSender
 
             return SlackSender.from_settings(services.settings)
         if kind == "teams-webhook":
@@ -250,10 +252,6 @@ def _finish_failed(services: Services, row: Claimed, error: str) -> Outcome:
 
 def _prepare_edit(services: Services, policy: DeliveryPolicy, row: Claimed) -> str | Outcome:
     """The ref to edit, or an outcome when the edit must wait, is superseded or impossible."""
-    from sqlalchemy import select
-
-    from storage.outbox import OutboxPost
-
     with services.db.session() as session:
         original = outbox.get_post(session, row.update_of or "")
         newer = session.scalar(

@@ -9,7 +9,6 @@ revision lines, without importing Alembic (about a second of every CLI call othe
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Iterator
@@ -23,27 +22,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.loader import load_embedded_data, upgrade_embedded_directory
 from storage.models import Meta
+from storage.search import INDEX_FORMAT, rebuild_index
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-
-# Feature modules that add tables to `Base`; listed here so Alembic and tests see one schema.
-MODEL_MODULES: tuple[str, ...] = (
-    "storage.forms",
-    "storage.outbox",
-    "storage.schedules",
-    "storage.agenda",
-    "storage.news",
-    "storage.provenance",
-    "storage.questions_log",
-)
-
-
-def import_all_models() -> None:
-    for module in MODEL_MODULES:
-        importlib.import_module(module)
 
 
 _REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
@@ -171,11 +156,10 @@ class Database:
     def migrate(self) -> None:
         """Bring the schema to the newest revision of every migration branch; Alembic is
         imported only when there is something to upgrade."""
-        import_all_models()
         if self.schema_revisions() == head_revisions():
             return
-        from alembic import command  # lazy: heavy optional dependency (only for an upgrade)
-        from alembic.config import Config
+        from alembic import command  # lazy: heavy optional dependency (only when migrating)
+        from alembic.config import Config  # lazy: heavy optional dependency
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -189,8 +173,6 @@ class Database:
         meta = self.get_metas("defaults_loaded", "directory_sources", "index_format")
         loaded, index_format = meta.get("defaults_loaded"), meta.get("index_format")
         if load_defaults and not loaded:
-            from storage.loader import load_embedded_data
-
             with self.session() as session:
                 load_embedded_data(session)
                 session.merge(Meta(key="defaults_loaded", value="1"))
@@ -198,15 +180,11 @@ class Database:
             log.info("loaded the embedded directory and SOP catalogue")
             index_format = self.get_meta("index_format")
         elif load_defaults and loaded != "empty" and not meta.get("directory_sources"):
-            from storage.loader import upgrade_embedded_directory
-
             with self.session() as session:
                 upgrade_embedded_directory(session)
                 session.merge(Meta(key="directory_sources", value="1"))
             log.info("gave the embedded directory its sources")
             index_format = self.get_meta("index_format")
-        from storage.search import INDEX_FORMAT, rebuild_index
-
         if load_defaults and index_format != INDEX_FORMAT:
             with self.session() as session:
                 rebuild_index(session)
@@ -230,35 +208,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def read_cache(session: Session) -> dict[Any, Any]:
-    """Reads memoised for one session (one unit of work): the index version, groups, role
-    holders. Forgotten after every flush, commit and rollback, and bypassed while changes are
-    pending, so no write is ever read around."""
-    if session.new or session.dirty or session.deleted:
-        session.info.pop("read_cache", None)
-        return {}
-    cache: dict[Any, Any] = session.info.setdefault("read_cache", {})
-    return cache
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_reads(session: Session, *_args: Any) -> None:
-    session.info.pop("read_cache", None)
-
-
-def dialect_insert(session: Session) -> Any:
-    """The dialect's INSERT construct, which has ON CONFLICT DO NOTHING on both databases."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # lazy: heavy optional dependency
-
-        return insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # the engine's own dialect
-
-    return sqlite_insert
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

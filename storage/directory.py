@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -10,9 +12,9 @@ from sqlalchemy.orm.util import identity_key
 
 from bot.roles import role_label, role_rank
 from bot.text import fold
-from storage.db import read_cache
 from storage.models import Document, Group, Membership, Organisation, Person
 from storage.provenance import GroupHistory, describe, field_source
+from storage.session_cache import read_cache
 
 
 @dataclass(frozen=True)
@@ -179,14 +181,20 @@ def holds_role(session: Session, roles: list[str]) -> bool:
     return bool(session.scalar(select(exists().where(Membership.role.in_(roles)))))
 
 
+def slugify(text: str) -> str:
+    text = unicodedata.normalize(
+        "NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae")
+    )
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
 def person_by_slack_user(session: Session, slack_user_id: str) -> Person | None:
     return session.scalar(select(Person).where(Person.slack_user_id == slack_user_id))
 
 
 def find_person_by_name(session: Session, name: str) -> Person | None:
     """Exact id or (case-insensitive) name/alias match, for `--user NAME` and admin tools."""
-    from storage.loader import slugify
-
     wanted = name.strip().lower()
     found = session.get(Person, slugify(name))
     if found:

@@ -15,7 +15,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,22 +23,26 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.progress import track
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.roles import ROLES, ROLES_BY_GROUP_KIND, SINGLE_HOLDER_ROLES
-from storage.directory import fold_organisation_name, organisation_aliases
+from storage.directory import fold_organisation_name, organisation_aliases, slugify
 from storage.models import Document, Group, Membership, Organisation, Person
 from storage.provenance import (
     REPORT_ID,
+    DirectoryConflict,
     GroupHistory,
     SourceError,
+    decide,
     field_source,
     open_conflict,
     outranks,
     parse_source,
     short_label,
 )
+from storage.search import rebuild_index
 
 DOCUMENT_KINDS = ("sop", "attachment", "template", "checklist", "guidance", "other")
 GROUP_KINDS = ("work_package", "working_group", "board", "committee", "council", "secretariat")
@@ -155,14 +158,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def slugify(text: str) -> str:
-    text = unicodedata.normalize(
-        "NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae")
-    )
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def read_records(text: str, source: str, *, default_section: str) -> list[Record]:
@@ -291,7 +286,6 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
 def _progress(items: list[Record], label: str, show: bool) -> Iterable[Record]:
     if not show or len(items) < 200:
         return items
-    from rich.progress import track
 
     return track(items, description=label, transient=True)
 
@@ -721,7 +715,6 @@ def _progress_items(
     items = list(merged.items())
     if not show or len(items) < 200:
         return items
-    from rich.progress import track
 
     return track(items, description="Importing people", transient=True)
 
@@ -774,8 +767,6 @@ def import_text(
 ) -> ImportSummary:
     """Import people (with organisations/groups/history sections) or documents; caller commits.
     `section` reads a plain list as that section (the embedded organisations and groups)."""
-    from storage.search import rebuild_index
-
     ctx = context or ImportContext.for_file(source)
     summary = ImportSummary()
     records = read_records(text, source, default_section=section or kind)
@@ -856,9 +847,6 @@ def import_file(
 def _decide_at_import(session: Session, ctx: ImportContext, by: str) -> None:
     """`import --accept-conflicts`: the importing admin decides for this file's proposals now;
     they are recorded as accepted, like `directory accept`."""
-    from storage.provenance import DirectoryConflict, decide
-    from storage.search import rebuild_index
-
     session.flush()
     waiting = session.scalars(
         select(DirectoryConflict.id).where(
@@ -935,7 +923,6 @@ def upgrade_embedded_directory(session: Session) -> None:
             elif membership.provenance is None and person.source == REPORT_ID:
                 session.delete(membership)
     session.flush()
-    from storage.search import rebuild_index
 
     rebuild_index(session)
 

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from bot.ports import Outcome
 from bot.redact import mask_destination
 from bot.replies import Reply, reply_from_dict, reply_to_dict
-from storage.db import dialect_insert
 from storage.models import Base
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, dialect_insert
 
 if TYPE_CHECKING:
     from bot.core import Services

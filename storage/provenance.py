@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.models import Base
-from storage.types import UTCDateTime
+from storage.models import Base, Group, Membership, Person
+from storage.types import UTCDateTime, dialect_insert
 
 REPORT_ID = "annual-report-2024"
 REPORT_FILE = "seeds/001_24c3ba59667219ab.txt"
@@ -282,7 +282,6 @@ def remember_results(
     """Keep what this conversation was last shown (ids only, never message text); one upsert,
     so two replicas answering the same person at once cannot collide. The same results again
     write nothing (the upsert's WHERE compares them), in the same one statement."""
-    from storage.db import dialect_insert
 
     values = {
         "conversation": conversation,
@@ -315,8 +314,6 @@ def decide(
 ) -> DirectoryConflict:
     """An admin's decision: accepting applies the weaker source's value (its source then says
     who decided); rejecting keeps the stronger fact. Either way the conflict stays on record."""
-    from storage.models import Group, Membership, Person
-
     conflict = session.get(DirectoryConflict, conflict_id)
     if conflict is None:
         raise DecisionError(f"no conflict with id {conflict_id}")

@@ -17,10 +17,9 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.db import dialect_insert
 from storage.models import Base
 from storage.outbox import parse_destination
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, dialect_insert
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger

@@ -19,12 +19,14 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from bot.glossary import GLOSSARY
 from bot.text import (
     MAX_WORD,
     STOPWORDS,
@@ -39,14 +41,12 @@ from bot.text import (
     too_long,
     words,
 )
-from storage.db import read_cache
 from storage.models import Document, Group, Meta, Person, SearchEntry
+from storage.session_cache import read_cache
 
 
 def _glossary_fingerprint() -> str:
     """Short hash of the glossary: editing it changes the index terms, so it forces a rebuild."""
-    from importlib import resources
-
     data = resources.files("bot").joinpath("data/glossary.yaml").read_bytes()
     return hashlib.sha256(data).hexdigest()[:12]
 
@@ -209,8 +209,6 @@ def _split_compound(
 
 
 def _glossary_stems() -> frozenset[str]:
-    from bot.glossary import GLOSSARY
-
     phrases = GLOSSARY.phrase_stems.values()
     return frozenset(stem for group in phrases for phrase in group for stem in phrase)
 

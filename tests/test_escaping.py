@@ -26,6 +26,7 @@ from integrations.runtime.cli import main
 from integrations.runtime.worker import Worker
 from storage import agenda as store
 from storage.outbox import enqueue
+from tests.support.adaptive_cards import validate_card
 from tests.support.graph_api import FakeGraphAPI
 from tests.support.posts import close_bot, make_posts_bot, posts_env
 from tests.support.slack_api import FakeSlackAPI
@@ -348,7 +349,9 @@ def test_adaptive_card_text_is_runs_not_markdown() -> None:
         Section(f"*Fet* {link('https://www.norcrin.no/', 'NorCRIN')} [x](javascript:alert(1))\n"
                 "linje 2"),
     ))
-    body = adaptive_card(reply)["body"]
+    card = adaptive_card(reply)
+    validate_card(card)
+    body = card["body"]
     assert {block["type"] for block in body} == {"RichTextBlock"}
     heading, first, second = body
     assert heading["inlines"][0]["text"] == "**Ikke fet** [lenke](https://evil.example/)"

@@ -28,6 +28,7 @@ from storage.outbox import (
     list_posts,
     retry_post,
 )
+from tests.support.adaptive_cards import validate_card
 from tests.support.graph_api import FakeGraphAPI
 from tests.support.posts import MAIL_SENDER, close_bot, make_posts_bot
 from tests.support.slack_api import FakeSlackAPI
@@ -267,6 +268,7 @@ def test_teams_webhook_gets_an_adaptive_card(bot: Bot, fake_graph: FakeGraphAPI)
     card = post["payload"]["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert card["content"]["body"][0]["inlines"][0]["text"] == "Styremøte"
+    validate_card(card["content"])
 
 
 def test_oversized_teams_message_is_cut_with_a_link(bot: Bot, fake_graph: FakeGraphAPI) -> None:

@@ -87,6 +87,7 @@ class TokenStore:
 
 
 def _msal_app(settings: Settings, store: TokenStore) -> Any:
+    # lazy: heavy optional dependency
     import msal
 
     if not (settings.azure_tenant_id and settings.azure_client_id):
@@ -159,6 +160,7 @@ def credential_for(settings: Settings, purpose: str) -> Any:
         delegated = DelegatedCredential(settings, TokenStore(settings.graph_token_store))
     app = None
     if settings.azure_tenant_id and settings.azure_client_id and settings.azure_client_secret:
+        # lazy: heavy optional dependency
         from azure.identity import ClientSecretCredential
 
         app = ClientSecretCredential(

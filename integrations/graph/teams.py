@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings
 from bot.markup import plain
@@ -54,7 +55,8 @@ class GraphGateway:
 
     def _client(self, purpose: str) -> Any:
         if purpose not in self._clients:
-            import httpx  # lazy: heavy optional dependency
+            # lazy: heavy optional dependency
+            import httpx
             from kiota_authentication_azure.azure_identity_authentication_provider import (
                 AzureIdentityAuthenticationProvider,
             )
@@ -62,6 +64,7 @@ class GraphGateway:
             from msgraph import GraphRequestAdapter, GraphServiceClient
             from msgraph_core import GraphClientFactory
 
+            # lazy: heavy optional dependency
             from integrations.graph.auth import APP_SCOPE, credential_for
 
             credential = (self._credential_factory or (
@@ -133,6 +136,7 @@ class GraphCalendar:
 
 
 def _no_retry() -> Any:
+    # lazy: heavy optional dependency
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from kiota_http.middleware.options import RetryHandlerOption
 
@@ -140,7 +144,8 @@ def _no_retry() -> Any:
 
 
 def _send_error(exc: BaseException, *, writing: bool) -> SendError:
-    import httpx  # lazy: heavy optional dependency
+    # lazy: heavy optional dependency
+    import httpx
     from kiota_abstractions.api_error import APIError
 
     if isinstance(exc, APIError):
@@ -200,6 +205,7 @@ class GraphSender:
             found = self._find_message(team, channel, content, look_since)
             if found:
                 return found
+        # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.chat_message import ChatMessage
         from msgraph.generated.models.item_body import ItemBody
@@ -233,6 +239,7 @@ class GraphSender:
         if kind != "teams":
             raise SendError("mail cannot be edited", retryable=False)
         team, _, channel = target.partition("/")
+        # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.chat_message import ChatMessage
         from msgraph.generated.models.item_body import ItemBody
@@ -251,6 +258,7 @@ class GraphSender:
         sender = self.settings.graph_mail_sender
         if not sender:
             raise SendError("GRAPH_MAIL_SENDER is not set", retryable=False)
+        # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.email_address import EmailAddress
         from msgraph.generated.models.item_body import ItemBody
@@ -288,8 +296,6 @@ class GraphSender:
 
 def _graph_time(value: Any) -> datetime:
     """A Graph dateTimeTimeZone (offset-less text + zone) as an aware UTC datetime."""
-    from zoneinfo import ZoneInfo
-
     text = str(value.date_time or "")
     head, dot, tail = text.partition(".")
     text = f"{head}.{tail[:6]}" if dot else head
@@ -306,6 +312,7 @@ def read_calendar(
 ) -> tuple[list[CalendarEvent], list[str]]:
     """Events of `user`'s calendar view in [start, end), following paging; malformed events are
     reported in the second list and skipped."""
+    # lazy: heavy optional dependency
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.users.item.calendar.calendar_view.calendar_view_request_builder import (
         CalendarViewRequestBuilder,

@@ -29,6 +29,7 @@ from integrations.console.chat import run_chat
 from integrations.console.render import render_reply
 from integrations.runtime import cli_posts, cli_worker
 from integrations.runtime.wiring import build_bot
+from integrations.teams import cli as teams_cli
 from storage.db import Database
 from storage.directory import find_person_by_name
 from storage.loader import DataFileError, export_text, import_file
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_posts.register_cli(sub)
     cli_worker.register_cli(sub)
+    teams_cli.register_cli(sub)
     for feature in FEATURES:
         if feature.cli is not None:
             feature.cli(sub)

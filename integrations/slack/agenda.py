@@ -13,8 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.replies import Message, Person
+from bot.router import Context
+from commands.agenda import propose
 from integrations.slack.render import message_payload
 from integrations.slack.surface import SlackRuntime
+from storage.agenda import upcoming_meetings
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +26,6 @@ _DECIDE = re.compile(r"^agenda_decide:\d+$")
 
 
 def propose_view(runtime: SlackRuntime, preselect: str | None) -> dict[str, Any]:
-    from storage.agenda import upcoming_meetings
-
     services = runtime.bot.services
     tz = services.settings.timezone
     with services.db.session() as session:
@@ -103,9 +104,6 @@ def register(runtime: SlackRuntime) -> None:
         user_id = (body.get("user") or {}).get("id", "")
 
         def work() -> None:
-            from bot.router import Context
-            from commands.agenda import propose
-
             person = runtime.person(user_id)
             message = Message(text="agenda propose", sender=person, surface="slack")
             context = Context(bot=runtime.bot, message=message,

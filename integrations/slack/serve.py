@@ -59,6 +59,7 @@ def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., 
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
         if socket_mode:
+            # lazy: heavy optional dependency (Socket Mode)
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             handler = SocketModeHandler(runtime.app, settings.slack_app_token)

@@ -32,9 +32,11 @@ from slack_sdk.models.views import View
 from bot.forms import FormDefinition, Question
 from bot.replies import Person, Reply
 from commands import status as status_feature
+from commands.status_campaigns import default_scope, packaged_forms
 from commands.status_messages import ANSWER_ACTION, MODAL_ACTION, START_ACTION, SUBMIT_ACTION
 from integrations.slack.render import cut, mrkdwn_object
 from integrations.slack.surface import SlackRuntime
+from storage.outbox import deliver_due
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +269,6 @@ def register(runtime: SlackRuntime) -> None:
             )
             return True
         ack()
-        from commands.status_campaigns import default_scope, packaged_forms
 
         with services.db.session() as session:
             groups = default_scope(session)
@@ -428,8 +429,6 @@ def register(runtime: SlackRuntime) -> None:
         ack()
 
         def work() -> None:
-            from storage.outbox import deliver_due
-
             runtime.dm(user_id, result)
             deliver_due(services)
 

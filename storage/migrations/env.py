@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.db import import_all_models
-from storage.models import Base
+from storage.schema import metadata
 
-import_all_models()
-target_metadata = Base.metadata
+target_metadata = metadata
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the bot always passes its own connection
     raise RuntimeError("run migrations through `norcrin-bot db upgrade`")
