@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any, Literal
 
 from bot.forms import FormDefinition, Question, parse_answer
+from bot.i18n import t
+from bot.interactions import Field
 
 Event = Literal[
     "ask",  # ask the current question (after an answer, back, edit, skip)
@@ -172,9 +174,6 @@ def missing_required(form: FormDefinition, answers: dict[str, Any]) -> list[Ques
     return [q for q in form.applicable(answers) if q.required and answers.get(q.id) is None]
 
 
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
-
 
 def step(
     form: FormDefinition,
@@ -206,7 +205,7 @@ def step(
             return Step(
                 state,
                 "refused",
-                _t(language, "Dette er første spørsmål.", "This is the first question."),
+                t(language, "Dette er første spørsmål.", "This is the first question."),
             )
         return Step(replace(state, current=ids[position - 1]), "ask")
     if command == "edit":
@@ -215,7 +214,7 @@ def step(
             return Step(
                 state,
                 "refused",
-                _t(
+                t(
                     language,
                     f"Det finnes ikke noe spørsmål {number}; velg 1–{len(ids)}.",
                     f"There is no question {number}; choose 1–{len(ids)}.",
@@ -230,7 +229,7 @@ def step(
             return Step(
                 state,
                 "refused",
-                _t(
+                t(
                     language,
                     "Dette spørsmålet må besvares og kan ikke hoppes over.",
                     "This question needs an answer and cannot be skipped.",
@@ -245,7 +244,7 @@ def step(
             return Step(
                 replace(state, current=missing[0].id),
                 "refused",
-                _t(language, f"Ikke besvart ennå: {names}.", f"Not answered yet: {names}."),
+                t(language, f"Ikke besvart ennå: {names}.", f"Not answered yet: {names}."),
             )
         return Step(replace(state, answers=final_answers(form, state.answers)), "submit")
     if current is None:
@@ -279,7 +278,7 @@ def answer_choice(
         return Step(
             state,
             "refused",
-            _t(
+            t(
                 language,
                 "Det spørsmålet er allerede besvart; her er det du står på nå.",
                 "That question is already answered; here is where you are now.",
@@ -314,7 +313,7 @@ def validate_all(
         empty = given is None or (isinstance(given, str | list) and not given)
         if empty or (isinstance(given, str) and not given.strip()):
             if question.required:
-                errors[question.id] = _t(language, "Må fylles ut.", "Required.")
+                errors[question.id] = t(language, "Må fylles ut.", "Required.")
             else:
                 answers[question.id] = None
             continue
@@ -324,6 +323,35 @@ def validate_all(
         else:
             answers[question.id] = value
     return final_answers(form, answers), errors
+
+
+def form_fields(
+    form: FormDefinition, answers: dict[str, Any], language: str
+) -> tuple[Field, ...]:
+    """Every question as a field of a whole-form view, prefilled with `answers`.
+
+    A conditional question is optional in the view (its condition is checked on submission, see
+    `validate_all`) and says when it applies.
+    """
+    fields = []
+    for question in form.questions:
+        hint = question.help.get(language) if question.help else None
+        if question.when is not None:
+            target = form.question(question.when.question)
+            named = target.label.get(language) if target else question.when.question
+            condition = t(language, "Fylles ut bare når", "Only when") + f" «{named}»"
+            hint = f"{condition}. {hint or ''}".strip()
+        fields.append(
+            Field(
+                id=question.id,
+                label=question.text.get(language),
+                input=question.kind.hint(question, language),
+                optional=not question.required or question.when is not None,
+                initial=question.kind.initial(question, answers.get(question.id)),
+                hint=hint,
+            )
+        )
+    return tuple(fields)
 
 
 def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -16,17 +16,17 @@ from typing import Any
 
 import yaml
 
-from bot.dates import DateProblem, read_date
-
-QUESTION_TYPES = (
-    "short_text",
-    "long_text",
-    "single_choice",
-    "multiple_choice",
-    "yes_no",
-    "number",
-    "date",
+from bot.i18n import Text
+from bot.question_types import (
+    AnswerContext,
+    Option,
+    QuestionType,
+    Unreadable,
+    question_type,
+    type_names,
 )
+
+__all__ = ["Option", "Text"]  # re-exported: definitions are built of them
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 _FORM_KEYS = {"id", "version", "title", "description", "questions"}
 _QUESTION_KEYS = {
@@ -41,28 +41,10 @@ _QUESTION_KEYS = {
     "when",
 }
 _VALIDATION_KEYS = {"min", "max", "integer", "max_length"}
-_NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)?$")
-_YES = {"yes", "y", "ja", "j", "true"}
-_NO = {"no", "n", "nei", "false"}
 
 
 class FormDefinitionError(ValueError):
     """A form definition is malformed; the message names the file and the question."""
-
-
-@dataclass(frozen=True)
-class Text:
-    nb: str
-    en: str
-
-    def get(self, language: str) -> str:
-        return self.en if language == "en" else self.nb
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: Text
 
 
 @dataclass(frozen=True)
@@ -95,18 +77,16 @@ class Question:
     when: Condition | None = None
 
     @property
-    def is_choice(self) -> bool:
-        return self.type in ("single_choice", "multiple_choice", "yes_no")
+    def kind(self) -> QuestionType:
+        """The type object that reads, checks, shows and asks this question's answers."""
+        found = question_type(self.type)
+        if found is None:
+            raise FormDefinitionError(f"question {self.id!r}: type {self.type!r} is not registered")
+        return found
 
     def choices(self, language: str) -> list[tuple[str, str]]:
-        """(label, value) pairs; yes/no as Ja/Nei."""
-        if self.type == "yes_no":
-            return (
-                [("Yes", "yes"), ("No", "no")]
-                if language == "en"
-                else [("Ja", "yes"), ("Nei", "no")]
-            )
-        return [(o.label.get(language), o.value) for o in self.options]
+        """(label, value) pairs of a question answered by picking (yes/no as Ja/Nei)."""
+        return self.kind.choices(self, language)
 
 
 @dataclass(frozen=True)
@@ -158,22 +138,10 @@ def _number(value: Any, where: str, field: str) -> float | None:
 
 
 def _condition_value(raw: Any, target: Question, where: str) -> Any:
-    if target.type == "yes_no":
-        if isinstance(raw, bool):
-            return raw
-        word = str(raw).strip().lower()
-        if word in _YES | _NO:
-            return word in _YES
-        raise FormDefinitionError(f"{where}: 'when' value {raw!r} is not yes or no")
-    if target.type in ("single_choice", "multiple_choice"):
-        values = {o.value for o in target.options}
-        if str(raw) not in values:
-            raise FormDefinitionError(
-                f"{where}: 'when' value {raw!r} is not an option of {target.id!r} "
-                f"(options: {', '.join(sorted(values))})"
-            )
-        return str(raw)
-    return raw
+    try:
+        return target.kind.condition_value(target, raw)
+    except Unreadable as exc:
+        raise FormDefinitionError(f"{where}: {exc}") from None
 
 
 _OPTION_KEYS = {"value", "label", "nb", "en"}
@@ -227,9 +195,10 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
             f"(allowed: {', '.join(sorted(_QUESTION_KEYS))})"
         )
     qtype = raw.get("type")
-    if qtype not in QUESTION_TYPES:
+    kind = question_type(qtype) if isinstance(qtype, str) else None
+    if kind is None:
         raise FormDefinitionError(
-            f"{where}: type {qtype!r} is not one of {', '.join(QUESTION_TYPES)}"
+            f"{where}: type {qtype!r} is not one of {', '.join(type_names())}"
         )
     text = _text(raw.get("text"), where, "text")
     assert text is not None
@@ -241,7 +210,7 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
 
     options: list[Option] = []
     raw_options = raw.get("options")
-    if qtype in ("single_choice", "multiple_choice"):
+    if kind.needs_options:
         if not isinstance(raw_options, list) or not raw_options:
             raise FormDefinitionError(f"{where}: a {qtype} question needs a list of 'options'")
         for n, item in enumerate(raw_options, 1):
@@ -267,7 +236,7 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
         raise FormDefinitionError(f"{where}: validation min is greater than max")
     if (
         minimum is not None or maximum is not None or "integer" in validation
-    ) and qtype != "number":
+    ) and not kind.numeric:
         raise FormDefinitionError(f"{where}: min/max/integer only apply to number questions")
     max_length = validation.get("max_length")
     if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
@@ -302,7 +271,7 @@ def _question(raw: Any, index: int, source: str, earlier: dict[str, Question]) -
 
     return Question(
         id=qid,
-        type=qtype,
+        type=kind.name,
         text=text,
         label=label,
         help=help_text,
@@ -416,24 +385,6 @@ def form_to_data(form: FormDefinition) -> dict[str, Any]:
 # -- answers ----------------------------------------------------------------------------------
 
 
-def _match_option(question: Question, word: str, language: str) -> str | None:
-    word = word.strip().lower().rstrip(".")
-    choices = question.choices(language)
-    if word.isdigit() and 1 <= int(word) <= len(choices):
-        return choices[int(word) - 1][1]
-    if question.type == "yes_no":
-        return "yes" if word in _YES else "no" if word in _NO else None
-    for option in question.options:
-        if word in (option.value.lower(), option.label.nb.lower(), option.label.en.lower()):
-            return option.value
-    starts = [
-        o.value
-        for o in question.options
-        if o.label.nb.lower().startswith(word) or o.label.en.lower().startswith(word)
-    ]
-    return starts[0] if len(starts) == 1 and word else None
-
-
 def parse_answer(
     question: Question,
     raw: Any,
@@ -444,120 +395,10 @@ def parse_answer(
     """(value, None) for a valid answer, or (None, error message in `language`).
 
     `window` is the range of dates that make sense for the form's campaign (see `read_date`).
+    The question's type does the reading (`bot.question_types`).
     """
-
-    def t(nb: str, en: str) -> str:
-        return en if language == "en" else nb
-
-    if isinstance(raw, list):
-        text = ", ".join(str(r) for r in raw)
-    else:
-        text = "" if raw is None else str(raw).strip()
-    if not text and not (isinstance(raw, list) and raw):
-        return None, t("Dette spørsmålet må besvares.", "This question needs an answer.")
-
-    if question.type in ("short_text", "long_text"):
-        limit = question.max_length or (200 if question.type == "short_text" else 3000)
-        if len(text) > limit:
-            return None, t(
-                f"Svaret er for langt (maks {limit} tegn).",
-                f"The answer is too long (at most {limit} characters).",
-            )
-        return text, None
-    if question.type == "number":
-        digits = text.replace(" ", "").replace("\u00a0", "")
-        if not _NUMBER.match(digits):
-            return None, t(
-                f"«{text}» er ikke et tall. Svar med sifre, f.eks. 3 eller 2,5.",
-                f"“{text}” is not a number. Please answer with digits, e.g. 3 or 2.5.",
-            )
-        number = float(digits.replace(",", "."))
-        if question.integer and not number.is_integer():
-            return None, t("Svar med et helt tall.", "Please answer with a whole number.")
-        if question.minimum is not None and number < question.minimum:
-            if question.minimum == 0:
-                return None, t("Tallet kan ikke være negativt.", "The number cannot be negative.")
-            return None, t(
-                f"Tallet må være minst {question.minimum:g}.",
-                f"The number must be at least {question.minimum:g}.",
-            )
-        if question.maximum is not None and number > question.maximum:
-            return None, t(
-                f"Tallet kan være høyst {question.maximum:g}.",
-                f"The number can be at most {question.maximum:g}.",
-            )
-        return (int(number) if number.is_integer() else number), None
-    if question.type == "date":
-        parsed = read_date(text, today, window=window)
-        if isinstance(parsed, DateProblem):
-            return None, date_error(parsed, language, window)
-        return parsed.isoformat(), None
-    if question.type == "multiple_choice":
-        words = raw if isinstance(raw, list) else re.split(r"\s*(?:,|;|\bog\b|\band\b)\s*", text)
-        values: list[str] = []
-        for word in (w for w in words if str(w).strip()):
-            value = _match_option(question, str(word), language)
-            if value is None:
-                return None, _choice_error(question, str(word), language)
-            if value not in values:
-                values.append(value)
-        order = [o.value for o in question.options]
-        return sorted(values, key=order.index), None
-    value = _match_option(question, text, language)
-    if value is None:
-        return None, _choice_error(question, text, language)
-    return (value == "yes" if question.type == "yes_no" else value), None
-
-
-_DATE_EXAMPLE = {
-    "nb": "Skriv f.eks. 12. mars, 12.03.2026, 2026-03-12 eller neste fredag.",
-    "en": "Try e.g. 12 March, 12.03.2026, 2026-03-12 or next Friday.",
-}
-
-
-def date_error(problem: DateProblem, language: str, window: tuple[date, date] | None) -> str:
-    """Why a date was refused, with an example of what is read."""
-    example = _DATE_EXAMPLE["en" if language == "en" else "nb"]
-    said = problem.text.strip()
-    if problem.reason == "impossible":
-        return (
-            f"“{said}” is not a date that exists. {example}"
-            if language == "en"
-            else f"«{said}» er ingen dato som finnes. {example}"
-        )
-    if problem.reason == "two_digit_year":
-        return (
-            f"Please write the year with four digits (“{said}”). {example}"
-            if language == "en"
-            else f"Skriv året med fire sifre («{said}»). {example}"
-        )
-    if problem.reason == "out_of_range" and window is not None:
-        span = f"{window[0]:%d.%m.%Y}–{window[1]:%d.%m.%Y}"
-        return (
-            f"“{said}” is outside this report's period ({span}); please check the year."
-            if language == "en"
-            else f"«{said}» ligger utenfor perioden for denne rapporten ({span}); sjekk året."
-        )
-    return (
-        f"I could not read “{said}” as a date. {example}"
-        if language == "en"
-        else f"Jeg kan ikke lese «{said}» som en dato. {example}"
-    )
-
-
-def _choice_error(question: Question, word: str, language: str) -> str:
-    if question.type == "yes_no":
-        return (
-            f"“{word}” is neither yes nor no. Answer yes or no (or 1 = yes, 2 = no)."
-            if language == "en"
-            else f"«{word}» er verken ja eller nei. Svar ja eller nei (eller 1 = ja, 2 = nei)."
-        )
-    labels = ", ".join(
-        f"{i}. {label}" for i, (label, _v) in enumerate(question.choices(language), 1)
-    )
-    if language == "en":
-        return f"“{word}” is not one of the choices: {labels}."
-    return f"«{word}» er ikke et av valgene: {labels}."
+    value, problem = question.kind.answer(question, raw, AnswerContext(language, today, window))
+    return value, (problem.text(language) if problem is not None else None)
 
 
 def display(question: Question | None, value: Any, language: str) -> str:
@@ -566,15 +407,4 @@ def display(question: Question | None, value: Any, language: str) -> str:
         return "—"
     if question is None:
         return str(value)
-    if question.type == "yes_no":
-        return ("Yes" if value else "No") if language == "en" else ("Ja" if value else "Nei")
-    if question.type in ("single_choice", "multiple_choice"):
-        labels = dict((v, label) for label, v in question.choices(language))
-        items = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, str(v)) for v in items)
-    if question.type == "date":
-        try:
-            return date.fromisoformat(str(value)).strftime("%d.%m.%Y")
-        except ValueError:
-            return str(value)
-    return str(value)
+    return question.kind.display(question, value, language)

@@ -3,6 +3,8 @@
 A handler returns a `Reply`; adapters (Slack Block Kit, Rich console, Teams HTML) translate its
 parts. Every reply carries `text`, a plain-text rendering that doubles as the notification
 fallback, so a surface that understands none of the parts can still say something sensible.
+Buttons (`Actions`, `Button` with an optional `Confirm`) and choices (`Choice`) are parts; whole
+forms, input hints and field problems are in `bot.interactions`.
 """
 
 from __future__ import annotations
@@ -10,18 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.interactions import Confirm
+
 Language = str  # "nb" or "en" (bot.config.LANGUAGES)
 
 
 @dataclass(frozen=True)
 class Button:
-    """A link (url) or an action the bot handles itself (action + value)."""
+    """A link (url) or an action the bot handles itself (action + value); `confirm` makes a
+    surface that can ask first (a Slack confirm dialog) ask before the action is sent."""
 
     label: str
     url: str | None = None
     action: str | None = None
     value: str | None = None
     style: Literal["primary", "danger"] | None = None
+    confirm: Confirm | None = None
 
 
 @dataclass(frozen=True)
@@ -189,8 +195,9 @@ _PART_TYPES: dict[str, type] = {
 
 
 def _encode(value: object) -> object:
-    if isinstance(value, Button):
-        return {"_type": "Button", **{k: getattr(value, k) for k in value.__dataclass_fields__}}
+    if isinstance(value, Button | Confirm):
+        fields = {k: _encode(getattr(value, k)) for k in value.__dataclass_fields__}
+        return {"_type": type(value).__name__, **fields}
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     return value
@@ -216,6 +223,9 @@ def _decode_list(items: list[object]) -> tuple[object, ...]:
     for item in items:
         if isinstance(item, dict) and item.get("_type") == "Button":
             fields = {k: v for k, v in item.items() if k != "_type"}
+            confirm = fields.get("confirm")
+            if isinstance(confirm, dict):
+                fields["confirm"] = Confirm(**{k: v for k, v in confirm.items() if k != "_type"})
             out.append(Button(**fields))  # type: ignore[arg-type]
         elif isinstance(item, list):
             out.append(_decode_list(item))

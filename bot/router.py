@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import t
 from bot.replies import Message, Reply
 from bot.text import detect_language
 
@@ -43,7 +44,7 @@ class Context:
 
     def t(self, nb: str, en: str) -> str:
         """Pick the text in the language of the conversation."""
-        return en if self.language == "en" else nb
+        return t(self.language, nb, en)
 
 
 @dataclass(frozen=True)

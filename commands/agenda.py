@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
@@ -99,6 +100,57 @@ def propose(
         title_text, number = esc(meeting.title), proposal.id
     return _reply(context, f"Takk! Forslaget (#{number}) er sendt til møteeier for «{title_text}».",
                   f"Thanks! Your proposal (#{number}) was sent to the owner of “{title_text}”.")
+
+
+PROPOSE_CALLBACK = "agenda_propose"  # the "propose an item" form (a Slack modal)
+
+
+def propose_modal(services: Any, preselect: str | None = None) -> FormModal:
+    """The whole proposal at once: which meeting (the next 100), the item, minutes, presenter."""
+    tz = services.settings.timezone
+    with services.db.session() as session:
+        meetings = store.upcoming_meetings(session, services.clock.now(), limit=100)
+        options = tuple(
+            (f"{m.start_at.astimezone(tz):%d.%m} {m.title}", str(m.id)) for m in meetings
+        )
+    chosen = preselect if any(value == preselect for _label, value in options) else None
+    return FormModal(
+        callback=PROPOSE_CALLBACK,
+        title="Foreslå sak",
+        submit="Send",
+        close="Avbryt",
+        fields=(
+            Field("meeting", "Møte / Meeting", Pick(options or (("—", "0"),)), initial=chosen),
+            Field("title", "Sak / Item", FreeText()),
+            Field("minutes", "Minutter / Minutes", NumberEntry(), optional=True),
+            Field("presenter", "Innleder / Presenter", FreeText(), optional=True),
+            Field("note", "Begrunnelse / Note", FreeText(multiline=True), optional=True),
+        ),
+    )
+
+
+def proposal_problems(values: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with a submitted `propose_modal`, by field (checked before it is acked)."""
+    minutes = str(values.get("minutes") or "").strip()
+    if minutes and not minutes.isdigit():
+        return {"minutes": "Et heltall / a whole number"}
+    return {}
+
+
+def propose_from_modal(context: Context, values: dict[str, Any]) -> Reply:
+    """A proposal from a submitted `propose_modal` (after `proposal_problems` found none)."""
+
+    def text(key: str) -> str:
+        return str(values.get(key) or "").strip()
+
+    return propose(
+        context,
+        text("meeting"),
+        text("title"),
+        minutes=int(text("minutes") or 10),
+        presenter=text("presenter") or None,
+        note=text("note") or None,
+    )
 
 
 def _tell_proposer(session: Session, proposal: store.Proposal, text: str) -> None:

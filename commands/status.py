@@ -21,6 +21,8 @@ from bot import form_engine
 from bot.core import Services
 from bot.form_engine import FillState
 from bot.forms import FormDefinitionError
+from bot.i18n import t
+from bot.interactions import FormModal
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router
@@ -32,12 +34,14 @@ from commands.status_campaigns import (
     accepting,
     answer_window,
     campaign_form,
+    default_scope,
     finish_filling,
     group_people,
     is_idle,
     local_text,
     may_answer,
     open_filling,
+    packaged_forms,
     pending_for,
     reactivate,
     refusal_text,
@@ -47,7 +51,10 @@ from commands.status_campaigns import (
 )
 from commands.status_delivery import launch_campaign, launched_reply
 from commands.status_messages import (
+    campaign_modal,
     chooser_reply,
+    form_modal,
+    modal_target,
     question_reply,
     saved_text,
     show_reply,
@@ -78,9 +85,6 @@ router = Router()
 _GROUP = re.compile(r"^(?:ap|wp|arbeidspakke|work package)?\s*(\d{1,2})$|^([a-z]{2,10})$")
 _TABLE_WORDS = {"table", "tabell", "oversikt", "overview", "live", "list", "liste"}
 
-
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
 
 
 def _reply(text: str, language: str, *parts: Any, intent: str = "status") -> Reply:
@@ -133,7 +137,7 @@ def start_for_group(
         if campaign is None:
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         f"Det er ingen åpen statusrunde for {group_id} nå.",
                         f"There is no open status round for {group_id} right now.",
@@ -147,19 +151,19 @@ def start_for_group(
         form = campaign_form(campaign)
         title = group_people(session, group_id, language).title
         intro = {
-            "new": _t(
+            "new": t(
                 language,
                 f"Status for *{esc(title)}* til «{esc(campaign.name)}» "
                 f"(frist {local_text(campaign.deadline_at, services.settings.timezone)}).",
                 f"Status for *{esc(title)}* for “{esc(campaign.name)}” "
                 f"(deadline {local_text(campaign.deadline_at, services.settings.timezone)}).",
             ),
-            "resumed": _t(
+            "resumed": t(
                 language,
                 f"Vi fortsetter der du slapp: *{esc(title)}*, «{esc(campaign.name)}».",
                 f"Picking up where you left off: *{esc(title)}*, “{esc(campaign.name)}”.",
             ),
-            "editing": _t(
+            "editing": t(
                 language,
                 f"*{esc(title)}* er allerede sendt inn til «{esc(campaign.name)}». Du kan endre "
                 "svarene fram til fristen; endringene lagres med historikk.",
@@ -215,7 +219,7 @@ def _pending_list(services: Services, person: Person, language: str) -> list[Any
     for p in pending:
         parts.append(
             Section(
-                _t(
+                t(
                     language,
                     f"*{esc(p.group_title)}* – «{esc(p.campaign_name)}», frist "
                     f"{local_text(p.deadline_at, zone)}",
@@ -252,15 +256,15 @@ def live_table(services: Services, language: str) -> list[Any]:
                 for g in report.groups
             ]
             state = (
-                _t(language, "åpen", "open")
+                t(language, "åpen", "open")
                 if campaign.state == "open"
-                else _t(
+                else t(
                     language,
                     f"åpner {local_text(campaign.opens_at, zone)}",
                     f"opens {local_text(campaign.opens_at, zone)}",
                 )
             )
-            title = _t(
+            title = t(
                 language,
                 f"«{esc(campaign.name)}» – {state}, frist {local_text(campaign.deadline_at, zone)}"
                 f" – {report.submitted_count} av {len(report.groups)} sendt inn",
@@ -284,7 +288,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
     if word.startswith(("new", "ny")) and (
         word in ("new", "ny") or word.startswith(("new ", "ny "))
     ):
-        text = _t(
+        text = t(
             language,
             "Nye statusrunder lages med `/norcrin status new` i Slack eller "
             "`norcrin-bot status new --name NAVN --deadline ÅÅÅÅ-MM-DD` i terminalen.",
@@ -300,7 +304,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         if group_id is None:
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         f"Jeg kjenner ingen gruppe «{esc(rest)}». Prøv f.eks. status AP8.",
                         f"I know no group “{esc(rest)}”. Try e.g. status AP8.",
@@ -333,7 +337,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
         return [_overview(ctx)]
     return [
         _reply(
-            _t(
+            t(
                 language,
                 "Du har ingen statusskjema å fylle ut nå. Innsendte kan endres med "
                 "«status GRUPPE» fram til fristen.",
@@ -352,23 +356,23 @@ def _overview(ctx: Context) -> Reply:
         parts += live_table(services, language)
         if not parts:
             parts.append(
-                Section(_t(language, "Ingen åpne statusrunder.", "No open status rounds."))
+                Section(t(language, "Ingen åpne statusrunder.", "No open status rounds."))
             )
     mine = _pending_list(services, person, language)
     if mine:
-        parts.insert(0, Heading(_t(language, "Dine statusskjema", "Your status forms")))
+        parts.insert(0, Heading(t(language, "Dine statusskjema", "Your status forms")))
         parts[1:1] = mine
     if not parts:
         parts.append(
             Section(
-                _t(
+                t(
                     language,
                     "Du har ingen statusskjema å fylle ut nå.",
                     "You have no status forms to fill in right now.",
                 )
             )
         )
-    text = _t(language, "Statusrunder", "Status rounds")
+    text = t(language, "Statusrunder", "Status rounds")
     return Reply(text=text, parts=tuple(parts), language=language, intent="status")  # type: ignore[arg-type]
 
 
@@ -389,7 +393,7 @@ def _submit(
     if not accepting(campaign, now):
         return [
             _reply(
-                _t(
+                t(
                     language,
                     "Fristen er ute; svarene kan ikke sendes inn lenger.",
                     "The deadline has passed; the answers can no longer be submitted.",
@@ -466,7 +470,7 @@ def apply_choice(
         ):
             return [
                 _reply(
-                    _t(
+                    t(
                         language,
                         "Dette skjemaet er ikke åpent lenger. Skriv «status».",
                         "This form is no longer open. Say “status”.",
@@ -476,7 +480,7 @@ def apply_choice(
             ]
         campaign = session.get(StatusCampaign, row.campaign_id)
         if campaign is None or not accepting(campaign, now):
-            return [_reply(_t(language, "Fristen er ute.", "The deadline has passed."), language)]
+            return [_reply(t(language, "Fristen er ute.", "The deadline has passed."), language)]
         if row.status == PAUSED:
             reactivate(session, row, now)
         form = campaign_form(campaign)
@@ -513,7 +517,7 @@ def _finish_step(
         row.current = None
         return [
             _reply(
-                _t(
+                t(
                     language,
                     "Avbrutt; ingenting er sendt inn. Skriv «status» for å begynne på nytt.",
                     "Cancelled; nothing was submitted. Say “status” to start again.",
@@ -615,7 +619,7 @@ def home_section(ctx: Context) -> list[Any]:
     mine = _pending_list(services, person, language)
     if mine:
         parts.append(
-            Heading(_t(language, "Statusskjema som venter på deg", "Status forms waiting for you"))
+            Heading(t(language, "Statusskjema som venter på deg", "Status forms waiting for you"))
         )
         parts += mine
     if person.is_admin:
@@ -630,7 +634,7 @@ def home_section(ctx: Context) -> list[Any]:
                     if g not in submissions(session, campaign.id)
                 ]
                 lines.append(
-                    _t(
+                    t(
                         language,
                         f"«{esc(campaign.name)}»: {done} av {len(campaign.groups)} sendt inn; "
                         f"mangler {', '.join(missing) or 'ingen'}",
@@ -639,10 +643,10 @@ def home_section(ctx: Context) -> list[Any]:
                     )
                 )
         if lines:
-            parts.append(Heading(_t(language, "Statusrunder", "Status rounds")))
+            parts.append(Heading(t(language, "Statusrunder", "Status rounds")))
             parts.append(Section("\n".join(lines)))
             parts.append(
-                Note(_t(language, "Full tabell: /norcrin status", "Full table: /norcrin status"))
+                Note(t(language, "Full tabell: /norcrin status", "Full table: /norcrin status"))
             )
     return parts
 
@@ -652,19 +656,19 @@ def home_section(ctx: Context) -> list[Any]:
 
 def modal_for(
     services: Services, person: Person, campaign_id: int, group_id: str, language: str
-) -> tuple[Any, dict[str, Any], str] | Reply:
-    """(form, answers to prefill, intro) for a modal, or a Reply saying why not."""
+) -> FormModal | Reply:
+    """The whole form for a modal, prefilled (the open filling, else the submission), or a Reply
+    saying why not."""
     now = services.clock.now()
     with services.db.session() as session:
         campaign = session.get(StatusCampaign, campaign_id)
         if campaign is None or not accepting(campaign, now) or group_id not in campaign.groups:
             return _reply(
-                _t(language, "Denne statusrunden er ikke åpen.", "This status round is not open."),
+                t(language, "Denne statusrunden er ikke åpen.", "This status round is not open."),
                 language,
             )
         if not may_answer(session, person, group_id):
             return _reply(refusal_text(session, group_id, language), language, intent="refused")
-
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         done = submission(session, campaign_id, group_id)
         answers = (
@@ -676,12 +680,27 @@ def modal_for(
         )
         title = group_people(session, group_id, language).title
         deadline = local_text(campaign.deadline_at, services.settings.timezone)
-        intro = _t(
+        intro = t(
             language,
             f"*{esc(title)}* – «{esc(campaign.name)}», frist {deadline}.",
             f"*{esc(title)}* – “{esc(campaign.name)}”, deadline {deadline}.",
         )
-        return campaign_form(campaign), answers, intro
+        return form_modal(
+            campaign_form(campaign),
+            answers,
+            language,
+            campaign_id=campaign_id,
+            group_id=group_id,
+            intro=intro,
+        )
+
+
+def submit_modal(
+    services: Services, person: Person, metadata: str, raw: dict[str, Any], language: str
+) -> tuple[dict[str, str], list[Reply]]:
+    """A submitted form modal (`form_modal`): its metadata names the campaign and group."""
+    campaign_id, group_id = modal_target(metadata)
+    return submit_answers(services, person, campaign_id, group_id, raw, language)
 
 
 def submit_answers(
@@ -700,7 +719,7 @@ def submit_answers(
         first_id = form.questions[0].id if form else "status"
         if campaign is None or not accepting(campaign, now):
             return {
-                first_id: _t(language, "Statusrunden er stengt.", "The status round is closed.")
+                first_id: t(language, "Statusrunden er stengt.", "The status round is closed.")
             }, []
         if not may_answer(session, person, group_id):
             return {first_id: refusal_text(session, group_id, language)}, []
@@ -716,7 +735,6 @@ def submit_answers(
             return errors, []
         first = submission(session, campaign_id, group_id) is None
         _row, diff = save_submission(session, campaign, group_id, person, answers, now)
-
         row = find_filling(session, campaign_id, group_id, respondent_key(person))
         if row is not None:
             finish_filling(row, answers, now)
@@ -724,20 +742,47 @@ def submit_answers(
         return {}, [submitted_reply(title, campaign.name, language, diff, first)]
 
 
+def campaign_modal_for(services: Services, person: Person, language: str) -> FormModal | Reply:
+    """The "new status round" form for an admin; others get a refusal."""
+    if not person.is_admin:
+        return _reply(
+            t(
+                language,
+                "Bare sekretariatet (administratorer) kan lage statusrunder.",
+                "Only the secretariat (administrators) can create status rounds.",
+            ),
+            language,
+            intent="refused",
+        )
+    with services.db.session() as session:
+        groups = default_scope(session)
+    return campaign_modal(groups, list(packaged_forms()), language)
+
+
 def create_from_modal(
-    services: Services,
-    person: Person,
-    *,
-    name: str,
-    deadline: str,
-    opens: str | None,
-    groups: list[str] | None,
-    form: str | None,
-) -> Reply | str:
-    """A campaign from the Slack modal: the confirmation, or an error message for the form."""
-    spec = NewCampaign(name=name, deadline=deadline, opens=opens or None, groups=groups, form=form)
+    services: Services, person: Person, values: dict[str, Any], language: str
+) -> Reply | dict[str, str]:
+    """A campaign from the submitted `campaign_modal`: the confirmation, or messages by field."""
+    if not person.is_admin:
+        return {
+            "name": t(
+                language,
+                "Bare sekretariatet kan lage statusrunder.",
+                "Only the secretariat can create status rounds.",
+            )
+        }
+    groups = values.get("groups")
+    spec = NewCampaign(
+        name=str(values.get("name") or ""),
+        deadline=str(values.get("deadline") or ""),
+        opens=values.get("opens") or None,
+        groups=groups if isinstance(groups, list) and groups else None,
+        form=values.get("form") or None,
+    )
     try:
         launched = launch_campaign(services, spec, created_by=person.name or person.user_id)
-    except (CampaignError, FormDefinitionError) as exc:
-        return str(exc)
+    except CampaignError as exc:
+        return {exc.field: str(exc)}
+    except FormDefinitionError as exc:
+        return {"form": str(exc)}
     return launched_reply(launched, services.settings.timezone, services.settings.language)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.form_engine import changes, start
 from bot.forms import FormDefinition, form_to_data, load_form, parse_form
+from bot.interactions import FieldError
 from bot.replies import Person
 from storage import directory
 from storage.forms import (
@@ -46,8 +47,13 @@ DEADLINE_TIME = time(23, 59)  # a date-only deadline means the end of that day, 
 SCOPE_KINDS = ("work_package", "working_group")
 
 
-class CampaignError(ValueError):
-    """A campaign cannot be created or used as asked; the message is for the user."""
+class CampaignError(FieldError):
+    """A campaign cannot be created or used as asked; the message is for the user and `field`
+    names the setting it is about (name, deadline, opens, groups, form), so a form shows it
+    under that field."""
+
+    def __init__(self, message: str, field: str = "name") -> None:
+        super().__init__(message, field)
 
 
 def packaged_forms() -> dict[str, Path]:
@@ -84,7 +90,9 @@ def parse_deadline(text: str, zone: ZoneInfo) -> datetime:
             )
         return _local_instant(datetime.fromisoformat(text), zone)
     except ValueError:
-        raise CampaignError(f"--deadline {text!r} is not a date (YYYY-MM-DD)") from None
+        raise CampaignError(
+            f"--deadline {text!r} is not a date (YYYY-MM-DD)", "deadline"
+        ) from None
 
 
 def parse_opens(text: str | None, zone: ZoneInfo, now: datetime) -> datetime:
@@ -98,7 +106,9 @@ def parse_opens(text: str | None, zone: ZoneInfo, now: datetime) -> datetime:
             )
         return _local_instant(datetime.fromisoformat(value), zone)
     except ValueError:
-        raise CampaignError(f"--opens {text!r} is neither 'now' nor an ISO time") from None
+        raise CampaignError(
+            f"--opens {text!r} is neither 'now' nor an ISO time", "opens"
+        ) from None
 
 
 def _local_instant(value: datetime, zone: ZoneInfo) -> datetime:
@@ -248,22 +258,26 @@ def create_campaign(
     """Validate and store a campaign (not yet opened, nothing scheduled)."""
     name = " ".join(spec.name.split())
     if not name:
-        raise CampaignError("the campaign needs a name")
+        raise CampaignError("the campaign needs a name", "name")
     if campaign_by_name(session, name) is not None:
-        raise CampaignError(f"a campaign named {name!r} already exists")
+        raise CampaignError(f"a campaign named {name!r} already exists", "name")
     form = resolve_form(spec.form)
     deadline_at = parse_deadline(spec.deadline, zone)
     opens_at = parse_opens(spec.opens, zone, now)
     if deadline_at <= now:
-        raise CampaignError(f"the deadline {local_text(deadline_at, zone)} has already passed")
+        raise CampaignError(
+            f"the deadline {local_text(deadline_at, zone)} has already passed", "deadline"
+        )
     if opens_at >= deadline_at:
-        raise CampaignError("the campaign must open before its deadline")
+        raise CampaignError("the campaign must open before its deadline", "deadline")
     if spec.groups:
         wanted = [g.strip().upper().replace(" ", "") for g in spec.groups if g.strip()]
         unknown = [g for g in wanted if directory.group(session, g) is None]
         if unknown:
             known = ", ".join(default_scope(session))
-            raise CampaignError(f"unknown group(s) {', '.join(unknown)} (known: {known})")
+            raise CampaignError(
+                f"unknown group(s) {', '.join(unknown)} (known: {known})", "groups"
+            )
         groups = sort_groups(list(dict.fromkeys(wanted)))
     else:
         groups = default_scope(session)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.core import Services
+from bot.i18n import t as catalogue_t
 from bot.jobs import JobFunction, short_destination
 from bot.markup import esc
 from bot.replies import Reply, Section, Table
@@ -136,8 +138,7 @@ def summary_reply(session: Session, services: Services, campaign: StatusCampaign
     zone = services.settings.timezone
     report = build_report(session, campaign, zone, language)
 
-    def t(nb: str, en: str) -> str:
-        return en if language == "en" else nb
+    t = partial(catalogue_t, language)
 
     submitted = [g for g in report.groups if g.submitted_by is not None]
     missing = [g for g in report.groups if g.submitted_by is None]
@@ -364,8 +365,7 @@ def launch_campaign(services: Services, spec: NewCampaign, *, created_by: str) -
 
 
 def launched_reply(launched: Launched, zone: Any, language: str) -> Reply:
-    def t(nb: str, en: str) -> str:
-        return en if language == "en" else nb
+    t = partial(catalogue_t, language)
 
     lines = [
         t(

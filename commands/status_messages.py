@@ -6,14 +6,17 @@ outbox) shows the same words, in Norwegian or English.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.form_engine import FillState
+from bot.form_engine import FillState, form_fields
 from bot.forms import FormDefinition, display
+from bot.i18n import t, word
+from bot.interactions import DateEntry, Field, FormModal, FreeText, Pick, YesNo
 from bot.markup import esc
 from bot.replies import Actions, Button, Choice, Heading, Note, Reply, Section, Table
 from commands.status_campaigns import local_text
@@ -22,10 +25,9 @@ ANSWER_ACTION = "status_answer"  # Choice buttons: value "filling_id|question_id
 START_ACTION = "status_start"  # value "campaign_id:group_id": fill in one question at a time
 MODAL_ACTION = "status_modal"  # value "campaign_id:group_id": the whole form in a modal
 SUBMIT_ACTION = "status_submit"  # value "filling_id"
+FORM_CALLBACK = "status_form"  # the whole form in a modal; metadata {"c": campaign, "g": group}
+NEW_CAMPAIGN_CALLBACK = "status_campaign_new"  # the secretariat's "new status round" modal
 
-
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
 
 
 def _reply(text: str, parts: tuple[Any, ...], language: str, intent: str = "status") -> Reply:
@@ -58,7 +60,7 @@ def question_reply(
     assert question is not None
     applicable = [q.id for q in form.applicable(state.answers)]
     number = applicable.index(question.id) + 1
-    optional = "" if question.required else _t(language, " _(valgfritt)_", " _(optional)_")
+    optional = "" if question.required else t(language, " _(valgfritt)_", " _(optional)_")
     prompt = f"*{number}/{len(applicable)}* {esc(question.text.get(language))}{optional}"
     parts: list[Any] = []
     if saved:
@@ -67,13 +69,13 @@ def question_reply(
         parts.append(Section(heading))
     if error:
         parts.append(Section(f"⚠️ {esc(error)}"))
-    if question.is_choice:
+    hint = question.kind.hint(question, language)
+    if isinstance(hint, Pick | YesNo):  # answered by picking: buttons, or numbers to type
         options = tuple(
-            (label, f"{filling_id}|{question.id}|{value}")
-            for label, value in question.choices(language)
+            (label, f"{filling_id}|{question.id}|{value}") for label, value in hint.options
         )
-        if question.type == "multiple_choice":
-            prompt += _t(
+        if isinstance(hint, Pick) and hint.multiple:
+            prompt += t(
                 language,
                 "\n_Flere valg: skriv numrene med komma, f.eks. 1, 3._",
                 "\n_Several allowed: type the numbers with commas, e.g. 1, 3._",
@@ -87,7 +89,7 @@ def question_reply(
     if question.id in state.answers:
         parts.append(
             Note(
-                _t(language, "Nåværende svar: ", "Current answer: ")
+                t(language, "Nåværende svar: ", "Current answer: ")
                 + display(question, previous, language)
             )
         )
@@ -98,15 +100,15 @@ def question_reply(
         + f"{number}/{len(applicable)} {question.text.get(language)}"
     )
     reply = _reply(text, tuple(parts), language)
-    return replace(reply, multiline=question.type == "long_text")
+    return replace(reply, multiline=isinstance(hint, FreeText) and hint.multiline)
 
 
 def saved_text(form: FormDefinition, question_id: str, value: Any, language: str) -> str:
     """The echo of a recorded answer as it was understood ("Lagret: 12.03.2026")."""
     if value is None:
-        return _t(language, "Hoppet over.", "Skipped.")
+        return t(language, "Hoppet over.", "Skipped.")
     shown = display(form.question(question_id), value, language)
-    label = _t(language, "Lagret:", "Saved:")
+    label = t(language, "Lagret:", "Saved:")
     return f"{label}\n{shown}" if "\n" in shown else f"{label} {shown}"
 
 
@@ -116,14 +118,14 @@ def waiting_note(
     """One line after an idle pause: the form waits; `status` goes on where it stopped."""
     applicable = [q.id for q in form.applicable(state.answers)]
     if state.current in applicable:
-        where = _t(
+        where = t(
             language,
             f"spørsmål {applicable.index(state.current) + 1} av {len(applicable)}",
             f"question {applicable.index(state.current) + 1} of {len(applicable)}",
         )
     else:
-        where = _t(language, "klar til innsending", "ready to submit")
-    text = _t(
+        where = t(language, "klar til innsending", "ready to submit")
+    text = t(
         language,
         f"Statusskjemaet for {group_title} venter på deg ({where}) – skriv `status` for å "
         "fortsette.",
@@ -139,12 +141,12 @@ def answers_table(form: FormDefinition, answers: dict[str, Any], language: str) 
             q.label.get(language),
             display(q, answers.get(q.id), language)
             if q.id in answers
-            else _t(language, "(ikke besvart)", "(not answered)"),
+            else t(language, "(ikke besvart)", "(not answered)"),
         )
         for i, q in enumerate(form.applicable(answers), 1)
     )
     return Table(
-        columns=("#", _t(language, "Spørsmål", "Question"), _t(language, "Svar", "Answer")),
+        columns=("#", t(language, "Spørsmål", "Question"), t(language, "Svar", "Answer")),
         rows=rows,
     )
 
@@ -152,7 +154,7 @@ def answers_table(form: FormDefinition, answers: dict[str, Any], language: str) 
 def show_reply(form: FormDefinition, state: FillState, language: str) -> Reply:
     table = answers_table(form, state.answers, language)
     text = "\n".join(f"{r[0]}. {r[1]}: {r[2]}" for r in table.rows)
-    hint = _t(language, "Skriv «endre N» for å endre et svar.", "Say “edit N” to change an answer.")
+    hint = t(language, "Skriv «endre N» for å endre et svar.", "Say “edit N” to change an answer.")
     return _reply(text, (table, Note(hint)), language)
 
 
@@ -166,12 +168,12 @@ def review_reply(
     saved: str | None = None,
 ) -> Reply:
     table = answers_table(form, state.answers, language)
-    intro = _t(
+    intro = t(
         language,
         "Alle spørsmål er besvart. Se over svarene:",
         "All questions are answered. Please check your answers:",
     )
-    ask = _t(
+    ask = t(
         language,
         "Skriv «send inn» for å sende, eller «endre N» for å endre svar N.",
         "Say “submit” to send it, or “edit N” to change answer N.",
@@ -188,7 +190,7 @@ def review_reply(
         Actions(
             (
                 Button(
-                    _t(language, "Send inn", "Submit"),
+                    t(language, "Send inn", "Submit"),
                     action=SUBMIT_ACTION,
                     value=str(filling_id),
                     style="primary",
@@ -207,7 +209,7 @@ def submitted_reply(
 ) -> Reply:
     group_title, campaign_name = esc(group_title), esc(campaign_name)  # data in markup
     if first:
-        text = _t(
+        text = t(
             language,
             f"Takk! Statusen for {group_title} til «{campaign_name}» er sendt inn. "
             "Du kan endre den fram til fristen ved å skrive «status».",
@@ -215,7 +217,7 @@ def submitted_reply(
             "You can change it until the deadline by saying “status”.",
         )
     elif diff:
-        text = _t(
+        text = t(
             language,
             f"Endringene for {group_title} er lagret ({len(diff)} svar endret); "
             "historikken viser hvem som endret hva.",
@@ -223,7 +225,7 @@ def submitted_reply(
             "the history shows who changed what.",
         )
     else:
-        text = _t(
+        text = t(
             language,
             f"Ingen endringer for {group_title}; innsendingen står som før.",
             f"No changes for {group_title}; the submission stays as it was.",
@@ -236,12 +238,12 @@ def start_buttons(campaign_id: int, group_id: str, language: str) -> Actions:
     return Actions(
         (
             Button(
-                _t(language, f"Svar her ({group_id})", f"Answer here ({group_id})"),
+                t(language, f"Svar her ({group_id})", f"Answer here ({group_id})"),
                 action=START_ACTION,
                 value=value,
                 style="primary",
             ),
-            Button(_t(language, "Åpne skjema", "Open form"), action=MODAL_ACTION, value=value),
+            Button(t(language, "Åpne skjema", "Open form"), action=MODAL_ACTION, value=value),
         )
     )
 
@@ -264,7 +266,7 @@ def prompt_reply(
     copy_of = esc(copy_of) if copy_of else None
     deadline = local_text(deadline_at, zone)
     if reminder:
-        body = _t(
+        body = t(
             language,
             f"Påminnelse: statusen for *{group_title}* til «{campaign_name}» er ikke sendt "
             f"inn ennå. Fristen er {deadline}.",
@@ -272,7 +274,7 @@ def prompt_reply(
             f"submitted yet. The deadline is {deadline}.",
         )
     else:
-        body = _t(
+        body = t(
             language,
             f"Hei {name}! Sekretariatet ber om status for *{group_title}* til "
             f"«{campaign_name}». Fristen er {deadline}.",
@@ -280,12 +282,12 @@ def prompt_reply(
             f"“{campaign_name}”. The deadline is {deadline}.",
         )
     if copy_of:
-        body += _t(
+        body += t(
             language,
             f"\n_Kopi til deg som nestleder (leder: {copy_of}); du kan også svare._",
             f"\n_A copy to you as deputy (leader: {copy_of}); you may answer too._",
         )
-    hint = _t(language, "I terminalen: skriv «status».", "In the terminal: type “status”.")
+    hint = t(language, "I terminalen: skriv «status».", "In the terminal: type “status”.")
     parts = (Section(body), start_buttons(campaign_id, group_id, language), Note(hint))
     plain = body.replace("*", "").replace("_", "") + " " + hint
     return _reply(plain, parts, language, "status_reminder" if reminder else "status_prompt")
@@ -293,7 +295,7 @@ def prompt_reply(
 
 def chooser_reply(options: list[tuple[str, str]], language: str) -> Reply:
     """Which group? options: (label, value)."""
-    prompt = _t(
+    prompt = t(
         language,
         "Du kan svare for flere grupper. Hvilken vil du fylle ut?",
         "You can answer for several groups. Which one do you want to fill in?",
@@ -308,14 +310,104 @@ def chooser_reply(options: list[tuple[str, str]], language: str) -> Reply:
 
 def status_table(rows: Sequence[tuple[str, ...]], title: str, language: str) -> Table:
     columns = (
-        _t(language, "Gruppe", "Group"),
-        _t(language, "Leder", "Leader"),
-        _t(language, "Sendt inn av", "Submitted by"),
-        _t(language, "Tidspunkt", "At"),
-        _t(language, "Avvik", "Deviations"),
+        t(language, "Gruppe", "Group"),
+        t(language, "Leder", "Leader"),
+        t(language, "Sendt inn av", "Submitted by"),
+        t(language, "Tidspunkt", "At"),
+        t(language, "Avvik", "Deviations"),
     )
     return Table(columns=columns, rows=tuple(rows), title=title)
 
 
 def heading(text: str) -> Heading:
     return Heading(text)
+
+
+# -- whole forms at once (a Slack modal, a Teams card) ---------------------------------------------
+
+
+def form_modal(
+    form: FormDefinition,
+    answers: dict[str, Any],
+    language: str,
+    *,
+    campaign_id: int,
+    group_id: str,
+    intro: str,
+) -> FormModal:
+    """A group's status form with every question, prefilled with `answers`."""
+    return FormModal(
+        callback=FORM_CALLBACK,
+        title=f"Status {group_id}",
+        submit=word("submit", language),
+        close=word("cancel", language),
+        fields=form_fields(form, answers, language),
+        intro=intro,
+        metadata=json.dumps({"c": campaign_id, "g": group_id}),
+        language=language,
+    )
+
+
+def modal_target(metadata: str) -> tuple[int, str]:
+    """(campaign id, group id) from a submitted form modal's metadata."""
+    try:
+        data = json.loads(metadata or "{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    campaign = data.get("c", 0)
+    return (campaign if isinstance(campaign, int) else 0), str(data.get("g", ""))
+
+
+def campaign_modal(groups: list[str], forms: list[str], language: str) -> FormModal:
+    """The secretariat's "new status round" form; field ids are `CampaignError` fields."""
+    fields = (
+        Field(
+            "name",
+            t(language, "Navn", "Name"),
+            FreeText(
+                placeholder=t(language, "f.eks. Vårmøtet 2026", "e.g. Spring project meeting 2026")
+            ),
+        ),
+        Field("deadline", t(language, "Frist", "Deadline"), DateEntry(picker=True)),
+        Field(
+            "opens",
+            t(language, "Åpner", "Opens"),
+            FreeText(placeholder="now / 2026-03-01T09:00"),
+            optional=True,
+            hint=t(language, "Tomt = nå. Oslo-tid.", "Empty = now. Oslo time."),
+        ),
+        Field(
+            "groups",
+            t(language, "Grupper", "Groups"),
+            Pick(tuple((g, g) for g in groups[:100]), multiple=True),
+            optional=True,
+            hint=t(
+                language,
+                "Tomt = alle arbeidspakker og arbeidsgrupper.",
+                "Empty = all work packages and working groups.",
+            ),
+        ),
+        Field(
+            "form",
+            t(language, "Skjema", "Form"),
+            Pick(tuple((f, f) for f in forms)),
+            optional=True,
+        ),
+    )
+    return FormModal(
+        callback=NEW_CAMPAIGN_CALLBACK,
+        title=t(language, "Ny statusrunde", "New status round"),
+        submit=t(language, "Opprett", "Create"),
+        close=word("cancel", language),
+        fields=fields,
+        notes=(
+            t(
+                language,
+                "Påminnelser går 7 og 2 dager før og om morgenen på fristdagen.",
+                "Reminders go out 7 and 2 days before and on the morning of the deadline.",
+            ),
+        ),
+        language=language,
+    )

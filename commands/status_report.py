@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.forms import FormDefinition, Question, display
+from bot.i18n import t
+from bot.interactions import YesNo
 from commands.status_campaigns import campaign_form, group_people, local_text
 from storage.forms import StatusCampaign, submissions
 
@@ -45,7 +47,7 @@ class CampaignReport:
 
     def deviation_question(self) -> Question | None:
         """The yes/no question the overview reports as "deviations"."""
-        yes_no = [q for q in self.form.questions if q.type == "yes_no"]
+        yes_no = [q for q in self.form.questions if isinstance(q.kind.hint(q, "nb"), YesNo)]
         named = [q for q in yes_no if "deviation" in q.id or "avvik" in q.id]
         return next(iter(named or yes_no), None)
 
@@ -126,9 +128,6 @@ def _local_entry(entry: dict[str, Any], zone: Any) -> dict[str, Any]:
 # -- Markdown -------------------------------------------------------------------------------------
 
 
-def _t(report: CampaignReport, nb: str, en: str) -> str:
-    return en if report.language == "en" else nb
-
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|") or "—"
@@ -148,19 +147,19 @@ def overview_rows(report: CampaignReport) -> list[tuple[str, str, str, str]]:
 
 def overview_columns(report: CampaignReport) -> tuple[str, str, str, str]:
     return (
-        _t(report, "Gruppe", "Group"),
-        _t(report, "Sendt inn av", "Submitted by"),
-        _t(report, "Tidspunkt", "At"),
-        _t(report, "Avvik", "Deviations"),
+        t(report.language, "Gruppe", "Group"),
+        t(report.language, "Sendt inn av", "Submitted by"),
+        t(report.language, "Tidspunkt", "At"),
+        t(report.language, "Avvik", "Deviations"),
     )
 
 
 def people_lines(report: CampaignReport, group: GroupReport) -> list[tuple[str, str]]:
-    none = _t(report, "(ikke registrert)", "(not recorded)")
+    none = t(report.language, "(ikke registrert)", "(not recorded)")
     return [
-        (_t(report, "Leder", "Leader"), ", ".join(group.leaders) or none),
-        (_t(report, "Nestleder", "Deputy"), ", ".join(group.deputies) or none),
-        (_t(report, "Medlemmer", "Members"), ", ".join(group.members) or none),
+        (t(report.language, "Leder", "Leader"), ", ".join(group.leaders) or none),
+        (t(report.language, "Nestleder", "Deputy"), ", ".join(group.deputies) or none),
+        (t(report.language, "Medlemmer", "Members"), ", ".join(group.members) or none),
     ]
 
 
@@ -181,13 +180,14 @@ def answer_sections(report: CampaignReport, group: GroupReport) -> list[tuple[st
 
 def to_markdown(report: CampaignReport) -> str:
     lines = [
-        f"# {_t(report, 'Statusrapport', 'Status report')}: {report.name}",
+        f"# {t(report.language, 'Statusrapport', 'Status report')}: {report.name}",
         "",
-        f"{_t(report, 'Frist', 'Deadline')}: {local_text(report.deadline_at, report.zone)} · "
-        f"{_t(report, 'Sendt inn', 'Submitted')}: {report.submitted_count} "
-        f"{_t(report, 'av', 'of')} {len(report.groups)}",
+        f"{t(report.language, 'Frist', 'Deadline')}: "
+        f"{local_text(report.deadline_at, report.zone)} · "
+        f"{t(report.language, 'Sendt inn', 'Submitted')}: {report.submitted_count} "
+        f"{t(report.language, 'av', 'of')} {len(report.groups)}",
         "",
-        f"## {_t(report, 'Oversikt', 'Overview')}",
+        f"## {t(report.language, 'Oversikt', 'Overview')}",
         "",
         "| " + " | ".join(overview_columns(report)) + " |",
         "|" + "---|" * 4,
@@ -197,12 +197,12 @@ def to_markdown(report: CampaignReport) -> str:
         lines += ["", f"## {group.title}", ""]
         lines += [f"**{label}:** {value}  " for label, value in people_lines(report, group)]
         if group.submitted_by is None:
-            lines += ["", f"_{_t(report, 'Ikke sendt inn.', 'Not submitted.')}_"]
+            lines += ["", f"_{t(report.language, 'Ikke sendt inn.', 'Not submitted.')}_"]
             continue
         assert group.submitted_at is not None
         lines += [
             "",
-            f"_{_t(report, 'Sendt inn av', 'Submitted by')} {group.submitted_by}, "
+            f"_{t(report.language, 'Sendt inn av', 'Submitted by')} {group.submitted_by}, "
             f"{local_text(group.submitted_at, report.zone)}._",
         ]
         for label, answer in answer_sections(report, group):
@@ -218,13 +218,16 @@ def to_docx(report: CampaignReport, path: Path) -> None:
     from docx import Document
 
     document = Document()
-    document.add_heading(f"{_t(report, 'Statusrapport', 'Status report')}: {report.name}", level=0)
-    document.add_paragraph(
-        f"{_t(report, 'Frist', 'Deadline')}: {local_text(report.deadline_at, report.zone)} · "
-        f"{_t(report, 'Sendt inn', 'Submitted')}: {report.submitted_count} "
-        f"{_t(report, 'av', 'of')} {len(report.groups)}"
+    document.add_heading(
+        f"{t(report.language, 'Statusrapport', 'Status report')}: {report.name}", level=0
     )
-    document.add_heading(_t(report, "Oversikt", "Overview"), level=1)
+    document.add_paragraph(
+        f"{t(report.language, 'Frist', 'Deadline')}: "
+        f"{local_text(report.deadline_at, report.zone)} · "
+        f"{t(report.language, 'Sendt inn', 'Submitted')}: {report.submitted_count} "
+        f"{t(report.language, 'av', 'of')} {len(report.groups)}"
+    )
+    document.add_heading(t(report.language, "Oversikt", "Overview"), level=1)
     rows = overview_rows(report)
     table = document.add_table(rows=1 + len(rows), cols=4)
     table.style = "Table Grid"
@@ -245,12 +248,12 @@ def to_docx(report: CampaignReport, path: Path) -> None:
             people.rows[r].cells[1].text = value
         if group.submitted_by is None:
             document.add_paragraph().add_run(
-                _t(report, "Ikke sendt inn.", "Not submitted.")
+                t(report.language, "Ikke sendt inn.", "Not submitted.")
             ).italic = True
             continue
         assert group.submitted_at is not None
         document.add_paragraph().add_run(
-            f"{_t(report, 'Sendt inn av', 'Submitted by')} {group.submitted_by}, "
+            f"{t(report.language, 'Sendt inn av', 'Submitted by')} {group.submitted_by}, "
             f"{local_text(group.submitted_at, report.zone)}."
         ).italic = True
         for label, answer in answer_sections(report, group):

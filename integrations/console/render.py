@@ -17,6 +17,18 @@ from rich.panel import Panel
 from rich.style import Style
 from rich.text import Text
 
+from bot.i18n import t, word
+from bot.interactions import (
+    DateEntry,
+    Field,
+    FormModal,
+    FreeText,
+    InputHint,
+    Lookup,
+    NumberEntry,
+    Pick,
+    YesNo,
+)
 from bot.markup import Link as MarkupLink
 from bot.markup import tokens as markup_tokens
 from bot.replies import (
@@ -147,3 +159,53 @@ def render_part(part: Part) -> RenderableType | None:
             *(Text(f"  {i}. {label}") for i, (label, _value) in enumerate(part.options, 1)),
         )
     return None
+
+
+def _what(hint: InputHint, language: str) -> str:
+    """What a field takes, said in words (a terminal has no widgets)."""
+    if isinstance(hint, Pick):
+        return t(language, "flere valg", "several choices") if hint.multiple else t(
+            language, "ett valg", "one choice"
+        )
+    if isinstance(hint, YesNo):
+        return f"{hint.yes}/{hint.no}"
+    if isinstance(hint, NumberEntry):
+        return t(language, "tall", "number")
+    if isinstance(hint, DateEntry):
+        return t(language, "dato", "date")
+    if isinstance(hint, Lookup):
+        return t(language, "søk", "search")
+    assert isinstance(hint, FreeText)
+    return t(language, "tekst, flere linjer", "text, several lines") if hint.multiline else t(
+        language, "tekst", "text"
+    )
+
+
+def _field(number: int, field: Field, language: str) -> Text:
+    optional = f", {word('optional', language)}" if field.optional else ""
+    head = Text.assemble((f"{number}. ", "bold"), (field.label, "bold"))
+    head.append(f" ({_what(field.input, language)}{optional})", style="dim")
+    lines: list[Text | None] = [head]
+    if isinstance(field.input, Pick | YesNo):
+        chosen = field.initial if isinstance(field.initial, list) else [field.initial]
+        for i, (label, value) in enumerate(field.input.options, 1):
+            mark = "x" if value in chosen else " "
+            lines.append(Text(f"   [{mark}] {i}. {label}"))
+    elif field.initial:
+        lines.append(Text.assemble("   ", (str(field.initial), "italic")))
+    if field.hint:
+        lines.append(Text(f"   {field.hint}", style="dim"))
+    if field.error:
+        lines.append(Text(f"   ⚠ {field.error}", style="red"))
+    return _lines(*lines)
+
+
+def render_modal(modal: FormModal) -> RenderableType:
+    """A whole form as a panel: each field with what it takes, its current value, hint and
+    problem (the terminal fills forms one question at a time; this is the overview)."""
+    body = _lines(
+        rich_text(modal.intro) if modal.intro else None,
+        *(_field(i, f, modal.language) for i, f in enumerate(modal.fields, 1)),
+        *(Text(note, style="dim") for note in modal.notes),
+    )
+    return _panel(body, modal.title)

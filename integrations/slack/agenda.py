@@ -1,8 +1,9 @@
 """Slack listeners for agendas: the `/norcrin agenda propose` modal and the owner's buttons.
 
-The modal needs the trigger id within 3 s, so the command hook opens it in the ack path; the
-submission and the accept/decline buttons hand their work to the bot (the same text commands a
-terminal user types), off the ack path.
+Thin translators: the modal is the agenda feature's `propose_modal` rendered as a view, checked by
+`proposal_problems` inside the ack; the submission and the accept/decline buttons hand their
+work to the bot (the same text commands a terminal user types), off the ack path. The modal needs
+the trigger id within 3 s, so the command hook opens it in the ack path.
 """
 
 from __future__ import annotations
@@ -10,121 +11,83 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
+
+from slack_bolt import BoltContext
 
 from bot.replies import Message, Person
 from bot.router import Context
-from commands.agenda import propose
+from commands import agenda
+from integrations.slack.modal import errors_response, render_modal, submitted_values
 from integrations.slack.render import message_payload
-from integrations.slack.surface import SlackRuntime
-from storage.agenda import upcoming_meetings
+from integrations.slack.surface import SlackRuntime, runtime_of
 
 log = logging.getLogger(__name__)
 
-CALLBACK = "agenda_propose"
+CALLBACK = agenda.PROPOSE_CALLBACK
 _DECIDE = re.compile(r"^agenda_decide:\d+$")
 
 
-def propose_view(runtime: SlackRuntime, preselect: str | None) -> dict[str, Any]:
-    services = runtime.bot.services
-    tz = services.settings.timezone
-    with services.db.session() as session:
-        meetings = upcoming_meetings(session, services.clock.now(), limit=100)
-        options = [
-            {"text": {"type": "plain_text",
-                      "text": f"{m.start_at.astimezone(tz):%d.%m} {m.title}"[:75]},
-             "value": str(m.id)}
-            for m in meetings
-        ]
-    select: dict[str, Any] = {"type": "static_select", "action_id": "meeting",
-                              "options": options or [{"text": {"type": "plain_text",
-                                                               "text": "—"}, "value": "0"}]}
-    initial = next((o for o in options if o["value"] == preselect), None)
-    if initial:
-        select["initial_option"] = initial
-
-    def text_input(block: str, label: str, optional: bool = False, multiline: bool = False) -> dict:
-        return {"type": "input", "block_id": block, "optional": optional,
-                "label": {"type": "plain_text", "text": label},
-                "element": {"type": "plain_text_input", "action_id": "value",
-                            "multiline": multiline}}
-
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK,
-        "title": {"type": "plain_text", "text": "Foreslå sak"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Avbryt"},
-        "blocks": [
-            {"type": "input", "block_id": "meeting", "label": {"type": "plain_text",
-                                                               "text": "Møte / Meeting"},
-             "element": select},
-            text_input("title", "Sak / Item"),
-            text_input("minutes", "Minutter / Minutes", optional=True),
-            text_input("presenter", "Innleder / Presenter", optional=True),
-            text_input("note", "Begrunnelse / Note", optional=True, multiline=True),
-        ],
-    }
-
-
-def _value(values: dict[str, Any], block: str) -> str:
-    element = (values.get(block) or {})
-    data = element.get("value") or element.get("meeting") or {}
-    if "selected_option" in data:
-        return str((data.get("selected_option") or {}).get("value") or "")
-    return str(data.get("value") or "").strip()
-
-
 def register(runtime: SlackRuntime) -> None:
-    app = runtime.app
+    """Hook the listeners below into the runtime's bolt app."""
+    runtime.command_hooks.append(partial(open_propose_modal, runtime))
+    runtime.app.view(CALLBACK)(submit_proposal)
+    runtime.app.action(_DECIDE)(decide_button)
 
-    def hook(body: dict[str, Any], person: Person, ack: Callable[..., Any]) -> bool:
-        words = (body.get("text") or "").split()
-        head = [w.lower() for w in words[:2]]
-        bare = len(words) == 2 or (len(words) == 3 and words[2].isdigit())
-        if head != ["agenda", "propose"] or not bare:
-            return False  # with a title typed in, the text command handles it
-        ack()
-        preselect = words[2] if len(words) == 3 else None
-        view = propose_view(runtime, preselect)
-        runtime.client.views_open(trigger_id=body.get("trigger_id"), view=view)
-        return True
 
-    runtime.command_hooks.append(hook)
+def open_propose_modal(
+    runtime: SlackRuntime, body: dict[str, Any], person: Person, ack: Callable[..., Any]
+) -> bool:
+    """`/norcrin agenda propose [MEETING]` with no title: the modal (a title typed in goes to the
+    text command instead)."""
+    words = (body.get("text") or "").split()
+    head = [w.lower() for w in words[:2]]
+    bare = len(words) == 2 or (len(words) == 3 and words[2].isdigit())
+    if head != ["agenda", "propose"] or not bare:
+        return False
+    ack()
+    preselect = words[2] if len(words) == 3 else None
+    modal = agenda.propose_modal(runtime.bot.services, preselect)
+    runtime.client.views_open(trigger_id=body.get("trigger_id"), view=render_modal(modal))
+    return True
 
-    @app.view(CALLBACK)
-    def on_submit(ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = (view.get("state") or {}).get("values") or {}
-        title = _value(values, "title")
-        minutes = _value(values, "minutes")
-        if minutes and not minutes.isdigit():
-            ack(response_action="errors", errors={"minutes": "Et heltall / a whole number"})
-            return
-        ack()
-        user_id = (body.get("user") or {}).get("id", "")
 
-        def work() -> None:
-            person = runtime.person(user_id)
-            message = Message(text="agenda propose", sender=person, surface="slack")
-            context = Context(bot=runtime.bot, message=message,
-                              language=runtime.bot.services.settings.language)
-            reply = propose(context, _value(values, "meeting"), title,
-                            minutes=int(minutes or 10),
-                            presenter=_value(values, "presenter") or None,
-                            note=_value(values, "note") or None)
-            runtime.dm(user_id, reply)
+def submit_proposal(
+    ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Problems under their fields in the ack; the proposal itself in the pool, thanks by DM."""
+    runtime = runtime_of(context)
+    values = submitted_values(view)
+    problems = agenda.proposal_problems(values)
+    if problems:
+        ack(**errors_response(problems))
+        return
+    ack()
+    user_id = str((body.get("user") or {}).get("id", ""))
 
-        runtime.submit(work)
-
-    @app.action(_DECIDE)
-    def on_decide(
-        ack: Callable[..., Any], body: dict[str, Any], respond: Callable[..., Any]
-    ) -> None:
-        ack()
-        action = (body.get("actions") or [{}])[0]
-        user_id = (body.get("user") or {}).get("id", "")
+    def work() -> None:
         person = runtime.person(user_id)
-        message = Message(text=f"agenda {action.get('value', '')}", sender=person,
-                          surface="slack", channel=(body.get("channel") or {}).get("id"))
-        runtime.answer(message, lambda reply: respond(replace_original=False,
-                                                      **message_payload(reply)))
+        message = Message(text="agenda propose", sender=person, surface="slack")
+        language = runtime.bot.services.settings.language
+        reply = agenda.propose_from_modal(
+            Context(bot=runtime.bot, message=message, language=language), values
+        )
+        runtime.dm(user_id, reply)
+
+    runtime.submit(work)
+
+
+def decide_button(
+    ack: Callable[..., Any], body: dict[str, Any], respond: Callable[..., Any],
+    context: BoltContext,
+) -> None:
+    """The owner's Accept/Decline: the button's value is the text command (`accept 12`)."""
+    ack()
+    runtime = runtime_of(context)
+    action = (body.get("actions") or [{}])[0]
+    user_id = (body.get("user") or {}).get("id", "")
+    message = Message(text=f"agenda {action.get('value', '')}", sender=runtime.person(user_id),
+                      surface="slack", channel=(body.get("channel") or {}).get("id"))
+    runtime.answer(message, lambda reply: respond(replace_original=False,
+                                                  **message_payload(reply)))

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import (
     warning_client_prioritized_and_token_skipped,
     warning_token_skipped,
@@ -33,7 +33,7 @@ from commands import FEATURES
 from integrations.slack import agenda, status, teachback
 from integrations.slack.client import make_web_client
 from integrations.slack.render import message_payload, render_blocks
-from integrations.slack.surface import FeatureRegistrar, SlackRuntime
+from integrations.slack.surface import RUNTIME_KEY, FeatureRegistrar, SlackRuntime
 
 __all__ = ["LISTENERS", "SlackRuntime", "build_slack_app", "slack_listeners"]
 from storage.models import ProcessedEvent
@@ -171,6 +171,11 @@ def build_slack_app(
 
 def _register_core(runtime: SlackRuntime) -> None:
     app, bot = runtime.app, runtime.bot
+
+    @app.middleware
+    def attach_runtime(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context[RUNTIME_KEY] = runtime  # module-level listeners find it with `runtime_of`
+        return next()
 
     @app.middleware
     def deduplicate_events(

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -21,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.interactions import Confirm
 from bot.markup import esc
 from bot.replies import (
     Actions,
@@ -61,6 +63,7 @@ def button(
     url: str | None = None,
     value: str | None = None,
     style: str | None = None,
+    confirm: Confirm | None = None,
 ) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=cut(label, MAX_BUTTON), emoji=True),
@@ -68,6 +71,17 @@ def button(
         url=button_url(url),
         value=cut(value, 2000) if value else None,
         style=style,
+        confirm=confirm_object(confirm) if confirm else None,
+    )
+
+
+def confirm_object(confirm: Confirm) -> ConfirmObject:
+    """A core confirmation as Slack's confirm dialog (title 100, text 300, buttons 30)."""
+    return ConfirmObject(
+        title=PlainTextObject(text=cut(confirm.title, 100)),
+        text=PlainTextObject(text=cut(confirm.text, 300)),
+        confirm=PlainTextObject(text=cut(confirm.confirm, 30)),
+        deny=PlainTextObject(text=cut(confirm.deny, 30)),
     )
 
 
@@ -100,6 +114,7 @@ def _buttons(buttons: Iterable[Button], prefix: str) -> ActionsBlock | None:
             url=b.url,
             value=b.value,
             style=b.style,
+            confirm=b.confirm,
         )
         for i, b in enumerate(list(buttons)[:25])
     ]

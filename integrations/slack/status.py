@@ -1,435 +1,230 @@
 """Slack listeners for status forms: start buttons, choice buttons, and the two modals.
 
+Each listener is a thin translator in bolt's style: it reads the payload, makes one call into the
+status feature (`commands.status`), and turns the result into Block Kit (`render`, `modal`). The
+feature decides everything else — who may, what is asked, what is wrong with an answer.
+
 Modals need the trigger id within 3 s, so `views.open` is called in the listener right after
 `ack()`, with only a quick database read in between. A `view_submission` is validated inside the
-ack (field errors go back inline with `response_action: errors`, keyed by input block ids); slow
-follow-ups (the confirmation DM, delivering queued prompts) run in the runtime's pool afterwards.
+ack (problems go back under their fields with `response_action: errors`); slow follow-ups (the
+confirmation DM, delivering queued prompts) run in the runtime's pool afterwards.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    CheckboxesElement,
-    ContextBlock,
-    DatePickerElement,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
-    StaticMultiSelectElement,
-    StaticSelectElement,
-)
-from slack_sdk.models.views import View
+from slack_bolt import BoltContext
 
-from bot.forms import FormDefinition, Question
 from bot.replies import Person, Reply
 from commands import status as status_feature
-from commands.status_campaigns import default_scope, packaged_forms
-from commands.status_messages import ANSWER_ACTION, MODAL_ACTION, START_ACTION, SUBMIT_ACTION
-from integrations.slack.render import cut, mrkdwn_object
-from integrations.slack.surface import SlackRuntime
+from commands.status_messages import (
+    ANSWER_ACTION,
+    FORM_CALLBACK,
+    MODAL_ACTION,
+    NEW_CAMPAIGN_CALLBACK,
+    START_ACTION,
+    SUBMIT_ACTION,
+)
+from integrations.slack.modal import errors_response, render_modal, submitted_values
+from integrations.slack.surface import SlackRuntime, runtime_of
 from storage.outbox import deliver_due
 
 log = logging.getLogger(__name__)
 
-FORM_CALLBACK = "status_form"
-NEW_CAMPAIGN_CALLBACK = "status_campaign_new"
+FORM_PREFIX = "q_"  # block ids of the form modal's questions: q_<question id>
+FORM_ACTION = "answer"  # the action id of each question's element
+CHOOSE_ACTION = re.compile(r"^status_choose:\d+$")
+_ANSWER = re.compile(rf"^{ANSWER_ACTION}:\d+$")
 _NEW = re.compile(r"^\s*status\s+(new|ny)\b", re.IGNORECASE)
 
 
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
-
-
-def _plain(text: str, limit: int = 2000) -> PlainTextObject:
-    return PlainTextObject(text=cut(text, limit), emoji=True)
-
-
-def _option(label: str, value: str) -> Option:
-    return Option(value=value, text=_plain(label, 75))
-
-
-# -- the form as a modal --------------------------------------------------------------------------
-
-
-def _element(question: Question, value: Any, language: str) -> Any:
-    if question.type in ("single_choice", "yes_no"):
-        options = [_option(label, v) for label, v in question.choices(language)]
-        initial = None
-        if value is not None:
-            wanted = ("yes" if value else "no") if question.type == "yes_no" else value
-            initial = next((o for o in options if o.value == wanted), None)
-        return StaticSelectElement(
-            action_id="answer",
-            options=options,
-            initial_option=initial,
-            placeholder=_plain(_t(language, "Velg", "Choose")),
-        )
-    if question.type == "multiple_choice":
-        options = [_option(label, v) for label, v in question.choices(language)]
-        chosen = [o for o in options if o.value in (value or [])] or None
-        if len(options) <= 10:
-            return CheckboxesElement(action_id="answer", options=options, initial_options=chosen)
-        return StaticMultiSelectElement(action_id="answer", options=options, initial_options=chosen)
-    initial_text = None
-    if value is not None:
-        initial_text = str(value)
-    return PlainTextInputElement(
-        action_id="answer",
-        multiline=question.type == "long_text",
-        initial_value=initial_text,
-        placeholder=_plain(_t(language, "f.eks. 12. mars", "e.g. 12 March"))
-        if question.type == "date"
-        else None,
-    )
-
-
-def form_view(
-    form: FormDefinition,
-    answers: dict[str, Any],
-    language: str,
-    *,
-    campaign_id: int,
-    group_id: str,
-    intro: str,
-) -> dict[str, Any]:
-    blocks: list[Any] = [SectionBlock(text=mrkdwn_object(intro))]
-    for question in form.questions:
-        hint = question.help.get(language) if question.help else None
-        if question.when is not None:
-            target = form.question(question.when.question)
-            condition = (
-                _t(language, "Fylles ut bare når", "Only when")
-                + f" «{target.label.get(language) if target else question.when.question}»"
-            )
-            hint = f"{condition}. {hint or ''}".strip()
-        blocks.append(
-            InputBlock(
-                block_id=f"q_{question.id}",
-                label=_plain(question.text.get(language)),
-                element=_element(question, answers.get(question.id), language),
-                optional=not question.required or question.when is not None,
-                hint=_plain(hint) if hint else None,
-            )
-        )
-    view = View(
-        type="modal",
-        callback_id=FORM_CALLBACK,
-        title=_plain(f"Status {group_id}", 24),
-        submit=_plain(_t(language, "Send inn", "Submit"), 24),
-        close=_plain(_t(language, "Avbryt", "Cancel"), 24),
-        private_metadata=json.dumps({"c": campaign_id, "g": group_id}),
-        blocks=blocks[:100],
-    )
-    return view.to_dict()
-
-
-def state_answers(view: dict[str, Any]) -> dict[str, Any]:
-    """Question id → raw value (text, option value or list of them) from view.state.values."""
-    out: dict[str, Any] = {}
-    for block_id, actions in (view.get("state", {}).get("values") or {}).items():
-        if not block_id.startswith("q_"):
-            continue
-        element: dict[str, Any] = actions.get("answer") or next(iter(actions.values()), {})
-        kind = element.get("type")
-        if kind in ("checkboxes", "multi_static_select"):
-            value: Any = [o["value"] for o in element.get("selected_options") or []]
-        elif kind in ("static_select", "radio_buttons"):
-            selected = element.get("selected_option")
-            value = selected["value"] if selected else None
-        elif kind == "datepicker":
-            value = element.get("selected_date")
-        else:
-            value = element.get("value")
-        out[block_id[2:]] = value
-    return out
-
-
-# -- the campaign modal ---------------------------------------------------------------------------
-
-
-def campaign_view(groups: list[str], forms: list[str], language: str) -> dict[str, Any]:
-    blocks = [
-        InputBlock(
-            block_id="name",
-            label=_plain(_t(language, "Navn", "Name")),
-            element=PlainTextInputElement(
-                action_id="value",
-                placeholder=_plain(
-                    _t(language, "f.eks. Vårmøtet 2026", "e.g. Spring project meeting 2026")
-                ),
-            ),
-        ),
-        InputBlock(
-            block_id="deadline",
-            label=_plain(_t(language, "Frist", "Deadline")),
-            element=DatePickerElement(action_id="value"),
-        ),
-        InputBlock(
-            block_id="opens",
-            label=_plain(_t(language, "Åpner", "Opens")),
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="value", placeholder=_plain("now / 2026-03-01T09:00")
-            ),
-            hint=_plain(_t(language, "Tomt = nå. Oslo-tid.", "Empty = now. Oslo time.")),
-        ),
-        InputBlock(
-            block_id="groups",
-            label=_plain(_t(language, "Grupper", "Groups")),
-            optional=True,
-            element=StaticMultiSelectElement(
-                action_id="value", options=[_option(g, g) for g in groups[:100]]
-            ),
-            hint=_plain(
-                _t(
-                    language,
-                    "Tomt = alle arbeidspakker og arbeidsgrupper.",
-                    "Empty = all work packages and working groups.",
-                )
-            ),
-        ),
-        InputBlock(
-            block_id="form",
-            label=_plain(_t(language, "Skjema", "Form")),
-            optional=True,
-            element=StaticSelectElement(action_id="value", options=[_option(f, f) for f in forms]),
-        ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=_t(
-                        language,
-                        "Påminnelser går 7 og 2 dager før og om morgenen på fristdagen.",
-                        "Reminders go out 7 and 2 days before and on the morning of the deadline.",
-                    )
-                )
-            ]
-        ),
-    ]
-    return View(
-        type="modal",
-        callback_id=NEW_CAMPAIGN_CALLBACK,
-        title=_plain(_t(language, "Ny statusrunde", "New status round"), 24),
-        submit=_plain(_t(language, "Opprett", "Create"), 24),
-        close=_plain(_t(language, "Avbryt", "Cancel"), 24),
-        blocks=blocks,
-    ).to_dict()
-
-
-def _campaign_error_block(message: str) -> str:
-    lowered = message.lower()
-    for word, block in (
-        ("deadline", "deadline"),
-        ("group", "groups"),
-        ("open", "opens"),
-        ("form", "form"),
-    ):
-        if word in lowered:
-            return block
-    return "name"
-
-
-# -- listeners -----------------------------------------------------------------------------------
-
-
 def register(runtime: SlackRuntime) -> None:
-    app, bot = runtime.app, runtime.bot
-    services = bot.services
+    """Hook the listeners below into the runtime's bolt app."""
+    app = runtime.app
+    runtime.command_hooks.append(partial(open_campaign_modal, runtime))
+    app.action(START_ACTION)(start_filling)
+    app.action(CHOOSE_ACTION)(start_filling)
+    app.action(MODAL_ACTION)(open_form_modal)
+    app.action(_ANSWER)(answer_button)
+    app.action(SUBMIT_ACTION)(submit_button)
+    app.view(FORM_CALLBACK)(submit_form_modal)
+    app.view(NEW_CAMPAIGN_CALLBACK)(submit_campaign_modal)
 
-    def language() -> str:
-        return str(services.settings.language)
 
-    def deliver(user_id: str, channel: str | None, replies: list[Reply]) -> None:
-        for reply in replies:
-            if channel and channel.startswith("D"):
-                runtime.post(channel, reply)
-            else:
-                runtime.dm(user_id, reply)
+# -- helpers: where answers go, and the bits of a payload every listener reads --------------------
 
-    def new_campaign_hook(body: dict[str, Any], person: Person, ack: Callable[..., Any]) -> bool:
-        if not _NEW.match(body.get("text") or ""):
-            return False
-        lang = language()
-        if not person.is_admin:
-            ack(
-                text=_t(
-                    lang,
-                    "Bare sekretariatet (administratorer) kan lage statusrunder.",
-                    "Only the secretariat (administrators) can create status rounds.",
-                )
-            )
-            return True
-        ack()
 
-        with services.db.session() as session:
-            groups = default_scope(session)
-        runtime.client.views_open(
-            trigger_id=body["trigger_id"], view=campaign_view(groups, list(packaged_forms()), lang)
-        )
+def _language(runtime: SlackRuntime) -> str:
+    return str(runtime.bot.services.settings.language)
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id", ""))
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id")
+
+
+def _deliver(
+    runtime: SlackRuntime, user_id: str, channel: str | None, replies: list[Reply]
+) -> None:
+    """Answer in the DM the click came from, else open one."""
+    for reply in replies:
+        if channel and channel.startswith("D"):
+            runtime.post(channel, reply)
+        else:
+            runtime.dm(user_id, reply)
+
+
+def _campaign_and_group(action: dict[str, Any]) -> tuple[int | None, str]:
+    campaign, _, group = str(action.get("value", "")).partition(":")
+    return (int(campaign) if campaign.isdigit() else None), group
+
+
+# -- slash command ---------------------------------------------------------------------------------
+
+
+def open_campaign_modal(
+    runtime: SlackRuntime, body: dict[str, Any], person: Person, ack: Callable[..., Any]
+) -> bool:
+    """`/norcrin status new`: the new-round modal in the ack path (a refusal as the ack text)."""
+    if not _NEW.match(body.get("text") or ""):
+        return False
+    modal = status_feature.campaign_modal_for(runtime.bot.services, person, _language(runtime))
+    if isinstance(modal, Reply):
+        ack(text=modal.text)
         return True
+    ack()
+    runtime.client.views_open(trigger_id=body["trigger_id"], view=render_modal(modal))
+    return True
 
-    runtime.command_hooks.append(new_campaign_hook)
 
-    def start(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Start or resume the filling named by a button ("campaign:group") in the user's DM."""
-        ack()
-        user_id = body["user"]["id"]
-        campaign, _, group = str(action.get("value", "")).partition(":")
+# -- buttons ---------------------------------------------------------------------------------------
 
-        def work() -> None:
-            person = runtime.person(user_id)
-            replies = status_feature.start_for_group(
-                services, person, group, language(), int(campaign) if campaign.isdigit() else None
-            )
-            deliver(user_id, (body.get("channel") or {}).get("id"), replies)
 
-        runtime.submit(work)
+def start_filling(
+    ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any], context: BoltContext
+) -> None:
+    """Start or resume the filling a button names ("campaign:group") in the user's DM."""
+    ack()
+    runtime = runtime_of(context)
+    user_id = _user(body)
+    campaign, group = _campaign_and_group(action)
 
-    app.action(START_ACTION)(start)
-
-    @app.action(MODAL_ACTION)
-    def on_open_modal(
-        ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        campaign, _, group = str(action.get("value", "")).partition(":")
+    def work() -> None:
         person = runtime.person(user_id)
-        lang = language()
-        view = status_feature.modal_for(services, person, int(campaign or 0), group, lang)
-        if isinstance(view, Reply):
-            runtime.submit(lambda: deliver(user_id, None, [view]))
-            return
-        form, answers, intro = view
-        runtime.client.views_open(
-            trigger_id=body["trigger_id"],
-            view=form_view(
-                form, answers, lang, campaign_id=int(campaign), group_id=group, intro=intro
-            ),
+        replies = status_feature.start_for_group(
+            runtime.bot.services, person, group, _language(runtime), campaign
         )
+        _deliver(runtime, user_id, _channel(body), replies)
 
-    @app.action(re.compile(rf"^{ANSWER_ACTION}:\d+$"))
-    def on_answer(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        filling, question, value = [*str(action.get("value", "")).split("|", 2), "", ""][:3]
+    runtime.submit(work)
 
-        def work() -> None:
-            person = runtime.person(user_id)
-            replies = status_feature.apply_choice(
-                services, person, int(filling or 0), question, value
-            )
-            deliver(user_id, (body.get("channel") or {}).get("id"), replies)
 
-        runtime.submit(work)
+def open_form_modal(
+    ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any], context: BoltContext
+) -> None:
+    """"Open form": the whole form in a modal, or a DM saying why not."""
+    ack()
+    runtime = runtime_of(context)
+    user_id = _user(body)
+    campaign, group = _campaign_and_group(action)
+    person = runtime.person(user_id)
+    modal = status_feature.modal_for(
+        runtime.bot.services, person, campaign or 0, group, _language(runtime)
+    )
+    if isinstance(modal, Reply):
+        runtime.submit(lambda: _deliver(runtime, user_id, None, [modal]))
+        return
+    view = render_modal(modal, prefix=FORM_PREFIX, action_id=FORM_ACTION)
+    runtime.client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(re.compile(r"^status_choose:\d+$"))
-    def on_choose(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]) -> None:
-        start(ack, body, action)
 
-    @app.action(SUBMIT_ACTION)
-    def on_submit_button(
-        ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        filling = str(action.get("value", ""))
+def answer_button(
+    ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any], context: BoltContext
+) -> None:
+    """A choice button under a question: value "filling|question|option"."""
+    ack()
+    runtime = runtime_of(context)
+    user_id = _user(body)
+    filling, question, value = [*str(action.get("value", "")).split("|", 2), "", ""][:3]
 
-        def work() -> None:
-            person = runtime.person(user_id)
-            replies = (
-                status_feature.apply_text(
-                    services,
-                    person,
-                    "submit",
-                    filling_id=int(filling) if filling.isdigit() else None,
-                )
-                or []
-            )
-            deliver(user_id, (body.get("channel") or {}).get("id"), replies)
-
-        runtime.submit(work)
-
-    @app.view(FORM_CALLBACK)
-    def on_form_submission(
-        ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+    def work() -> None:
         person = runtime.person(user_id)
-        errors, replies = status_feature.submit_answers(
-            services,
-            person,
-            int(meta.get("c", 0)),
-            str(meta.get("g", "")),
-            state_answers(view),
-            language(),
+        replies = status_feature.apply_choice(
+            runtime.bot.services, person, int(filling) if filling.isdigit() else 0, question, value
         )
-        if errors:
-            ack(
-                response_action="errors",
-                errors={f"q_{qid}": cut(msg, 150) for qid, msg in errors.items()},
-            )
-            return
-        ack()
-        runtime.submit(lambda: deliver(user_id, None, replies))
+        _deliver(runtime, user_id, _channel(body), replies)
 
-    @app.view(NEW_CAMPAIGN_CALLBACK)
-    def on_new_campaign(
-        ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        user_id = body["user"]["id"]
+    runtime.submit(work)
+
+
+def submit_button(
+    ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any], context: BoltContext
+) -> None:
+    """"Submit" under the review: the same as typing `send inn` in that filling."""
+    ack()
+    runtime = runtime_of(context)
+    user_id = _user(body)
+    filling = str(action.get("value", ""))
+
+    def work() -> None:
         person = runtime.person(user_id)
-        lang = language()
-        values = view.get("state", {}).get("values", {})
-
-        def value(block: str) -> Any:
-            element = (values.get(block) or {}).get("value") or {}
-            if element.get("type") == "datepicker":
-                return element.get("selected_date")
-            if element.get("type") == "multi_static_select":
-                return [o["value"] for o in element.get("selected_options") or []]
-            if element.get("type") == "static_select":
-                return (element.get("selected_option") or {}).get("value")
-            return element.get("value")
-
-        if not person.is_admin:
-            ack(
-                response_action="errors",
-                errors={
-                    "name": _t(
-                        lang,
-                        "Bare sekretariatet kan lage statusrunder.",
-                        "Only the secretariat can create status rounds.",
-                    )
-                },
-            )
-            return
-        result = status_feature.create_from_modal(
-            services,
-            person,
-            name=value("name") or "",
-            deadline=value("deadline") or "",
-            opens=value("opens"),
-            groups=value("groups") or None,
-            form=value("form"),
+        filling_id = int(filling) if filling.isdigit() else None
+        replies = status_feature.apply_text(
+            runtime.bot.services, person, "submit", filling_id=filling_id
         )
-        if isinstance(result, str):
-            ack(response_action="errors", errors={_campaign_error_block(result): cut(result, 150)})
-            return
-        ack()
+        _deliver(runtime, user_id, _channel(body), replies or [])
 
-        def work() -> None:
-            runtime.dm(user_id, result)
-            deliver_due(services)
+    runtime.submit(work)
 
-        runtime.submit(work)
+
+# -- modal submissions -----------------------------------------------------------------------------
+
+
+def submit_form_modal(
+    ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """The whole form: problems under their questions, or saved and confirmed by DM."""
+    runtime = runtime_of(context)
+    user_id = _user(body)
+    errors, replies = status_feature.submit_modal(
+        runtime.bot.services,
+        runtime.person(user_id),
+        str(view.get("private_metadata") or ""),
+        submitted_values(view, prefix=FORM_PREFIX),
+        _language(runtime),
+    )
+    if errors:
+        ack(**errors_response(errors, prefix=FORM_PREFIX))
+        return
+    ack()
+    runtime.submit(lambda: _deliver(runtime, user_id, None, replies))
+
+
+def submit_campaign_modal(
+    ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """A new status round: problems under their fields, or created, confirmed and prompts sent."""
+    runtime = runtime_of(context)
+    services = runtime.bot.services
+    user_id = _user(body)
+    result = status_feature.create_from_modal(
+        services, runtime.person(user_id), submitted_values(view), _language(runtime)
+    )
+    if not isinstance(result, Reply):
+        ack(**errors_response(result))
+        return
+    ack()
+
+    def work() -> None:
+        runtime.dm(user_id, result)
+        deliver_due(services)
+
+    runtime.submit(work)

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
@@ -23,6 +23,9 @@ from storage.directory import person_by_slack_user
 from storage.models import Person as PersonRow
 
 log = logging.getLogger("norcrin_bot.slack")
+
+
+RUNTIME_KEY = "norcrin_runtime"  # where module-level listeners find the runtime in bolt's context
 
 
 @dataclass
@@ -132,3 +135,10 @@ class SlackRuntime:
 
 
 FeatureRegistrar = Callable[[SlackRuntime], None]
+
+
+def runtime_of(context: BoltContext) -> SlackRuntime:
+    """The runtime a module-level listener serves (a middleware puts it in bolt's context)."""
+    runtime = context[RUNTIME_KEY]
+    assert isinstance(runtime, SlackRuntime)
+    return runtime

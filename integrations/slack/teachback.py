@@ -1,10 +1,10 @@
 """Slack listeners for teach-back: 👍/👎, "pass it on", and the secretariat's Answer buttons.
 
-Feedback and pass-on answer the clicker ephemerally (response_url). The secretariat post's
-buttons are for admins (`BOT_ADMINS`) only; others get a polite refusal. "Answer…" opens a modal
-in the ack path (the trigger id lives 3 s) with a search-as-you-type select over documents,
-groups and people (an `external_select`, served by the options listener below) and a text field.
-The asker's DM and the edit of the channel post go through the outbox, delivered at once.
+Thin translators over `commands.teachback` and `commands.teachback_form`, which decide who may
+and what is said. Feedback and pass-on answer the clicker ephemerally (response_url). "Answer…"
+opens the answer form as a modal in the ack path (the trigger id lives 3 s); its search field is
+an `external_select` served by `pick_options` below. The asker's DM and the edit of the channel
+post go through the outbox, delivered at once.
 """
 
 from __future__ import annotations
@@ -14,233 +14,161 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ExternalDataSelectElement,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
-)
-from slack_sdk.models.views import View
+from slack_bolt import BoltContext
 
 from bot.replies import Reply
-from commands import teachback, teachback_admin
-from integrations.slack.render import cut, escape, message_payload
-from integrations.slack.surface import SlackRuntime
-from storage import questions_log as store
+from commands import teachback, teachback_form
+from integrations.slack.modal import (
+    errors_response,
+    options_response,
+    render_modal,
+    submitted_values,
+)
+from integrations.slack.render import message_payload
+from integrations.slack.surface import SlackRuntime, runtime_of
 
 log = logging.getLogger(__name__)
 
-ANSWER_CALLBACK = "teachback_answer_modal"
-PICK_ACTION = "teachback_pick"
-MAX_OPTIONS = 20
-
-
-def _plain(text: str, limit: int = 150) -> PlainTextObject:
-    return PlainTextObject(text=cut(text, limit), emoji=True)
-
-
-def _t(language: str, nb: str, en: str) -> str:
-    return en if language == "en" else nb
-
-
-def answer_view(item: store.TriageItem, language: str) -> dict[str, Any]:
-    """The admin's modal: pick a document, group or person (search), or write a short text."""
-    question = f"*{_t(language, 'Spørsmål', 'Question')} #{item.id}:*\n{escape(item.question)}"
-    blocks = [
-        SectionBlock(text=MarkdownTextObject(text=cut(question, 3000))),
-        InputBlock(
-            block_id="pick",
-            optional=True,
-            label=_plain(
-                _t(language, "Dokument, gruppe eller person", "Document, group or person")
-            ),
-            element=ExternalDataSelectElement(
-                action_id=PICK_ACTION,
-                min_query_length=2,
-                placeholder=_plain(_t(language, "Søk …", "Search …")),
-            ),
-        ),
-        InputBlock(
-            block_id="text",
-            optional=True,
-            label=_plain(_t(language, "… eller et kort svar", "… or a short answer")),
-            element=PlainTextInputElement(action_id="value", multiline=True,
-                                          max_length=teachback.MAX_TEXT),
-        ),
-    ]
-    return View(
-        type="modal",
-        callback_id=ANSWER_CALLBACK,
-        title=_plain(_t(language, "Svar", "Answer"), 24),
-        submit=_plain(_t(language, "Send svar", "Send answer"), 24),
-        close=_plain(_t(language, "Avbryt", "Cancel"), 24),
-        private_metadata=str(item.id),
-        blocks=blocks,
-    ).to_dict()
-
-
-def pick_options(runtime: SlackRuntime, query: str) -> list[dict[str, Any]]:
-    """Options for the search select: the search index's best documents, groups and people."""
-    services = runtime.bot.services
-    index = services.search
-    language = services.settings.language
-    options: list[dict[str, Any]] = []
-    with services.db.session() as session:
-        words = index.query_words(session, query[:200])
-        hits = index.search(session, words, limit=MAX_OPTIONS) if words else []
-        for hit in hits:
-            label = teachback.label_for(session, hit.kind, hit.ref_id, language)
-            if not label:
-                continue
-            prefix = hit.ref_id if hit.kind != "person" else "👤"
-            text = cut(f"{prefix} — {label}" if prefix != label else label, 75)
-            option = Option(value=f"{hit.kind}|{hit.ref_id}", text=_plain(text, 75))
-            options.append(option.to_dict())
-    return options
+ANSWER_CALLBACK = teachback_form.ANSWER_CALLBACK
+PICK_ACTION = teachback_form.PICK_SOURCE
+_GUESS = re.compile(rf"^{teachback.GUESS_ACTION}:\d+$")
 
 
 def register(runtime: SlackRuntime) -> None:
-    app, bot = runtime.app, runtime.bot
-    services = bot.services
+    """Hook the listeners below into the runtime's bolt app."""
+    app = runtime.app
+    app.action(teachback.UP_ACTION)(thumbs_up)
+    app.action(teachback.DOWN_ACTION)(thumbs_down)
+    app.action(teachback.PASS_ACTION)(pass_on)
+    app.action(_GUESS)(guess_button)
+    app.action(teachback.DISMISS_ACTION)(dismiss_button)
+    app.action(teachback.ANSWER_ACTION)(open_answer_modal)
+    app.options(PICK_ACTION)(pick_options)
+    app.view(ANSWER_CALLBACK)(submit_answer)
 
-    def language() -> str:
-        return str(services.settings.language)
 
-    def tell(respond: Callable[..., Any], reply: Reply) -> None:
-        respond(response_type="ephemeral", replace_original=False, **message_payload(reply))
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id", ""))
 
-    def refusal() -> Reply:
-        text = _t(language(), "Beklager, bare sekretariatet (administratorer) kan svare på disse.",
-                  "Sorry, only the secretariat (administrators) can answer these.")
-        return Reply(text=text, language=language(), intent="refused")
 
-    def user_of(body: dict[str, Any]) -> str:
-        return str((body.get("user") or {}).get("id", ""))
+def _tell(respond: Callable[..., Any], reply: Reply) -> None:
+    respond(response_type="ephemeral", replace_original=False, **message_payload(reply))
 
-    def on_feedback(value: str) -> Callable[..., None]:
-        def listener(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
-                     respond: Callable[..., Any]) -> None:
-            ack()
-            raw = str(action.get("value") or "")
 
-            def work() -> None:
-                person = runtime.person(user_of(body))
-                log_id = int(raw) if raw.isdigit() else 0
-                tell(respond, teachback.feedback(services, person, log_id, value))
+def _value(action: dict[str, Any]) -> str:
+    return str(action.get("value") or "")
 
-            runtime.submit(work)
 
-        return listener
+# -- everyone's buttons ------------------------------------------------------------------------
 
-    app.action(teachback.UP_ACTION)(on_feedback("up"))
-    app.action(teachback.DOWN_ACTION)(on_feedback("down"))
 
-    @app.action(teachback.PASS_ACTION)
-    def on_pass(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
-                respond: Callable[..., Any]) -> None:
-        ack()
+def _feedback(vote: str, ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
+              respond: Callable[..., Any], context: BoltContext) -> None:
+    ack()
+    runtime = runtime_of(context)
+    raw = _value(action)
 
-        def work() -> None:
-            person = runtime.person(user_of(body))
-            reply, keys = teachback.pass_on(services, person, str(action.get("value") or ""))
-            tell(respond, reply)
-            teachback.deliver_now(services, keys)
+    def work() -> None:
+        person = runtime.person(_user(body))
+        log_id = int(raw) if raw.isdigit() else 0
+        _tell(respond, teachback.feedback(runtime.bot.services, person, log_id, vote))
 
-        runtime.submit(work)
+    runtime.submit(work)
 
-    def admin_work(body: dict[str, Any], respond: Callable[..., Any],
-                   work: Callable[[str], tuple[str, list[str]]]) -> None:
-        """Run an admin's action in the pool; non-admins get a refusal, errors a short note."""
-        def run() -> None:
-            person = runtime.person(user_of(body))
-            if not person.is_admin:
-                tell(respond, refusal())
-                return
-            try:
-                line, keys = work(teachback.asker_name(person))
-            except store.TeachbackError as exc:
-                line, keys = str(exc), []
-            tell(respond, Reply(text=line, language=language(), intent="triage"))
-            teachback.deliver_now(services, keys)
 
-        runtime.submit(run)
+def thumbs_up(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
+              respond: Callable[..., Any], context: BoltContext) -> None:
+    _feedback("up", ack, body, action, respond, context)
 
-    @app.action(re.compile(rf"^{teachback.GUESS_ACTION}:\d+$"))
-    def on_guess(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
-                 respond: Callable[..., Any]) -> None:
-        ack()
-        item_id, kind, ref = [*str(action.get("value") or "").split("|", 2), "", ""][:3]
-        admin_work(body, respond,
-                   lambda by: teachback_admin.answer_item(services, item_id, kind, ref, by))
 
-    @app.action(teachback.DISMISS_ACTION)
-    def on_dismiss(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
-                   respond: Callable[..., Any]) -> None:
-        ack()
-        item_id = str(action.get("value") or "")
-        admin_work(body, respond, lambda by: teachback_admin.dismiss_item(services, item_id, by))
+def thumbs_down(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
+                respond: Callable[..., Any], context: BoltContext) -> None:
+    _feedback("down", ack, body, action, respond, context)
 
-    @app.action(teachback.ANSWER_ACTION)
-    def on_answer(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
-                  respond: Callable[..., Any]) -> None:
-        ack()
-        person = runtime.person(user_of(body))
-        if not person.is_admin:
-            runtime.submit(lambda: tell(respond, refusal()))
-            return
-        with services.db.session() as session:
-            try:
-                item = store.get_item(session, str(action.get("value") or ""))
-            except store.TeachbackError as exc:
-                message = str(exc)
-                runtime.submit(lambda: tell(respond, Reply(text=message, intent="triage")))
-                return
-            if item.status != "open":
-                done = f"#{item.id}: {item.status}"
-                runtime.submit(lambda: tell(respond, Reply(text=done, intent="triage")))
-                return
-            view = answer_view(item, item.language)
-        runtime.client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.options(PICK_ACTION)
-    def on_pick_options(ack: Callable[..., Any], body: dict[str, Any]) -> None:
-        person = runtime.person(user_of(body))
-        ack(options=pick_options(runtime, str(body.get("value") or "")) if person.is_admin else [])
+def pass_on(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
+            respond: Callable[..., Any], context: BoltContext) -> None:
+    """"Pass it on": the question goes to the secretariat's channel (once)."""
+    ack()
+    runtime = runtime_of(context)
+    services = runtime.bot.services
 
-    @app.view(ANSWER_CALLBACK)
-    def on_submit(ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]) -> None:
-        person = runtime.person(user_of(body))
-        if not person.is_admin:
-            ack(response_action="errors", errors={"text": refusal().text})
-            return
-        values = (view.get("state") or {}).get("values") or {}
-        picked = ((values.get("pick") or {}).get(PICK_ACTION) or {}).get("selected_option")
-        text = str(((values.get("text") or {}).get("value") or {}).get("value") or "").strip()
-        if picked:
-            kind, _, value = str(picked.get("value") or "").partition("|")
-        elif text:
-            kind, value = "text", text
-        else:
-            ack(response_action="errors", errors={"pick": _t(
-                language(), "Velg et treff eller skriv et svar.", "Pick a match or write an answer."
-            )})
-            return
-        try:
-            line, keys = teachback_admin.answer_item(
-                services, str(view.get("private_metadata") or ""), kind, value,
-                teachback.asker_name(person),
-            )
-        except store.TeachbackError as exc:
-            ack(response_action="errors", errors={"pick" if picked else "text": cut(str(exc), 150)})
-            return
-        ack()
-        user_id = user_of(body)
+    def work() -> None:
+        person = runtime.person(_user(body))
+        reply, keys = teachback.pass_on(services, person, _value(action))
+        _tell(respond, reply)
+        teachback.deliver_now(services, keys)
 
-        def work() -> None:
-            teachback.deliver_now(services, keys)
-            runtime.dm(user_id, Reply(text=line, language=language(), intent="triage"))
+    runtime.submit(work)
 
-        runtime.submit(work)
+
+# -- the secretariat's buttons and form ----------------------------------------------------------
+
+
+def _admin_click(body: dict[str, Any], respond: Callable[..., Any], context: BoltContext,
+                 act: Callable[..., tuple[Reply, list[str]]], value: str) -> None:
+    runtime = runtime_of(context)
+    services = runtime.bot.services
+
+    def work() -> None:
+        reply, keys = act(services, runtime.person(_user(body)), value)
+        _tell(respond, reply)
+        teachback.deliver_now(services, keys)
+
+    runtime.submit(work)
+
+
+def guess_button(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
+                 respond: Callable[..., Any], context: BoltContext) -> None:
+    """One of the bot's guesses: value "item|kind|ref"."""
+    ack()
+    _admin_click(body, respond, context, teachback_form.guess, _value(action))
+
+
+def dismiss_button(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
+                   respond: Callable[..., Any], context: BoltContext) -> None:
+    ack()
+    _admin_click(body, respond, context, teachback_form.dismiss, _value(action))
+
+
+def open_answer_modal(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],
+                      respond: Callable[..., Any], context: BoltContext) -> None:
+    """"Answer…": the answer form as a modal, or (ephemerally) why not."""
+    ack()
+    runtime = runtime_of(context)
+    person = runtime.person(_user(body))
+    modal = teachback_form.modal_for(runtime.bot.services, person, _value(action))
+    if isinstance(modal, Reply):
+        runtime.submit(lambda: _tell(respond, modal))
+        return
+    runtime.client.views_open(trigger_id=body["trigger_id"], view=render_modal(modal))
+
+
+def pick_options(ack: Callable[..., Any], body: dict[str, Any], context: BoltContext) -> None:
+    """The answer form's search, as the admin types (nothing for anyone else)."""
+    runtime = runtime_of(context)
+    person = runtime.person(_user(body))
+    query = str(body.get("value") or "")
+    ack(**options_response(teachback_form.pick_options(runtime.bot.services, person, query)))
+
+
+def submit_answer(ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any],
+                  context: BoltContext) -> None:
+    """The answer form: problems under their fields, or answered, delivered and confirmed."""
+    runtime = runtime_of(context)
+    services = runtime.bot.services
+    user_id = _user(body)
+    errors, reply, keys = teachback_form.submit_answer(
+        services, runtime.person(user_id), str(view.get("private_metadata") or ""),
+        submitted_values(view),
+    )
+    if errors or reply is None:
+        ack(**errors_response(errors))
+        return
+    ack()
+
+    def work() -> None:
+        teachback.deliver_now(services, keys)
+        runtime.dm(user_id, reply)
+
+    runtime.submit(work)
