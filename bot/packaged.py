@@ -10,12 +10,10 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import yaml
-
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def load_yaml(name: str) -> Any:
-    """`bot/data/<name>` as Python values."""
+    """`bot/data/<name>` as Python values (parsed only on a cache miss, see bot.compiled_cache)."""
+    import yaml  # lazy: heavy optional dependency (a CLI call with warm caches parses no YAML)
+
     text = resources.files("bot").joinpath(f"data/{name}").read_text("utf-8")
-    return yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
