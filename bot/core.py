@@ -111,14 +111,7 @@ class Bot:
         Interceptors call this for a message they decide not to claim after all but still want
         to add to (an open form answers "hvem leder AP8?" and then asks its question again).
         """
-        route, rest = self.router.find(context.message.text)
-        if route is not None:
-            if route.admin_only and not context.message.sender.is_admin:
-                return [self.not_allowed(context)]
-            return _as_list(route.handler(context, rest))
-        if self.router.fallback is None:
-            raise RuntimeError("no fallback handler registered")
-        return _as_list(self.router.fallback(context, context.message.text))
+        return _as_list(self.router.run(context))
 
     def home(self, person: Person) -> Reply:
         """What a person's home screen shows: what the bot can do, then each feature's section."""
@@ -146,13 +139,6 @@ class Bot:
         )
         return Reply(text=text, language=context.language, intent="error")
 
-    @staticmethod
-    def not_allowed(context: Context) -> Reply:
-        text = context.t(
-            "Dette kan bare sekretariatet (administratorer) gjøre.",
-            "Only the secretariat (administrators) can do this.",
-        )
-        return Reply(text=text, language=context.language, intent="refused")
 
 
 def _as_list(value: Reply | list[Reply]) -> list[Reply]:

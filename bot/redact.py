@@ -23,17 +23,31 @@ _WEBHOOK_URL = re.compile(
 _DESTINATION = re.compile(rf"{WEBHOOK_KIND}:(https?)://[^\s'\"<>|]+", re.IGNORECASE)
 
 
+# Destination kinds whose address is a credential; a transport declaring `secret` adds its own.
+_SECRET_KINDS: set[str] = {WEBHOOK_KIND}
+
+
+def declare_secret_kind(kind: str) -> None:
+    """From now on `kind:ADDRESS` is shown masked (called by the transport registry)."""
+    _SECRET_KINDS.add(kind)
+
+
 def mask_destination(destination: str) -> str:
-    """`teams-webhook:https://…/…?sig=***` for a webhook destination; others unchanged."""
+    """`teams-webhook:https://…/…?sig=***` for a webhook destination (`kind:***` for another
+    secret kind); others unchanged."""
     kind, sep, target = destination.partition(":")
     if sep and kind == WEBHOOK_KIND:
         scheme = target.split("://", 1)[0].strip().lower() if "://" in target else "…"
         return f"{WEBHOOK_KIND}:{scheme if scheme.isalpha() else '…'}{MASKED_URL}"
+    if sep and kind in _SECRET_KINDS:
+        return f"{kind}:***"
     return destination
 
 
 def mask_secrets(text: str) -> str:
     """`text` with every webhook destination and webhook URL in it masked."""
+    for kind in _SECRET_KINDS - {WEBHOOK_KIND}:
+        text = re.sub(rf"(?<![\w-]){re.escape(kind)}:[^\s'\"<>|]+", f"{kind}:***", text)
     if "://" not in text:
         return text
     text = _DESTINATION.sub(lambda m: f"{WEBHOOK_KIND}:{m.group(1).lower()}{MASKED_URL}", text)
@@ -41,9 +55,9 @@ def mask_secrets(text: str) -> str:
 
 
 def webhook_hash(destination: str) -> str:
-    """Key material for a destination: webhooks (and any long destination) as a short hash."""
+    """Key material for a destination: secret ones (webhooks) and long ones as a short hash."""
     kind = destination.split(":", 1)[0]
-    if kind != WEBHOOK_KIND and len(destination) <= 80:
+    if kind not in _SECRET_KINDS and len(destination) <= 80:
         return destination
     return kind + ":" + hashlib.sha256(destination.encode()).hexdigest()[:20]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.destinations import TRANSPORTS
 from bot.interactions import Confirm
 
 Language = str  # "nb" or "en" (bot.config.LANGUAGES)
@@ -159,10 +160,9 @@ class Person:
 
     @property
     def destination(self) -> str:
-        """Where to tell this person something: a Slack DM, or their terminal inbox."""
-        if self.platform == "slack":
-            return f"slack-user:{self.user_id}"
-        return f"console:{self.person_id or self.user_id}"
+        """Where to tell this person something: what the transport of their chat surface says
+        (a Slack DM), else their terminal inbox."""
+        return TRANSPORTS.reach(self) or f"console:{self.person_id or self.user_id}"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import t
-from bot.replies import Message, Reply
+from bot.markup import esc
+from bot.replies import Message, Person, Reply
 from bot.text import detect_language
 
 if TYPE_CHECKING:
@@ -49,12 +50,31 @@ class Context:
 
 @dataclass(frozen=True)
 class Route:
+    """One chat command: its words, what it does in nb/en, and who may use it.
+
+    `help` is generated from these fields, and `admin_only` is enforced by `Router.run`, so a
+    handler never checks rights the route already declares. A name may be two words
+    (`news add`): the longest matching name wins, so a sub-command can have its own rights.
+    """
+
     names: tuple[str, ...]
     handler: Handler
     help_nb: str
     help_en: str
     usage: str = ""
     admin_only: bool = False
+    usage_en: str = ""  # when the arguments are named differently in English ("KODE"/"CODE")
+
+    def allows(self, person: Person) -> bool:
+        return person.is_admin or not self.admin_only
+
+    def synopsis(self, language: str) -> str:
+        """`wp CODE`: the first name and its arguments, in `language`."""
+        usage = self.usage_en if language == "en" and self.usage_en else self.usage
+        return f"{self.names[0]} {usage}".strip()
+
+    def help(self, language: str) -> str:
+        return t(language, self.help_nb, self.help_en)
 
 
 @dataclass
@@ -68,11 +88,18 @@ class Router:
     observers: list[Observer] = field(default_factory=list)
 
     def command(
-        self, *names: str, help_nb: str, help_en: str, usage: str = "", admin_only: bool = False
+        self,
+        *names: str,
+        help_nb: str,
+        help_en: str,
+        usage: str = "",
+        usage_en: str = "",
+        admin_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
+            words = tuple(" ".join(n.lower().split()) for n in names)
             self.routes.append(
-                Route(tuple(n.lower() for n in names), handler, help_nb, help_en, usage, admin_only)
+                Route(words, handler, help_nb, help_en, usage, admin_only, usage_en)
             )
             return handler
 
@@ -103,12 +130,59 @@ class Router:
             self.fallback = other.fallback
 
     def find(self, text: str) -> tuple[Route | None, str]:
-        head, rest = ([*text.split(None, 1), "", ""])[:2]
-        word = head.lower().lstrip("/!")
+        """The route whose name starts `text` (the longest such name), and the rest of it."""
+        words = text.split()
+        if not words:
+            return None, ""
+        head = [words[0].lower().lstrip("/!"), *(w.lower() for w in words[1:3])]
+        best: tuple[int, Route] | None = None
         for route in self.routes:
-            if word in route.names:
-                return route, rest.strip()
-        return None, text.strip()
+            for name in route.names:
+                size = name.count(" ") + 1
+                if head[:size] == name.split() and (best is None or size > best[0]):
+                    best = (size, route)
+        if best is None:
+            return None, text.strip()
+        parts = text.split(None, best[0])
+        return best[1], (parts[best[0]] if len(parts) > best[0] else "").strip()
+
+    def run(self, context: Context) -> Reply | list[Reply]:
+        """Answer a message past the interceptors: its command (if the sender may use it) or the
+        free-text default. A refused command never reaches its handler."""
+        route, rest = self.find(context.message.text)
+        if route is not None:
+            if not route.allows(context.message.sender):
+                return refusal(context)
+            return route.handler(context, rest)
+        if self.fallback is None:
+            raise RuntimeError("no fallback handler registered")
+        return self.fallback(context, context.message.text)
+
+    def commands_for(self, person: Person) -> list[Route]:
+        """The commands `person` may use, in registration order (what `help` lists)."""
+        return [route for route in self.routes if route.allows(person)]
+
+    def help_text(self, person: Person, language: str) -> str:
+        """Every command `person` may use, one markup line each, admin commands last under their
+        own heading: generated from the routes, so a new command is listed the day it exists."""
+        mine = self.commands_for(person)
+        blocks = []
+        for admin, nb, en in ((False, "Kommandoer", "Commands"),
+                              (True, "Bare for sekretariatet", "Secretariat only")):
+            lines = [f"• `{esc(r.synopsis(language))}` — {esc(r.help(language))}"
+                     for r in mine if r.admin_only == admin]
+            if lines:
+                blocks.append(f"*{t(language, nb, en)}:*\n" + "\n".join(lines))
+        return "\n\n".join(blocks)
+
+
+def refusal(context: Context) -> Reply:
+    """A command that only admins may use, asked by someone else."""
+    text = context.t(
+        "Dette kan bare sekretariatet (administratorer) gjøre.",
+        "Only the secretariat (administrators) can do this.",
+    )
+    return Reply(text=text, language=context.language, intent="refused")
 
 
 def clean_text(raw: str) -> str:

@@ -567,20 +567,21 @@ def _documents(context: Context, session: Session, hits: list[Hit]) -> Reply:
 
 
 def help_reply(context: Context) -> Reply:
-    text = context.t(
+    """What the bot can do: a few example questions, then the commands this person may use,
+    generated from the registered routes (admins also see the secretariat's commands)."""
+    intro = context.t(
         "Hei! Jeg er NorCRINs bot. Spør meg om folk, arbeidspakker og prosedyrer, f.eks.:\n"
         "• hvem leder AP8?\n• hvem fra St. Olavs er med i statistikkgruppen?\n"
-        "• SOP for SUSAR-rapportering\n• mal for protokoll\n"
-        "Kommandoer: help, contact ORG, wp KODE, sop TEKST, status",
+        "• SOP for SUSAR-rapportering\n• mal for protokoll",
         "Hi! I am NorCRIN's bot. Ask me about people, work packages and procedures, e.g.:\n"
         "• who leads AP8?\n• who from St. Olavs is in the statistics group?\n"
-        "• SOP for SUSAR reporting\n• protocol template\n"
-        "Commands: help, contact ORG, wp CODE, sop TEXT, status",
+        "• SOP for SUSAR reporting\n• protocol template",
     )
-    sections = text.split("\n", 1)
+    commands = context.bot.router.help_text(context.message.sender, context.language)
+    sections = [intro, *commands.split("\n\n")] if commands else [intro]
     return Reply(
-        text=text,
-        parts=(Section(sections[0]), Section(sections[1]) if len(sections) > 1 else Note("")),
+        text="\n\n".join(sections),
+        parts=tuple(Section(section) for section in sections),
         language=context.language,
         intent="help",
         results=(),
@@ -675,6 +676,7 @@ def contact(context: Context, rest: str) -> Reply:
     "ap",
     "arbeidspakke",
     usage="KODE",
+    usage_en="CODE",
     help_nb="om en arbeidspakke eller gruppe",
     help_en="about a work package or group",
 )
@@ -697,6 +699,7 @@ def work_package(context: Context, rest: str) -> Reply:
 @router.command(
     "sop",
     usage="TEKST",
+    usage_en="TEXT",
     help_nb="søk i prosedyrer og maler",
     help_en="search procedures and templates",
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.markup import esc
 from bot.ports import FeedError
@@ -45,33 +45,38 @@ def _text(context: Context, nb: str, en: str, intent: str = "news") -> Reply:
                  intent=intent)
 
 
-@router.command("news", "nyheter", usage="[add Tittel | URL | sammendrag]",
-                help_nb="nyheter til nyhetsbrevet", help_en="news items for the digest")
-def news_command(context: Context, rest: str) -> Reply | Any:
+@router.command("news add", "news legg", "nyheter add", "nyheter legg",
+                usage="Tittel | URL | sammendrag", usage_en="Title | URL | summary",
+                help_nb="legg en nyhet i neste nyhetsbrev",
+                help_en="add an item to the next digest",
+                admin_only=True)
+def news_add(context: Context, rest: str) -> Reply:
     services = context.services
-    action, _, tail = rest.strip().partition(" ")
-    if action.lower() in ("add", "legg"):
-        if not context.message.sender.is_admin:
-            return context.bot.not_allowed(context)
-        fields = [f.strip() for f in tail.split("|")]
-        if len(fields) < 2:
-            return _text(context, "Bruk: `news add Tittel | https://… | sammendrag`",
-                         "Usage: `news add Title | https://… | summary`")
-        try:
-            with services.db.session() as session:
-                item, created = add_news(
-                    session, title=fields[0], link=fields[1],
-                    summary=fields[2] if len(fields) > 2 and fields[2] else None,
-                    published=services.clock.now(), now=services.clock.now(),
-                )
-                item_id = item.id
-        except ValueError as exc:
-            return _text(context, f"Beklager: {esc(str(exc))}", f"Sorry: {esc(str(exc))}", "error")
-        if not created:
-            return _text(context, f"Den saken kjenner jeg allerede (#{item_id}).",
-                         f"I already have that item (#{item_id}).")
-        return _text(context, f"Lagt til (#{item_id}); kommer med i neste nyhetsbrev.",
-                     f"Added (#{item_id}); it will be in the next digest.")
+    fields = [f.strip() for f in rest.split("|")]
+    if len(fields) < 2:
+        return _text(context, "Bruk: `news add Tittel | https://… | sammendrag`",
+                     "Usage: `news add Title | https://… | summary`")
+    try:
+        with services.db.session() as session:
+            item, created = add_news(
+                session, title=fields[0], link=fields[1],
+                summary=fields[2] if len(fields) > 2 and fields[2] else None,
+                published=services.clock.now(), now=services.clock.now(),
+            )
+            item_id = item.id
+    except ValueError as exc:
+        return _text(context, f"Beklager: {esc(str(exc))}", f"Sorry: {esc(str(exc))}", "error")
+    if not created:
+        return _text(context, f"Den saken kjenner jeg allerede (#{item_id}).",
+                     f"I already have that item (#{item_id}).")
+    return _text(context, f"Lagt til (#{item_id}); kommer med i neste nyhetsbrev.",
+                 f"Added (#{item_id}); it will be in the next digest.")
+
+
+@router.command("news", "nyheter", help_nb="nyhetene som venter på neste nyhetsbrev",
+                help_en="the news waiting for the next digest")
+def news_command(context: Context, rest: str) -> Reply:
+    services = context.services
     with services.db.session() as session:
         items = posts.preview_items(session)
         return posts.digest_reply(items, context.language, services.settings.timezone)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.destinations import TRANSPORTS
 from bot.jobs import JobFunction, post_key, short_destination
 from bot.markup import esc, link
 from bot.replies import Actions, Button, Heading, Note, Reply, Section
@@ -25,14 +26,13 @@ from commands.agenda_views import agenda_reply, minutes_reply, reminder_reply
 from storage import outbox, schedules
 from storage.agenda import Meeting, get_meeting, meeting_end
 from storage.news import Digest, NewsItem, items_by_ids, make_digest, pending_items
-from storage.outbox import OutboxPost, parse_destination
+from storage.outbox import OutboxPost
 
 if TYPE_CHECKING:
     from bot.core import Services
 
 log = logging.getLogger(__name__)
 
-EDITABLE = ("slack", "slack-user", "teams", "console")
 NEWS_URL = "https://www.norcrin.no/aktuelt/"
 
 
@@ -60,7 +60,7 @@ def publish_agenda(
     payload = outbox.reply_to_dict(reply)
     keys: list[str] = []
     for destination in destinations:
-        kind, _ = parse_destination(destination)
+        editable = TRANSPORTS.editable(destination)  # refuses an unknown kind at once
         key = agenda_key(meeting.id, destination)
         original = outbox.get_post(session, key)
         if original is None:
@@ -76,7 +76,7 @@ def publish_agenda(
         if not versions and outbox.replace_pending_payload(session, key, reply):
             keys.append(key)  # not sent yet: the first post simply carries the new agenda
             continue
-        if kind not in EDITABLE:
+        if not editable:
             continue  # webhook and mail posts cannot be edited; no second copy is sent
         edit_key = f"{key}:rev{len(versions) + 1}:{_digest_hash(payload)}"
         if outbox.enqueue(session, key=edit_key, destination=destination, reply=reply,

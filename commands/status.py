@@ -278,9 +278,10 @@ def live_table(services: Services, language: str) -> list[Any]:
 
 @router.command(
     "status",
-    help_nb="statusskjema for arbeidspakken din (status, status AP10, status tabell)",
-    help_en="your work package's status form (status, status AP10, status table)",
-    usage="status [GROUP | table]",
+    help_nb="statusskjema for arbeidspakken din, eller en oversikt",
+    help_en="your work package's status form, or an overview",
+    usage="[GRUPPE | tabell]",
+    usage_en="[GROUP | table]",
 )
 def status_command(ctx: Context, rest: str) -> list[Reply]:
     services, person, language = ctx.services, ctx.message.sender, ctx.language

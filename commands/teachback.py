@@ -36,6 +36,8 @@ PASS_ACTION = "teachback_pass"
 ANSWER_ACTION = "teachback_answer"  # opens the answer modal (Slack)
 GUESS_ACTION = "teachback_guess"  # answer with one of the bot's guesses: "teachback_guess:N"
 DISMISS_ACTION = "teachback_dismiss"
+# Surfaces where nobody can answer back: `norcrin-bot ask` prints one reply and exits.
+ONE_SHOT_SURFACES = frozenset({"cli"})
 
 UP_WORDS = frozenset({"👍", "bra", "good", "+1", ":+1:", ":thumbsup:"})
 DOWN_WORDS = frozenset({"👎", "dårlig", "darlig", "bad", "-1", ":-1:", ":thumbsdown:"})
@@ -162,6 +164,8 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
             item_id = item.id
         log_id = entry.id
     _last(services).put(sender, log=log_id, item=item_id, down=False)
+    if context.message.surface in ONE_SHOT_SURFACES:
+        return reply  # logged, but a one-shot `ask` has no next message to rate or pass it on
     typed = context.message.surface != "slack"
     language = reply.language
     if item_id is not None:

@@ -210,8 +210,8 @@ def parse_target(words: list[str]) -> tuple[str, str]:
     return kind, " ".join(words[1:]).strip().strip("\"'")
 
 
-@router.command("triage", help_nb="spørsmål til sekretariatet (admin)",
-                help_en="questions for the secretariat (admins)",
+@router.command("triage", help_nb="spørsmål som venter på sekretariatet",
+                help_en="questions waiting for the secretariat",
                 usage="[answer ID document|group|person|text VALUE | dismiss ID]", admin_only=True)
 def triage_command(context: Context, rest: str) -> Reply:
     services = context.services
@@ -241,7 +241,8 @@ def triage_command(context: Context, rest: str) -> Reply:
                  language=context.language, intent="triage")
 
 
-@router.command("taught", "lært", help_nb="lærte svar (admin)", help_en="taught answers (admins)",
+@router.command("taught", "lært", help_nb="svar sekretariatet har lært meg",
+                help_en="answers the secretariat has taught me",
                 usage="[retire ID | edit ID document|group|person|text VALUE]", admin_only=True)
 def taught_command(context: Context, rest: str) -> Reply:
     services = context.services

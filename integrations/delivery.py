@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+import integrations.transports  # noqa: F401  (registers every destination kind)
+from bot.destinations import TRANSPORTS, DestinationError, Sender
 from bot.redact import mask_destination, mask_secrets
-from bot.replies import Reply, reply_from_dict
-from integrations.graph.teams import GraphLink, GraphSender
-from integrations.graph.webhook import WebhookSender
-from integrations.transport import Sender, SendError, parse_retry_after
+from bot.replies import reply_from_dict
+from integrations.transport import SendError, parse_retry_after
 from storage import outbox
-from storage.outbox import IN_FLIGHT, Claimed, OutboxPost, Outcome, parse_destination
+from storage.outbox import IN_FLIGHT, Claimed, OutboxPost, Outcome
 
 __all__ = ["DeliveryPolicy", "OutboxDelivery", "SendError", "Sender", "parse_retry_after"]
 
@@ -59,12 +59,13 @@ class DeliveryPolicy:
 
 
 class OutboxDelivery:
-    """The delivery port (`bot.ports.Delivery`): one policy and one sender per destination kind,
-    built on first use for this bot."""
+    """The delivery port (`bot.ports.Delivery`): one policy, and one sender per destination kind
+    built on first use for this bot by the transport registered for that kind
+    (`integrations/transports/`). An unknown kind raises `DestinationError`: nothing falls
+    through to a default sender."""
 
-    def __init__(self, graph: GraphLink, policy: DeliveryPolicy | None = None) -> None:
+    def __init__(self, policy: DeliveryPolicy | None = None) -> None:
         self.policy = policy or DeliveryPolicy()
-        self.graph = graph
         self.senders: dict[str, Sender] = {}
         self._lock = threading.Lock()
 
@@ -81,35 +82,11 @@ class OutboxDelivery:
     def sender(self, services: Services, kind: str) -> Sender:
         with self._lock:
             if kind not in self.senders:
-                self.senders[kind] = self._build_sender(services, kind)
+                self.senders[kind] = TRANSPORTS.sender(services, kind)
             return self.senders[kind]
 
-    def _build_sender(self, services: Services, kind: str) -> Sender:
-        if kind == "console":
-            return ConsoleSender()
-        if kind in ("slack", "slack-user"):
-            # lazy: heavy optional dependency (slack_sdk)
-            from integrations.slack.outbox import SlackSender
-
-            return SlackSender.from_settings(services.settings)
-        if kind == "teams-webhook":
-            return WebhookSender()
-        return GraphSender(self.graph.gateway(), services.settings)
-
     def close(self) -> None:
-        self.graph.close()
-
-
-class ConsoleSender:
-    """The terminal inbox: the row itself is the message; `console_inbox` shows it."""
-
-    def send(
-        self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
-    ) -> str | None:
-        return "console"
-
-    def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str | None:
-        return ref
+        """Nothing of its own: the shared Graph link is closed with the calendar port."""
 
 
 def deliver_claimed(
@@ -172,7 +149,10 @@ def deliver_one(services: Services, delivery: OutboxDelivery, row: Claimed) -> O
         if not outbox.renew(session, row, now=services.clock.now(), lease=policy.lease):
             log.warning("outbox %s: lease lost before sending; left to its new owner", row.key)
             return Outcome(row.key, row.destination, "lost-lease", None, None, row.attempts)
-    kind, target = parse_destination(row.destination)
+    try:
+        kind, target = TRANSPORTS.check(row.destination)
+    except DestinationError as exc:  # queued before its transport went away: nothing to retry
+        return _finish_failed(services, row, str(exc))
     reply = reply_from_dict(row.payload)
     edit_ref: str | None = None
     if row.update_of:

@@ -1,17 +1,19 @@
-"""What every transport shares: the send error the delivery loop reads, and the sender shape.
+"""What every sender shares: the send error the delivery loop reads, and Retry-After.
 
-Transports (`integrations.slack.outbox`, `integrations.graph.teams`, `integrations.graph.webhook`)
-import this, never `integrations.delivery`, which imports them: one direction, no cycle.
+Senders (`integrations.slack.outbox`, `integrations.graph.teams`, `integrations.graph.webhook`,
+and any in `integrations/transports/`) import this, never `integrations.delivery`, which imports
+them through the transport registry: one direction, no cycle. The sender shape itself
+(`Sender`) is the core's, `bot.destinations`, next to the `Transport` that builds it.
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
-from datetime import datetime
-from typing import Protocol
 
-from bot.replies import Reply
+from bot.destinations import Sender
+
+__all__ = ["SendError", "Sender", "parse_retry_after"]
 
 
 class SendError(Exception):
@@ -29,18 +31,6 @@ class SendError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.ambiguous = ambiguous
-
-
-class Sender(Protocol):
-    def send(
-        self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
-    ) -> str | None:
-        """Post; returns a reference for later edits (Slack ts, Graph message id)."""
-        ...
-
-    def edit(self, kind: str, target: str, ref: str, reply: Reply) -> str | None:
-        """Replace the content of an earlier post in place."""
-        ...
 
 
 def parse_retry_after(value: str | None) -> float | None:

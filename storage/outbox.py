@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.destinations import TRANSPORTS
+from bot.destinations import DestinationError as DestinationError  # callers catch it here
 from bot.ports import Outcome
-from bot.redact import mask_destination
 from bot.replies import Reply, reply_from_dict, reply_to_dict
 from storage.models import Base
 from storage.types import UTCDateTime, dialect_insert
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 STATUSES = ("pending", "sending", "sent", "failed")
 # last_error of a row being sent: if a later claim still finds it, the send's outcome is unknown.
 IN_FLIGHT = "in flight"
-DESTINATION_KINDS = ("slack", "slack-user", "teams", "teams-webhook", "mail", "console")
 
 
 class OutboxPost(Base):
@@ -54,24 +54,10 @@ class OutboxPost(Base):
     shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class DestinationError(ValueError):
-    """A destination string that names no known kind; the message is safe to print."""
-
-
 def parse_destination(destination: str) -> tuple[str, str]:
-    """`slack:C123` -> ("slack", "C123"); raises DestinationError for anything unknown."""
-    shown = mask_destination(destination)
-    kind, sep, target = destination.partition(":")
-    if not sep or kind not in DESTINATION_KINDS or not target.strip():
-        raise DestinationError(
-            f"{shown!r} is not a destination (slack:CHANNEL, slack-user:USER, "
-            "teams:TEAM/CHANNEL, teams-webhook:URL, mail:ADDRESS[,ADDRESS], console:PERSON)."
-        )
-    if kind == "teams" and "/" not in target:
-        raise DestinationError(f"{shown!r}: Teams destinations are teams:TEAM_ID/CHANNEL_ID.")
-    if kind == "teams-webhook" and not target.startswith(("http://", "https://")):
-        raise DestinationError(f"{shown!r}: the webhook must be an http(s) URL.")
-    return kind, target.strip()
+    """`slack:C123` -> ("slack", "C123"); DestinationError for a kind no transport registered
+    or a malformed address (the registry in `bot.destinations` is the one parser)."""
+    return TRANSPORTS.check(destination)
 
 
 def enqueue(

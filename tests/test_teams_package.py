@@ -94,7 +94,7 @@ def test_cli_builds_a_valid_package(sqlite_url: str, tmp_path: Path) -> None:
         assert titles[0] == "help" and sorted(titles) == sorted(expected)
         assert "triage" not in titles and "taught" not in titles  # admin commands stay out
         by_title = {c["title"]: c["description"] for c in entry["commands"]}
-        assert by_title["wp"] == "About a work package or group (wp KODE)"
+        assert by_title["wp"] == "About a work package or group (wp CODE)"
 
 
 def test_same_input_gives_the_same_bytes(sqlite_url: str, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings
@@ -27,7 +28,7 @@ from integrations.graph.render import mail_html, reply_html
 from integrations.transport import SendError, parse_retry_after
 
 if TYPE_CHECKING:
-    pass
+    from bot.core import Services
 
 T = TypeVar("T")
 
@@ -118,6 +119,26 @@ class GraphLink:
             gateway, self._gateway = self._gateway, None
         if gateway is not None:
             gateway.close()
+
+
+_LINKS: WeakKeyDictionary[Services, GraphLink] = WeakKeyDictionary()
+_LINKS_LOCK = threading.Lock()
+
+
+def bind_graph_link(services: Services, link: GraphLink) -> None:
+    """Make `link` the bot's one Graph link (the composition root shares the calendar's)."""
+    with _LINKS_LOCK:
+        _LINKS[services] = link
+
+
+def graph_link(services: Services) -> GraphLink:
+    """The bot's Graph link, for the Teams and mail transports; made on first use if the
+    composition root bound none (a bot wired by hand)."""
+    with _LINKS_LOCK:
+        link = _LINKS.get(services)
+        if link is None:
+            link = _LINKS[services] = GraphLink(services.settings)
+        return link
 
 
 class GraphCalendar:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import integrations.transports  # noqa: F401  registers every destination kind
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Bot, Services
@@ -11,8 +12,9 @@ from bot.router import Router
 from commands import FEATURES
 from integrations.delivery import DeliveryPolicy, OutboxDelivery
 from integrations.feeds import read_feed
-from integrations.graph.teams import GraphCalendar, GraphLink
+from integrations.graph.teams import GraphCalendar, GraphLink, bind_graph_link
 from integrations.runtime.worker import console_pending, start_background
+from integrations.transports.checks import check_settings
 from storage.db import Database
 from storage.search import SearchIndex
 
@@ -40,6 +42,7 @@ def build_bot(
 ) -> Bot:
     """A ready bot on `settings.database_url` (migrated and loaded unless `prepare=False`)."""
     check_features(FEATURES, SURFACES)
+    check_settings(settings)  # a SECRETARIAT_CHANNEL no transport takes: ConfigError, exit 2
     install_log_masking()  # webhook URLs never reach a log line
     database = db if db is not None else Database(settings.database_url)
     if prepare:
@@ -50,12 +53,13 @@ def build_bot(
         db=database,
         search=SearchIndex(),
         clock=clock or SystemClock(),
-        delivery=OutboxDelivery(graph, policy),
+        delivery=OutboxDelivery(policy),
         feeds=read_feed,
         calendar=GraphCalendar(graph),
         jobs=all_jobs(FEATURES),
         worker_start=[hook for feature in FEATURES for hook in feature.worker_start],
     )
+    bind_graph_link(services, graph)  # Teams posts and mail share the calendar's Graph gateway
     services.background.append(start_background)  # `serve` and `worker` start the worker
     services.console_pending.append(console_pending(services))  # the terminal inbox
     return Bot(services, build_router())

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core import Bot, Services
 from bot.jobs import JobFunction
 from bot.replies import Person, Reply
+from integrations.transports.checks import check_schedules
 from storage import schedules as sched
 from storage.outbox import Outcome, console_inbox, deliver_due
 
@@ -195,6 +196,9 @@ class Worker:
             log.exception("worker task %s failed", getattr(fn, "__name__", fn))
 
     def start(self) -> Worker:
+        """Start scheduling and delivering; a stored schedule whose destination no transport
+        takes stops the start with a `ConfigError` naming it (the CLI exits 2)."""
+        check_schedules(self.services)
         # lazy: heavy optional dependency (only `serve` and `worker` schedule anything)
         from apscheduler.schedulers.background import BackgroundScheduler
         from apscheduler.triggers.interval import IntervalTrigger

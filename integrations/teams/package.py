@@ -83,10 +83,8 @@ def bot_commands(routes: Iterable[Route]) -> list[dict[str, str]]:
         if title in seen:
             continue
         seen.add(title)
-        usage = route.usage.strip()
-        if usage.lower().startswith(route.names[0]):
-            usage = usage[len(route.names[0]):].strip()
-        text = route.help_en.strip()
+        usage = route.synopsis("en")[len(route.names[0]):].strip()  # the English argument names
+        text = route.help("en").strip()
         text = text[:1].upper() + text[1:]
         mentioned = re.search(rf"\b{re.escape(route.names[0])}\b", text, re.IGNORECASE)
         description = f"{text} ({title} {usage})" if usage and not mentioned else text

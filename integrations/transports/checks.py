@@ -1,0 +1,44 @@
+"""Start-up checks: every configured destination must name a registered kind and a valid address.
+
+A wrong `SECRETARIAT_CHANNEL` or a stored schedule whose kind no transport takes any more is
+reported when the bot starts (exit 2, naming the setting or the schedule, secrets masked) rather
+than as a failed post days later.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Settings
+from bot.destinations import TRANSPORTS, DestinationError
+from commands.teachback import secretariat_destination
+from storage import schedules
+
+if TYPE_CHECKING:
+    from bot.core import Services
+
+
+def check_settings(settings: Settings) -> None:
+    """`SECRETARIAT_CHANNEL` (a bare Slack id or any destination) must be one we can post to."""
+    if not settings.secretariat_channel:
+        return
+    try:
+        TRANSPORTS.check(secretariat_destination(settings))
+    except DestinationError as exc:
+        raise ConfigError(f"SECRETARIAT_CHANNEL: {exc}") from None
+
+
+def check_schedules(services: Services) -> None:
+    """Every active schedule's destinations; one error naming each bad schedule."""
+    problems = []
+    with services.db.session() as session:
+        for row in schedules.active_schedules(session):
+            for destination in row.destinations or []:
+                try:
+                    TRANSPORTS.check(destination)
+                except DestinationError as exc:
+                    problems.append(f"schedule {row.id} ({row.job}): {exc}")
+    if problems:
+        raise ConfigError(
+            "; ".join(problems) + " (cancel it: `norcrin-bot schedule cancel ID`)"
+        )
