@@ -73,6 +73,7 @@ from storage.forms import (
     StatusChooser,
     StatusFilling,
     active_filling,
+    claims_next_message,
     open_campaigns,
     submission,
     submissions,
@@ -596,6 +597,9 @@ def claim_message(ctx: Context) -> list[Reply] | None:
         return None
     services, person = ctx.services, message.sender
     key = respondent_key(person)
+    with services.db.shared_session() as session:
+        if not claims_next_message(session, key, services.clock.now()):
+            return None  # the common case: no open form, one query in the message's unit
     with services.db.session() as session:
         chooser = session.get(StatusChooser, key)
         choice = None

@@ -138,7 +138,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
     sender = context.message.sender
     now = services.clock.now()
     key = store.question_key(text)
-    with services.db.session() as session:
+    with services.db.shared_session() as session:  # reads, then the log: one unit per message
         known = taught_keys(services).contains(session, key)
         taught = store.taught_for(session, text, key) if known else None
         taught_reply = _taught_reply(context, session, taught, reply) if taught else None

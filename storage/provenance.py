@@ -22,7 +22,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy import JSON, Integer, String, Text, cast, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base, Group, Membership, Person
@@ -280,7 +280,8 @@ def remember_results(
     now: datetime,
 ) -> None:
     """Keep what this conversation was last shown (ids only, never message text); one upsert,
-    so two replicas answering the same person at once cannot collide."""
+    so two replicas answering the same person at once cannot collide. The same results again
+    write nothing (the upsert's WHERE compares them), in the same one statement."""
 
     values = {
         "conversation": conversation,
@@ -289,10 +290,12 @@ def remember_results(
         "updated_at": now,
     }
     statement = dialect_insert(session)(ConversationResults).values(**values)
+    stored = ConversationResults.__table__.c.results
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["conversation"],
             set_={k: statement.excluded[k] for k in ("results", "language", "updated_at")},
+            where=cast(stored, Text) != cast(statement.excluded.results, Text),
         )
     )
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import httpx
-
 from bot.replies import Reply
 from integrations.graph.render import adaptive_card
 from integrations.transport import SendError, parse_retry_after
@@ -36,6 +34,8 @@ class WebhookSender:
     def send(
         self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
     ) -> str | None:
+        import httpx  # lazy: heavy optional dependency
+
         try:
             response = httpx.post(target, json=webhook_payload(reply), timeout=self.timeout)
         except httpx.TimeoutException as exc:

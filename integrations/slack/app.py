@@ -31,7 +31,6 @@ from integrations.slack import agenda, status, teachback
 from integrations.slack.client import make_web_client
 from integrations.slack.render import message_payload, render_blocks
 from integrations.slack.surface import RUNTIME_KEY, FeatureRegistrar, SlackRuntime
-
 from storage.claims import claim_event
 
 __all__ = ["LISTENERS", "SlackRuntime", "build_slack_app", "slack_listeners"]
