@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.destinations import TRANSPORTS
 from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
@@ -20,6 +21,7 @@ from bot.router import Context, Router
 from commands import posts
 from commands.agenda_views import agenda_reply, dot_time
 from commands.ask import answer
+from commands.teachback import secretariat_destination
 from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
@@ -36,14 +38,11 @@ def _reply(context: Context, nb: str, en: str, **kwargs: Any) -> Reply:
 
 
 def owner_destination(meeting: store.Meeting, settings: Any) -> str:
-    owner = meeting.owner or ""
-    if owner[:1] in ("U", "W") and owner[1:].isalnum() and owner.upper() == owner:
-        return f"slack-user:{owner}"
-    if owner:
-        return f"console:{owner}"
-    if settings.secretariat_channel:
-        return f"slack:{settings.secretariat_channel}"
-    return "console:operator"
+    """The owner's DM (a Slack user id) or terminal inbox (a person id); without an owner, the
+    secretariat (`SECRETARIAT_CHANNEL`, else the operator's terminal)."""
+    if meeting.owner:
+        return TRANSPORTS.reach_id(meeting.owner)
+    return secretariat_destination(settings)
 
 
 def is_owner(session: Session, meeting: store.Meeting, person: Person) -> bool:
