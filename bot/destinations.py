@@ -35,7 +35,7 @@ class DestinationError(ValueError):
 class Sender(Protocol):
     """Posts and edits for one bot; built by `Transport.connect` and kept for the bot's life.
 
-    Failures are raised as `integrations.transport.SendError` (retryable, ambiguous, …):
+    Failures are raised as `integrations.send_errors.SendError` (retryable, ambiguous, …):
     the outbox's delivery loop owns every retry, a sender never retries on its own."""
 
     def send(

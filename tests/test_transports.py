@@ -28,7 +28,7 @@ from bot.destinations import TRANSPORTS, DestinationError, Sender, Transport
 from bot.markup import plain
 from bot.redact import mask_destination
 from bot.replies import Person, Reply, Section
-from integrations.transport import SendError
+from integrations.send_errors import SendError
 from storage.db import Database
 from storage.outbox import OutboxPost, deliver_due, enqueue, get_post
 from storage.schedules import Schedule, add_schedule
@@ -356,3 +356,17 @@ def test_an_owner_id_and_the_secretariat_channel_become_destinations_in_one_plac
     assert owner_destination(Meeting(owner=None), bare) == "slack:C0SEKR"
     # a full destination is used as it is (it used to become "slack:teams:…")
     assert owner_destination(Meeting(owner=None), teams) == "teams:team-1/19:sekr@thread.tacv2"
+
+
+def test_send_errors_live_in_one_module_not_named_like_the_transports_package() -> None:
+    """`integrations.send_errors` (what senders raise) is not `integrations.transport` next to
+    `integrations.transports`; every sender raises the class the delivery loop catches."""
+    import importlib.util
+
+    from integrations import delivery
+    from integrations.graph import teams, webhook
+    from integrations.slack import outbox
+
+    assert importlib.util.find_spec("integrations.transport") is None
+    for module in (delivery, teams, webhook, outbox):
+        assert module.SendError is SendError, module.__name__
