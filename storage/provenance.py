@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -275,7 +276,7 @@ def conversation_key(surface: str, channel: str | None, user_id: str) -> str:
 def remember_results(
     session: Session,
     conversation: str,
-    results: list[tuple[str, str]],
+    results: Sequence[tuple[str, str]],
     language: str,
     now: datetime,
 ) -> None:
@@ -322,8 +323,11 @@ def decide(
         source = {**(conflict.proposed_source or {}), "decided_by": by}
         source.pop("fields", None)
         if conflict.entity in ("person", "group"):
-            model = Person if conflict.entity == "person" else Group
-            obj = session.get(model, conflict.entity_key)
+            obj: Person | Group | None = (
+                session.get(Person, conflict.entity_key)
+                if conflict.entity == "person"
+                else session.get(Group, conflict.entity_key)
+            )
             if obj is None:
                 raise DecisionError(f"{conflict.entity} {conflict.entity_key!r} no longer exists")
             setattr(obj, conflict.field, conflict.proposed_value)
@@ -350,19 +354,19 @@ def decide(
             )
         else:
             person_id, group_id, role = conflict.entity_key.split("/", 2)
-            membership = session.scalar(
+            held = session.scalar(
                 select(Membership).where(
                     Membership.person_id == person_id,
                     Membership.group_id == group_id,
                     Membership.role == role,
                 )
             )
-            if membership is None:
+            if held is None:
                 raise DecisionError(f"membership {conflict.entity_key!r} no longer exists")
             if conflict.field == "remove":
-                session.delete(membership)
+                session.delete(held)
             else:
-                membership.note, membership.provenance = conflict.proposed_value, source
+                held.note, held.provenance = conflict.proposed_value, source
     conflict.status = "accepted" if accept else "rejected"
     conflict.decided_by, conflict.decided_at = by, now
     session.flush()

@@ -112,8 +112,8 @@ def _card_part(part: Part) -> list[dict[str, Any]]:
         return card_blocks(part.text, isSubtle=True, size="Small")
     if isinstance(part, Table):
         rows = [" · ".join(cell for cell in row if cell) for row in part.rows]
-        title = card_plain_blocks(part.title, weight="Bolder") if part.title else []
-        return title + [b for row in rows for b in card_plain_blocks(row)]
+        heading = card_plain_blocks(part.title, weight="Bolder") if part.title else []
+        return heading + [b for row in rows for b in card_plain_blocks(row)]
     if isinstance(part, Section):
         return card_blocks(part.text)
     if isinstance(part, Choice):
