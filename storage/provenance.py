@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.i18n import t
 from storage.models import Base, Group, Membership, Person
 from storage.types import UTCDateTime, dialect_insert
 
@@ -206,36 +207,39 @@ def with_field_source(
 def describe(source: dict[str, Any] | None, language: str) -> str:
     """One line a person can check: document, section and lines, or URL and date, or file."""
     if not source:
-        return "ukjent kilde" if language != "en" else "unknown source"
-    en = language == "en"
+        return t(language, "ukjent kilde", "unknown source")
+
+    def say(nb: str, en: str) -> str:
+        return t(language, nb, en)
+
     kind = source.get("kind")
     if kind == "report":
-        text = REPORT_TITLE[1 if en else 0]
+        text = say(*REPORT_TITLE)
         if source.get("section"):
             text += f", «{source['section']}»"
         if source.get("page"):
-            text += f", {'page' if en else 'side'} {source['page']}"
+            text += f", {say('side', 'page')} {source['page']}"
         if source.get("lines"):
-            text += f", {'lines' if en else 'linje'} {source['lines']} ({REPORT_FILE})"
+            text += f", {say('linje', 'lines')} {source['lines']} ({REPORT_FILE})"
     elif kind == "document":
-        text = str(source.get("title") or source.get("file") or ("document" if en else "dokument"))
+        text = str(source.get("title") or source.get("file") or say("dokument", "document"))
         if source.get("lines"):
-            text += f", {'lines' if en else 'linje'} {source['lines']}"
+            text += f", {say('linje', 'lines')} {source['lines']}"
     elif kind == "web":
-        text = ("web page " if en else "nettside ") + str(source.get("url") or "?")
+        text = say("nettside ", "web page ") + str(source.get("url") or "?")
         if source.get("date"):
-            text += f" ({'as of' if en else 'lest'} {source['date']})"
+            text += f" ({say('lest', 'as of')} {source['date']})"
     else:
-        text = ("import of " if en else "import av ") + str(source.get("file") or "?")
+        text = say("import av ", "import of ") + str(source.get("file") or "?")
         if source.get("by"):
-            text += f" ({'by' if en else 'av'} {source['by']}"
+            text += f" ({say('av', 'by')} {source['by']}"
             text += f", {source['at']})" if source.get("at") else ")"
     if source.get("inferred"):
-        text += " — " + ("inferred, not stated" if en else "utledet, ikke uttrykkelig sagt")
+        text += " — " + say("utledet, ikke uttrykkelig sagt", "inferred, not stated")
     if source.get("comment"):
         text += f" — {source['comment']}"
     if source.get("decided_by"):
-        text += f" ({'admin decision by' if en else 'admin-beslutning av'} {source['decided_by']})"
+        text += f" ({say('admin-beslutning av', 'admin decision by')} {source['decided_by']})"
     return text
 
 

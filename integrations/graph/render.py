@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.i18n import t
 from bot.markup import link, safe_url
 from bot.replies import (
     Actions,
@@ -85,7 +86,7 @@ def reply_html(reply: Reply, *, budget: int = BUDGET) -> str:
     for index, chunk in enumerate(chunks):
         rest = len(chunks) - index
         more = (
-            f'<p><i>… {rest} {"more" if reply.language == "en" else "til"}: '
+            f'<p><i>… {rest} {t(reply.language, "til", "more")}: '
             f"{anchor(_more_link(reply), _more_link(reply))}"
             "</i></p>"
         )
