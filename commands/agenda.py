@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.destinations import TRANSPORTS
 from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
@@ -20,6 +21,7 @@ from bot.router import Context, Router
 from commands import posts
 from commands.agenda_views import agenda_reply, dot_time
 from commands.ask import answer
+from commands.teachback import secretariat_destination
 from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
@@ -38,17 +40,19 @@ def _reply(context: Context, nb: str, en: str, **kwargs: Any) -> Reply:
 
 def owner_destination(meeting: store.Meeting, settings: Any, session: Session | None = None
                       ) -> str:
-    owner = meeting.owner or ""
-    if owner[:1] in ("U", "W") and owner[1:].isalnum() and owner.upper() == owner:
-        return f"slack-user:{owner}"
-    chat = personal_chat(session, owner) if owner and session is not None else None
-    if chat is not None and chat.aad_object_id and getattr(settings, "teams_enabled", False):
-        return f"teams-user:{chat.aad_object_id}"  # a directory person with a Teams chat
-    if owner:
-        return f"console:{owner}"
-    if settings.secretariat_channel:
-        return f"slack:{settings.secretariat_channel}"
-    return "console:operator"
+    """The owner's DM (a Slack user id, or a directory person's Teams 1:1 chat when Teams is set
+    up) or terminal inbox (a person id); without an owner, the secretariat
+    (`SECRETARIAT_CHANNEL`, else the operator's terminal)."""
+    owner = meeting.owner
+    if not owner:
+        return secretariat_destination(settings) or "console:operator"
+    destination = TRANSPORTS.reach_id(owner)
+    if destination.startswith("console:") and session is not None:
+        chat = personal_chat(session, owner)
+        if chat is not None and chat.aad_object_id:
+            handle = Person(platform="teams", user_id=chat.aad_object_id, person_id=owner)
+            destination = next(iter(TRANSPORTS.reach_all([handle], settings)), destination)
+    return destination
 
 
 def is_owner(session: Session, meeting: store.Meeting, person: Person) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import destinations
 from bot.core import Services
 from bot.i18n import t
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
@@ -315,10 +316,7 @@ def feedback(
 def secretariat_destination(settings: Any) -> str:
     """`SECRETARIAT_CHANNEL` (a bare Slack id or any outbox destination); else the operator's
     terminal inbox, so nothing passed on is lost before the channel is configured."""
-    channel = settings.secretariat_channel
-    if not channel:
-        return "console:operator"
-    return channel if ":" in channel else f"slack:{channel}"
+    return destinations.secretariat_destination(settings) or "console:operator"
 
 
 def secretariat_key(item_id: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -248,7 +249,7 @@ def fact_sources(
             select(GroupHistory).where(GroupHistory.successor_id == found_group.id)
         ):
             lines.append(_history_line(old, language))
-        memberships = (
+        memberships: Iterable[Membership] = (
             session.scalars(select(Membership).where(Membership.group_id == found_group.id))
             if with_members
             else []

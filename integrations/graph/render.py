@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.i18n import t
 from bot.markup import link, safe_url
 from bot.replies import (
     Actions,
@@ -85,7 +86,7 @@ def reply_html(reply: Reply, *, budget: int = BUDGET) -> str:
     for index, chunk in enumerate(chunks):
         rest = len(chunks) - index
         more = (
-            f'<p><i>… {rest} {"more" if reply.language == "en" else "til"}: '
+            f'<p><i>… {rest} {t(reply.language, "til", "more")}: '
             f"{anchor(_more_link(reply), _more_link(reply))}"
             "</i></p>"
         )
@@ -112,8 +113,8 @@ def _card_part(part: Part) -> list[dict[str, Any]]:
         return card_blocks(part.text, isSubtle=True, size="Small")
     if isinstance(part, Table):
         rows = [" · ".join(cell for cell in row if cell) for row in part.rows]
-        title = card_plain_blocks(part.title, weight="Bolder") if part.title else []
-        return title + [b for row in rows for b in card_plain_blocks(row)]
+        heading = card_plain_blocks(part.title, weight="Bolder") if part.title else []
+        return heading + [b for row in rows for b in card_plain_blocks(row)]
     if isinstance(part, Section):
         return card_blocks(part.text)
     if isinstance(part, Choice):

@@ -25,7 +25,7 @@ from bot.markup import plain
 from bot.ports import CalendarEvent
 from bot.replies import Reply
 from integrations.graph.render import mail_html, reply_html
-from integrations.transport import SendError, parse_retry_after
+from integrations.send_errors import SendError, parse_retry_after
 
 if TYPE_CHECKING:
     from bot.core import Services

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.replies import Reply
 from integrations.graph.render import adaptive_card
-from integrations.transport import SendError, parse_retry_after
+from integrations.send_errors import SendError, parse_retry_after
 
 
 def webhook_payload(reply: Reply) -> dict[str, object]:

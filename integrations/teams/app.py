@@ -35,9 +35,9 @@ from starlette.responses import JSONResponse, Response
 from bot.config import TeamsSettings
 from bot.core import Bot
 from bot.replies import Person, Reply
+from integrations.send_errors import parse_retry_after
 from integrations.teams.auth import AuthError, ConnectorTokens, InboundAuth
 from integrations.teams.cards import CARD_TYPE, message_activity
-from integrations.transport import parse_retry_after
 from integrations.web import Edge, Endpoint, Inbound, Rejected
 from storage.claims import claim_event
 

@@ -20,9 +20,9 @@ from microsoft_teams.common import Client, ClientOptions
 
 from bot.config import TeamsSettings
 from bot.replies import Reply
+from integrations.send_errors import SendError, parse_retry_after
 from integrations.teams.auth import ConnectorTokens
 from integrations.teams.cards import message_activity
-from integrations.transport import SendError, parse_retry_after
 
 
 class TeamsSender:

@@ -14,6 +14,7 @@ from bot.destinations import Sender, Transport
 from bot.replies import Person
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.core import Services
 
 # An Entra object id is a GUID; tests and other tenants' tools use shorter opaque ids, so any
@@ -37,6 +38,9 @@ class TeamsUserTransport(Transport):
         from integrations.teams.outbox import TeamsSender
 
         return TeamsSender.from_services(services)
+
+    def enabled(self, settings: Settings) -> bool:
+        return settings.teams_enabled
 
     def reach(self, person: Person) -> str | None:
         """A Teams user in their 1:1 chat with the bot (the user id is the Entra object id)."""
