@@ -24,7 +24,7 @@ from slack_bolt.logger.messages import (
 from slack_sdk import WebClient
 
 from bot.core import Bot
-from bot.features import Feature, FeatureError
+from bot.features import Feature, surface_listeners
 from bot.replies import Message
 from commands import FEATURES
 from integrations.slack import agenda, status, teachback
@@ -97,18 +97,8 @@ def _quiet_bolt_start_up() -> None:
 
 
 def slack_listeners(features: tuple[Feature, ...]) -> list[str]:
-    """The feature names whose Slack listeners to register, in feature order; a feature expecting
-    a listener Slack lacks, or a listener for no such feature, is a FeatureError."""
-    expecting = [f.name for f in features if "slack" in f.listeners]
-    missing = [name for name in expecting if name not in LISTENERS]
-    if missing:
-        raise FeatureError(f"no Slack listener for feature(s) {', '.join(missing)}")
-    orphans = sorted(set(LISTENERS) - set(expecting))
-    if orphans:
-        raise FeatureError(
-            f"Slack listener(s) {', '.join(orphans)} for no feature that expects one"
-        )
-    return expecting
+    """The feature names whose Slack listeners to register, in feature order (checked)."""
+    return surface_listeners(features, "slack", "Slack", LISTENERS)
 
 
 def build_slack_app(

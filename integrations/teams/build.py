@@ -8,7 +8,7 @@ from microsoft_teams.common import Client, ClientOptions
 
 from bot.config import TeamsSettings
 from bot.core import Bot
-from bot.features import Feature, FeatureError
+from bot.features import Feature, surface_listeners
 from commands import FEATURES
 from integrations.teams import agenda, handlers, status, teachback
 from integrations.teams.app import MESSAGES_PATH, EdgeAdapter, RetryMiddleware, TeamsRuntime
@@ -24,18 +24,8 @@ LISTENERS = {
 
 
 def teams_listeners(features: tuple[Feature, ...]) -> list[str]:
-    """The feature names whose Teams listeners to register, in feature order; a feature expecting
-    one Teams lacks, or a listener for no such feature, is a FeatureError."""
-    expecting = [f.name for f in features if "teams" in f.listeners]
-    missing = [name for name in expecting if name not in LISTENERS]
-    if missing:
-        raise FeatureError(f"no Teams listener for feature(s) {', '.join(missing)}")
-    orphans = sorted(set(LISTENERS) - set(expecting))
-    if orphans:
-        raise FeatureError(
-            f"Teams listener(s) {', '.join(orphans)} for no feature that expects one"
-        )
-    return expecting
+    """The feature names whose Teams listeners to register, in feature order (checked)."""
+    return surface_listeners(features, "teams", "Teams", LISTENERS)
 
 
 def build_teams_app(bot: Bot, settings: TeamsSettings | None = None) -> TeamsRuntime:
