@@ -17,6 +17,10 @@ from dotenv import dotenv_values
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+DEFAULT_TEAMS_OPENID_METADATA_URL = (
+    "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+DEFAULT_TEAMS_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 LANGUAGES = ("nb", "en")
 
 
@@ -67,6 +71,56 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class TeamsSettings:
+    """The Teams bot (`TEAMS_*`): its Entra app, and where tokens are checked and fetched."""
+
+    app_id: str
+    tenant_id: str | None  # None only with TEAMS_MULTI_TENANT=1
+    app_password: str | None = field(default=None, repr=False)
+    cert_path: str | None = None  # PEM with the private key and the certificate
+    openid_metadata_url: str = DEFAULT_TEAMS_OPENID_METADATA_URL
+    token_url: str = DEFAULT_TEAMS_TOKEN_URL  # "{tenant}" is filled in
+
+    @property
+    def token_endpoint(self) -> str:
+        return self.token_url.replace("{tenant}", self.tenant_id or "botframework.com")
+
+
+def teams_settings(get: Callable[[str], str | None]) -> TeamsSettings | None:
+    """TeamsSettings when the bot has an app id and a credential (TEAMS_APP_ID alone is enough
+    for `teams package`, not for serving); a half-configured bot stops start-up, named."""
+    app_id = get("TEAMS_APP_ID")
+    password, cert = get("TEAMS_APP_PASSWORD"), get("TEAMS_CERT_PATH")
+    if not password and not cert:
+        return None
+    if app_id is None:
+        raise ConfigError("TEAMS_APP_PASSWORD or TEAMS_CERT_PATH is set: set TEAMS_APP_ID too.")
+    if cert and not Path(cert).is_file():
+        raise ConfigError(f"TEAMS_CERT_PATH={cert!r} is not a readable file.")
+    tenant = get("TEAMS_TENANT_ID")
+    multi = (get("TEAMS_MULTI_TENANT") or "").lower() in ("1", "true", "yes")
+    if tenant is None and not multi:
+        raise ConfigError(
+            "TEAMS_TENANT_ID is not set (the bot is single-tenant; set TEAMS_MULTI_TENANT=1 "
+            "for a multi-tenant registration)."
+        )
+    urls = {}
+    for name in ("TEAMS_OPENID_METADATA_URL", "TEAMS_TOKEN_URL"):
+        value = get(name)
+        if value and not value.startswith(("http://", "https://")):
+            raise ConfigError(f"{name}={value!r} must be an http(s) URL.")
+        urls[name] = value
+    return TeamsSettings(
+        app_id=app_id,
+        tenant_id=None if multi else tenant,
+        app_password=password,
+        cert_path=cert,
+        openid_metadata_url=urls["TEAMS_OPENID_METADATA_URL"] or DEFAULT_TEAMS_OPENID_METADATA_URL,
+        token_url=urls["TEAMS_TOKEN_URL"] or DEFAULT_TEAMS_TOKEN_URL,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot reads from its environment."""
 
@@ -94,10 +148,15 @@ class Settings:
     form_idle_minutes: int = 30  # an open form pauses after this long without an answer
     question_log_days: int = 180
     teams_app_id: str | None = None  # the bot's Microsoft App ID (Teams app package)
+    teams: TeamsSettings | None = None  # None: Teams (POST /api/messages) is not served
 
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return self.teams is not None
 
     def require_slack(self, *, socket_mode: bool) -> None:
         """Fail early, naming the variable, when Slack cannot be served with these settings."""
@@ -240,4 +299,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         form_idle_minutes=int(idle),
         question_log_days=int(days),
         teams_app_id=get("TEAMS_APP_ID"),
+        teams=teams_settings(get),
     )

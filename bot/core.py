@@ -73,12 +73,19 @@ class Bot:
             extra=message.extra,
         )
         context = Context(bot=self, message=message, language=self.language(text))
-        replies = self._dispatch(context, message, text)
-        for observer in self.router.observers:
-            try:
-                observer(context, replies)
-            except Exception:
-                log.exception("answer observer failed (surface %s)", message.surface)
+        try:
+            # One unit of work per message: on PostgreSQL, one transaction for its reads and logs.
+            with self.services.db.unit():
+                replies = self._dispatch(context, message, text)
+                for observer in self.router.observers:
+                    try:
+                        observer(context, replies)
+                    except Exception:
+                        log.exception("answer observer failed (surface %s)", message.surface)
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("could not commit a message's work (incident %s)", incident)
+            return [self.apology(context, incident)]
         return replies
 
     def _dispatch(self, context: Context, message: Message, text: str) -> list[Reply]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from bot.redact import declare_secret_kind, mask_destination
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.core import Services
     from bot.replies import Person, Reply
 
@@ -34,7 +35,7 @@ class DestinationError(ValueError):
 class Sender(Protocol):
     """Posts and edits for one bot; built by `Transport.connect` and kept for the bot's life.
 
-    Failures are raised as `integrations.transport.SendError` (retryable, ambiguous, …):
+    Failures are raised as `integrations.send_errors.SendError` (retryable, ambiguous, …):
     the outbox's delivery loop owns every retry, a sender never retries on its own."""
 
     def send(
@@ -70,6 +71,15 @@ class Transport:
     def reach(self, person: Person) -> str | None:
         """A destination that reaches `person` directly (a DM), if this transport can."""
         return None
+
+    def recognise(self, user_id: str) -> str | None:
+        """A destination for a bare user id of this surface (no platform known, e.g. a
+        meeting's `--owner`), if the id has this surface's shape."""
+        return None
+
+    def enabled(self, settings: Settings) -> bool:
+        """Whether this bot is set up to post here (for posts it starts on its own)."""
+        return True
 
     def editable(self, kind: str) -> bool:
         return kind in self.editable_kinds
@@ -161,10 +171,47 @@ class TransportRegistry:
                 return destination
         return None
 
+    def reach_all(self, handles: list[Person], settings: Settings) -> list[str]:
+        """Every destination that reaches one person directly, in the order of `handles` (one
+        `Person` per surface the directory knows them on: platform "console", "slack", "mail"):
+        each handle through the set-up transport of its surface, if that can reach it."""
+        found: list[str] = []
+        for person in handles:
+            for transport in self.transports():
+                if transport.surface != person.platform or not transport.enabled(settings):
+                    continue
+                destination = transport.reach(person)
+                if destination and destination not in found:
+                    found.append(destination)
+        return found
+
+    def reach_id(self, user_id: str) -> str:
+        """Where to tell someone known only by an id (a person id or a chat user id): the
+        transport whose user ids look like it, else their terminal inbox."""
+        for transport in self.transports():
+            destination = transport.recognise(user_id)
+            if destination:
+                return destination
+        return f"console:{user_id}"
+
     def sender(self, services: Services, kind: str) -> Sender:
         return self.transport(kind).connect(services)
 
 
 TRANSPORTS = TransportRegistry()
 """The registry every layer consults; `integrations/transports/__init__.py` fills it."""
+
+BARE_CHANNEL_KIND = "slack"  # a setting without `kind:` is a Slack channel id (the first surface)
+
+
+def channel_destination(value: str) -> str:
+    """A configured channel (`SECRETARIAT_CHANNEL`) as a destination: `kind:address` as given,
+    a bare id as a Slack channel."""
+    return value if ":" in value else f"{BARE_CHANNEL_KIND}:{value}"
+
+
+def secretariat_destination(settings: Settings) -> str | None:
+    """Where the secretariat is told things: `SECRETARIAT_CHANNEL` as a destination, if set."""
+    channel = settings.secretariat_channel
+    return channel_destination(channel) if channel else None
 

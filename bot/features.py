@@ -8,7 +8,7 @@ clear error, never when a message or a schedule arrives).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +72,24 @@ def check_features(features: tuple[Feature, ...], surfaces: frozenset[str]) -> N
                     f"job {job!r} is defined by both {jobs[job]!r} and {feature.name!r}"
                 )
             jobs[job] = feature.name
+
+
+def surface_listeners(
+    features: tuple[Feature, ...], surface: str, shown: str, registered: Collection[str]
+) -> list[str]:
+    """The feature names whose `surface` listeners to register, in feature order. A feature
+    expecting a listener the surface lacks, or a listener for no such feature, is a
+    FeatureError (`shown` names the surface in it: "Slack", "Teams")."""
+    expecting = [f.name for f in features if surface in f.listeners]
+    missing = [name for name in expecting if name not in registered]
+    if missing:
+        raise FeatureError(f"no {shown} listener for feature(s) {', '.join(missing)}")
+    orphans = sorted(set(registered) - set(expecting))
+    if orphans:
+        raise FeatureError(
+            f"{shown} listener(s) {', '.join(orphans)} for no feature that expects one"
+        )
+    return expecting
 
 
 def all_jobs(features: tuple[Feature, ...]) -> dict[str, JobFunction]:

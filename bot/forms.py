@@ -14,8 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.i18n import Text
 from bot.question_types import (
     AnswerContext,
@@ -315,6 +313,8 @@ def parse_form(data: Any, source: str = "<form>") -> FormDefinition:
 
 
 def load_form_file(path: Path) -> FormDefinition:
+    import yaml  # lazy: heavy optional dependency (only when a form file is read)
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

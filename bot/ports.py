@@ -25,6 +25,14 @@ class Database(Protocol):
         """A unit of work: committed on leaving, rolled back on an error."""
         ...
 
+    def unit(self) -> AbstractContextManager[None]:
+        """One message's unit of work, which `shared_session()` blocks inside it join."""
+        ...
+
+    def shared_session(self) -> AbstractContextManager[Any]:
+        """A session joining the current unit (reads, and the writes that come last)."""
+        ...
+
     def dispose(self) -> None: ...
 
 

@@ -66,7 +66,7 @@ class Route:
     usage_en: str = ""  # when the arguments are named differently in English ("KODE"/"CODE")
 
     def allows(self, person: Person) -> bool:
-        return person.is_admin or not self.admin_only
+        return may(person, admin_only=self.admin_only)
 
     def synopsis(self, language: str) -> str:
         """`wp CODE`: the first name and its arguments, in `language`."""
@@ -176,13 +176,25 @@ class Router:
         return "\n\n".join(blocks)
 
 
-def refusal(context: Context) -> Reply:
-    """A command that only admins may use, asked by someone else."""
-    text = context.t(
+def may(person: Person, *, admin_only: bool = True) -> bool:
+    """The one rights rule, for routes and for buttons, forms and modals alike: an admin-only
+    action is for the secretariat (administrators)."""
+    return person.is_admin or not admin_only
+
+
+def refused(language: str) -> Reply:
+    """What someone gets for an action only admins may take (a command, a button, a form)."""
+    text = t(
+        language,
         "Dette kan bare sekretariatet (administratorer) gjøre.",
         "Only the secretariat (administrators) can do this.",
     )
-    return Reply(text=text, language=context.language, intent="refused")
+    return Reply(text=text, language=language, intent="refused")
+
+
+def refusal(context: Context) -> Reply:
+    """A command that only admins may use, asked by someone else."""
+    return refused(context.language)
 
 
 def clean_text(raw: str) -> str:

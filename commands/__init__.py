@@ -21,12 +21,13 @@ from commands import (
 
 FEATURES: tuple[Feature, ...] = (
     Feature("status", router=status.router, cli=status_cli.register_cli,
-            jobs=status_delivery.JOBS, listeners=("slack",)),
-    Feature("agenda", router=agenda.router, jobs=posts.AGENDA_JOBS, listeners=("slack",)),
+            jobs=status_delivery.JOBS, listeners=("slack", "teams")),
+    Feature("agenda", router=agenda.router, jobs=posts.AGENDA_JOBS,
+            listeners=("slack", "teams")),
     Feature("news", router=news.router, jobs=posts.DIGEST_JOBS),
     Feature("sources", router=sources.router),
     Feature("teachback", router=teachback.router, cli=teachback_cli.register_cli,
-            listeners=("slack",)),
+            listeners=("slack", "teams")),
     Feature("teachback_admin", router=teachback_admin.router, jobs=teachback_admin.JOBS,
             worker_start=(teachback_admin.ensure_purge_schedule,)),
     Feature("ask", router=ask.router),

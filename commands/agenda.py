@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.destinations import TRANSPORTS
 from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
@@ -20,9 +21,11 @@ from bot.router import Context, Router
 from commands import posts
 from commands.agenda_views import agenda_reply, dot_time
 from commands.ask import answer
+from commands.teachback import secretariat_destination
 from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
+from storage.teams import personal_chat
 
 router = Router()
 
@@ -35,15 +38,21 @@ def _reply(context: Context, nb: str, en: str, **kwargs: Any) -> Reply:
                  intent=kwargs.pop("intent", "agenda"), **kwargs)
 
 
-def owner_destination(meeting: store.Meeting, settings: Any) -> str:
-    owner = meeting.owner or ""
-    if owner[:1] in ("U", "W") and owner[1:].isalnum() and owner.upper() == owner:
-        return f"slack-user:{owner}"
-    if owner:
-        return f"console:{owner}"
-    if settings.secretariat_channel:
-        return f"slack:{settings.secretariat_channel}"
-    return "console:operator"
+def owner_destination(meeting: store.Meeting, settings: Any, session: Session | None = None
+                      ) -> str:
+    """The owner's DM (a Slack user id, or a directory person's Teams 1:1 chat when Teams is set
+    up) or terminal inbox (a person id); without an owner, the secretariat
+    (`SECRETARIAT_CHANNEL`, else the operator's terminal)."""
+    owner = meeting.owner
+    if not owner:
+        return secretariat_destination(settings) or "console:operator"
+    destination = TRANSPORTS.reach_id(owner)
+    if destination.startswith("console:") and session is not None:
+        chat = personal_chat(session, owner)
+        if chat is not None and chat.aad_object_id:
+            handle = Person(platform="teams", user_id=chat.aad_object_id, person_id=owner)
+            destination = next(iter(TRANSPORTS.reach_all([handle], settings)), destination)
+    return destination
 
 
 def is_owner(session: Session, meeting: store.Meeting, person: Person) -> bool:
@@ -96,7 +105,8 @@ def propose(
             intent="proposal",
         )
         outbox.enqueue(session, key=f"proposal:{proposal.id}:owner",
-                       destination=owner_destination(meeting, services.settings), reply=ask)
+                       destination=owner_destination(meeting, services.settings, session),
+                       reply=ask)
         title_text, number = esc(meeting.title), proposal.id
     return _reply(context, f"Takk! Forslaget (#{number}) er sendt til møteeier for «{title_text}».",
                   f"Thanks! Your proposal (#{number}) was sent to the owner of “{title_text}”.")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.i18n import t
 from bot.markup import esc
 from bot.markup import link as markup_link
 from bot.replies import Actions, Button, Heading, Note, Reply, Section
@@ -52,23 +53,25 @@ def long_date(when: datetime, language: str) -> str:
 def when_line(session: Session, meeting: Meeting, tz: ZoneInfo) -> str:
     start = meeting.start_at.astimezone(tz)
     end = meeting_end(session, meeting).astimezone(tz)
-    at = "kl." if meeting.language != "en" else ","
+    at = t(meeting.language, "kl.", ",")
     return f"{long_date(start, meeting.language)} {at} {dot_time(start)}–{dot_time(end)}"
 
 
 def _labels(meeting: Meeting) -> dict[str, str]:
-    en = meeting.language == "en"
+    def say(nb: str, en: str) -> str:
+        return t(meeting.language, nb, en)
+
     return {
-        "time": "Time" if en else "Tid",
-        "place": "Place" if en else "Sted",
-        "online": "Online" if en else "Digitalt",
-        "join": "Join" if en else "Bli med",
-        "attachments": "Attachments" if en else "Vedlegg",
-        "agenda": "Agenda" if en else "Dagsorden",
-        "minutes": "Minutes" if en else "Referat",
-        "decision": "Decision" if en else "Vedtak",
-        "reminder": "Reminder" if en else "Påminnelse",
-        "tomorrow": "tomorrow" if en else "i morgen",
+        "time": say("Tid", "Time"),
+        "place": say("Sted", "Place"),
+        "online": say("Digitalt", "Online"),
+        "join": say("Bli med", "Join"),
+        "attachments": say("Vedlegg", "Attachments"),
+        "agenda": say("Dagsorden", "Agenda"),
+        "minutes": say("Referat", "Minutes"),
+        "decision": say("Vedtak", "Decision"),
+        "reminder": say("Påminnelse", "Reminder"),
+        "tomorrow": say("i morgen", "tomorrow"),
     }
 
 
@@ -212,7 +215,7 @@ def reminder_reply(session: Session, meeting: Meeting, tz: ZoneInfo) -> Reply:
     labels = _labels(meeting)
     start = meeting.start_at.astimezone(tz)
     text = (f"*{labels['reminder']}:* {esc(meeting.title)} {labels['tomorrow']} "
-            f"{'kl.' if meeting.language != 'en' else 'at'} {dot_time(start)}")
+            f"{t(meeting.language, 'kl.', 'at')} {dot_time(start)}")
     if meeting.place:
         text += f", {esc(meeting.place)}"
     parts: list[Any] = [Section(text)]
@@ -246,9 +249,8 @@ def minutes_reply(session: Session, meeting: Meeting, tz: ZoneInfo) -> Reply:
     lines = [f"*{s.number}* {esc(s.item.title)}" + (f"\n_{labels['decision']}:_ …"
              if s.item.kind == "decision" else "")
              for s in slots(session, meeting, tz) if s.number]
-    en = meeting.language == "en"
-    intro = ("The meeting is over. Here is a minutes skeleton to fill in:" if en
-             else "Møtet er over. Her er et referatutkast å fylle ut:")
+    intro = t(meeting.language, "Møtet er over. Her er et referatutkast å fylle ut:",
+              "The meeting is over. Here is a minutes skeleton to fill in:")
     return Reply(
         text=body,
         parts=(Heading(f"{labels['minutes']}: {meeting.title}"), Section(intro),

@@ -9,13 +9,12 @@ offers to pass the question on. The teach-back loop hooks on these "none" replie
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
-import yaml
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.packaged import load_yaml
 from bot.replies import Reply, Result, Section
 from bot.router import Context
 from bot.text import fold
@@ -32,9 +31,7 @@ NAME_MATCH = 80  # rapidfuzz ratio a typed name word needs against a directory n
 
 @lru_cache(maxsize=1)
 def _topic_contact_rules() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
-    raw = yaml.safe_load(
-        resources.files("bot").joinpath("data/topic_contacts.yaml").read_text("utf-8")
-    )
+    raw = load_yaml("topic_contacts.yaml")
     return {
         str(gid).upper(): tuple((str(r["group"]).upper(), tuple(r["roles"])) for r in rules)
         for gid, rules in (raw or {}).items()

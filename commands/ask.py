@@ -48,8 +48,8 @@ from commands.cards import (
     person_card,
 )
 from storage import directory
-from storage.models import Group, Meta, Organisation, Person
-from storage.search import Hit, QueryWord, SearchIndex
+from storage.models import Group, Organisation, Person
+from storage.search import Hit, QueryWord, SearchIndex, index_version
 
 SOP_GROUP = "AP2"
 MAX_RESULTS = 5
@@ -78,8 +78,7 @@ class _VocabularyCache:
         self._value: tuple[str, Vocabulary] | None = None
 
     def get(self, session: Session) -> Vocabulary:
-        version = session.get(Meta, "index_version")
-        key = version.value if version else "0"
+        key = index_version(session)
         with self._lock:
             if self._value is None or self._value[0] != key:
                 aliases = directory.organisation_aliases(session)
@@ -105,7 +104,7 @@ def answer(context: Context, text: str, *, kinds: tuple[str, ...] | None = None)
     if not text.strip():
         return help_reply(context)
     text, was_cut = cut_question(text)
-    with services.db.session() as session:
+    with services.db.shared_session() as session:
         question = parse_question(text, vocabulary(session), services.settings.language)
         language = question.language
         context.language = language
@@ -276,7 +275,7 @@ def _role_not_held(context: Context, session: Session, question: Question) -> Re
     if not specific:
         return None
     wanted = [m for r in specific for m in (ROLE_FILTERS.get(r) or [r])]
-    if directory.role_holders(session, roles=wanted):
+    if directory.holds_role(session, wanted):
         return None
     language = context.language
     names = ", ".join(role_label(r, language) for r in specific)

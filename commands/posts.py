@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.destinations import TRANSPORTS
+from bot.i18n import t
 from bot.jobs import JobFunction, post_key, short_destination
 from bot.markup import esc, link
 from bot.replies import Actions, Button, Heading, Note, Reply, Section
@@ -150,12 +151,11 @@ def schedule_meeting_posts(session: Session, meeting: Meeting, now: datetime) ->
 
 def _short_date(when: datetime, language: str, tz: Any) -> str:
     local = when.astimezone(tz)
-    return local.strftime("%d.%m.%Y") if language != "en" else local.strftime("%d %b %Y")
+    return local.strftime(t(language, "%d.%m.%Y", "%d %b %Y"))
 
 
 def digest_reply(items: list[NewsItem], language: str, tz: Any) -> Reply:
-    en = language == "en"
-    title = "News from NorCRIN" if en else "Nytt fra NorCRIN"
+    title = t(language, "Nytt fra NorCRIN", "News from NorCRIN")
     parts: list[Any] = [Heading(title)]
     lines = []
     for item in items:
@@ -165,15 +165,15 @@ def digest_reply(items: list[NewsItem], language: str, tz: Any) -> Reply:
         parts.append(Section(line))
         lines.append(f"{item.title} ({_short_date(item.published_at, language, tz)}) {item.link}")
     if not items:
-        parts.append(Section("No new items." if en else "Ingen nye saker."))
+        parts.append(Section(t(language, "Ingen nye saker.", "No new items.")))
     parts.append(Actions((Button("norcrin.no", url=NEWS_URL),)))
-    parts.append(Note(f"{len(items)} {'items' if en else 'saker'}"))
+    parts.append(Note(f"{len(items)} {t(language, 'saker', 'items')}"))
     return Reply(text=title + "\n" + "\n".join(lines), parts=tuple(parts),
                  language=language, intent="digest")  # type: ignore[arg-type]
 
 
 def digest_markdown(items: list[NewsItem], language: str, tz: Any) -> str:
-    title = "News from NorCRIN" if language == "en" else "Nytt fra NorCRIN"
+    title = t(language, "Nytt fra NorCRIN", "News from NorCRIN")
     out = [f"# {title}", ""]
     for item in items:
         date = item.published_at.astimezone(tz).date().isoformat()
@@ -182,7 +182,7 @@ def digest_markdown(items: list[NewsItem], language: str, tz: Any) -> str:
             line += f" — {item.summary}"
         out.append(line)
     if not items:
-        out.append("_Ingen nye saker._" if language != "en" else "_No new items._")
+        out.append(t(language, "_Ingen nye saker._", "_No new items._"))
     return "\n".join(out) + "\n"
 
 

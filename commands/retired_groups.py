@@ -11,6 +11,7 @@ import dataclasses
 
 from sqlalchemy.orm import Session
 
+from bot.i18n import t
 from bot.questions import Question
 from bot.replies import Note, Reply
 from bot.roles import role_label
@@ -70,10 +71,10 @@ def role_text(membership: Membership, language: str) -> str:
     """'leder, AP8'; a role the report only implies is marked as inferred."""
     text = f"{role_label(membership.role, language)}, {membership.group_id}"
     if (membership.provenance or {}).get("inferred"):
-        text += " (inferred)" if language == "en" else " (utledet)"
+        text += t(language, " (utledet)", " (inferred)")
     return text
 
 
 def holder_name(holder: directory.RoleHolder, language: str) -> str:
-    suffix = (" (inferred)" if language == "en" else " (utledet)") if holder.inferred else ""
+    suffix = t(language, " (utledet)", " (inferred)") if holder.inferred else ""
     return holder.person.name + suffix

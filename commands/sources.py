@@ -108,9 +108,7 @@ def remember_shown(context: Context, replies: list[Reply]) -> None:
     if any(r.intent == "sources" for r in replies):
         return
     shown = [(r.kind, r.id) for reply in replies for r in reply.results]
-    with context.services.db.session() as session:
-        if last_results(session, _key(context)) == shown:
-            return  # nothing new to remember: no write
-        remember_results(
+    with context.services.db.shared_session() as session:  # the message's last write
+        remember_results(  # the same results again write nothing
             session, _key(context), shown, context.language, context.services.clock.now()
         )

@@ -25,7 +25,7 @@ from bot.i18n import t
 from bot.interactions import FormModal
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
-from bot.router import Context, Router
+from bot.router import Context, Router, may, refused
 from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
     CampaignError,
@@ -73,6 +73,7 @@ from storage.forms import (
     StatusChooser,
     StatusFilling,
     active_filling,
+    claims_next_message,
     open_campaigns,
     submission,
     submissions,
@@ -596,6 +597,9 @@ def claim_message(ctx: Context) -> list[Reply] | None:
         return None
     services, person = ctx.services, message.sender
     key = respondent_key(person)
+    with services.db.shared_session() as session:
+        if not claims_next_message(session, key, services.clock.now()):
+            return None  # the common case: no open form, one query in the message's unit
     with services.db.session() as session:
         chooser = session.get(StatusChooser, key)
         choice = None
@@ -741,16 +745,8 @@ def submit_answers(
 
 def campaign_modal_for(services: Services, person: Person, language: str) -> FormModal | Reply:
     """The "new status round" form for an admin; others get a refusal."""
-    if not person.is_admin:
-        return _reply(
-            t(
-                language,
-                "Bare sekretariatet (administratorer) kan lage statusrunder.",
-                "Only the secretariat (administrators) can create status rounds.",
-            ),
-            language,
-            intent="refused",
-        )
+    if not may(person):
+        return refused(language)
     with services.db.session() as session:
         groups = default_scope(session)
     return campaign_modal(groups, list(packaged_forms()), language)
@@ -760,14 +756,8 @@ def create_from_modal(
     services: Services, person: Person, values: dict[str, Any], language: str
 ) -> Reply | dict[str, str]:
     """A campaign from the submitted `campaign_modal`: the confirmation, or messages by field."""
-    if not person.is_admin:
-        return {
-            "name": t(
-                language,
-                "Bare sekretariatet kan lage statusrunder.",
-                "Only the secretariat can create status rounds.",
-            )
-        }
+    if not may(person):
+        return {"name": refused(language).text}
     groups = values.get("groups")
     spec = NewCampaign(
         name=str(values.get("name") or ""),

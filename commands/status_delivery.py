@@ -14,33 +14,43 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.core import Services
+from bot.destinations import TRANSPORTS, secretariat_destination
 from bot.i18n import t as catalogue_t
 from bot.jobs import JobFunction, short_destination
 from bot.markup import esc
-from bot.replies import Reply, Section, Table
+from bot.replies import Person, Reply, Section, Table
 from commands.status_campaigns import NewCampaign, create_campaign, group_people, local_text
 from commands.status_messages import heading, prompt_reply
 from commands.status_report import build_report
 from storage.forms import StatusCampaign, submissions
 from storage.outbox import enqueue
 from storage.schedules import add_schedule
+from storage.teams import personal_chat
 
 log = logging.getLogger(__name__)
 
 
 def person_destinations(services: Services, person: Any) -> list[str]:
-    """Where a person is reached: the terminal always; Slack DM when the directory knows their
-    Slack user id and Slack is configured; e-mail when Graph mail is configured."""
-    settings = services.settings
-    out = [f"console:{person.id}"]
-    if settings.slack_enabled and person.slack_user_id:
-        out.append(f"slack-user:{person.slack_user_id}")
-    if getattr(settings, "graph_mail_sender", None) and person.email:
-        out.append(f"mail:{person.email}")
-    return out
+    """Where a directory person is reached: the terminal always; each set-up transport that can
+    reach the handle the directory has for its surface (Slack user id: a DM, a Teams 1:1 chat
+    with the bot: a proactive message, e-mail: mail)."""
+    session = object_session(person)
+    chat = personal_chat(session, person.id) if session is not None else None
+    handles = {
+        "console": person.id,
+        "slack": person.slack_user_id,
+        "teams": chat.aad_object_id if chat is not None else None,
+        "mail": person.email,
+    }
+    people = [
+        Person(platform=surface, user_id=handle, person_id=person.id, name=person.name)
+        for surface, handle in handles.items()
+        if handle
+    ]
+    return TRANSPORTS.reach_all(people, services.settings)
 
 
 def _enqueue(session: Session, key: str, destination: str, reply: Reply) -> bool:
@@ -225,15 +235,14 @@ def close_campaign(
     if campaign.state != "closed":
         campaign.state = "closed"
         campaign.closed_at = now
-    channel = services.settings.secretariat_channel
-    if not channel:
+    destination = secretariat_destination(services.settings)
+    if destination is None:
         log.warning(
             "campaign %s closed; SECRETARIAT_CHANNEL is not set, so the summary is only "
             "shown by `norcrin-bot status summary`",
             campaign.name,
         )
         return 0
-    destination = channel if ":" in channel else f"slack:{channel}"
     reply = summary_reply(session, services, campaign)
     return int(
         _enqueue(

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import destinations
 from bot.core import Services
 from bot.i18n import t
 from bot.replies import Actions, Button, Heading, Note, Person, Reply, Result, Section, Table
@@ -36,6 +37,7 @@ PASS_ACTION = "teachback_pass"
 ANSWER_ACTION = "teachback_answer"  # opens the answer modal (Slack)
 GUESS_ACTION = "teachback_guess"  # answer with one of the bot's guesses: "teachback_guess:N"
 DISMISS_ACTION = "teachback_dismiss"
+BUTTON_SURFACES = ("slack", "teams")  # surfaces that show the buttons: no "type 👍" hint
 # Surfaces where nobody can answer back: `norcrin-bot ask` prints one reply and exits.
 ONE_SHOT_SURFACES = frozenset({"cli"})
 
@@ -137,7 +139,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
     sender = context.message.sender
     now = services.clock.now()
     key = store.question_key(text)
-    with services.db.session() as session:
+    with services.db.shared_session() as session:  # reads, then the log: one unit per message
         known = taught_keys(services).contains(session, key)
         taught = store.taught_for(session, text, key) if known else None
         taught_reply = _taught_reply(context, session, taught, reply) if taught else None
@@ -166,7 +168,7 @@ def after_answer(context: Context, text: str, reply: Reply) -> Reply:
     _last(services).put(sender, log=log_id, item=item_id, down=False)
     if context.message.surface in ONE_SHOT_SURFACES:
         return reply  # logged, but a one-shot `ask` has no next message to rate or pass it on
-    typed = context.message.surface != "slack"
+    typed = context.message.surface not in BUTTON_SURFACES
     language = reply.language
     if item_id is not None:
         return replace(reply, parts=(*reply.parts, *_pass_parts(language, f"t:{item_id}", typed)))
@@ -302,7 +304,7 @@ def feedback(
     if value == "up":
         return say(language, "Takk for tilbakemeldingen!", "Thanks for the feedback!")
     _last(services).put(person, log=log_id, item=None, down=True)
-    typed = person.platform != "slack"
+    typed = person.platform not in BUTTON_SURFACES
     return say(
         language,
         "Beklager at svaret ikke hjalp. Vil du at jeg sender spørsmålet til sekretariatet?",
@@ -314,10 +316,7 @@ def feedback(
 def secretariat_destination(settings: Any) -> str:
     """`SECRETARIAT_CHANNEL` (a bare Slack id or any outbox destination); else the operator's
     terminal inbox, so nothing passed on is lost before the channel is configured."""
-    channel = settings.secretariat_channel
-    if not channel:
-        return "console:operator"
-    return channel if ":" in channel else f"slack:{channel}"
+    return destinations.secretariat_destination(settings) or "console:operator"
 
 
 def secretariat_key(item_id: int) -> str:

@@ -17,21 +17,13 @@ from bot.i18n import t, word
 from bot.interactions import Field, FormModal, FreeText, Lookup
 from bot.markup import esc
 from bot.replies import Person, Reply
+from bot.router import may, refused
 from commands import teachback, teachback_admin
 from storage import questions_log as store
 
 ANSWER_CALLBACK = "teachback_answer_modal"
 PICK_SOURCE = "teachback_pick"  # the search the answer form's pick field is filled from
 MAX_OPTIONS = 20
-
-
-def refusal(language: str) -> Reply:
-    text = t(
-        language,
-        "Beklager, bare sekretariatet (administratorer) kan svare på disse.",
-        "Sorry, only the secretariat (administrators) can answer these.",
-    )
-    return Reply(text=text, language=language, intent="refused")
 
 
 def answer_modal(item: store.TriageItem, language: str) -> FormModal:
@@ -64,8 +56,8 @@ def answer_modal(item: store.TriageItem, language: str) -> FormModal:
 
 def modal_for(services: Services, person: Person, item_id: str) -> FormModal | Reply:
     """The answer form for an open item, or why not (not an admin, unknown, already closed)."""
-    if not person.is_admin:
-        return refusal(services.settings.language)
+    if not may(person):
+        return refused(services.settings.language)
     with services.db.session() as session:
         try:
             item = store.get_item(session, item_id)
@@ -78,7 +70,7 @@ def modal_for(services: Services, person: Person, item_id: str) -> FormModal | R
 
 def pick_options(services: Services, person: Person, query: str) -> list[tuple[str, str]]:
     """(label, "kind|ref") for the search field: the index's best documents, groups, people."""
-    if not person.is_admin:
+    if not may(person):
         return []
     index = services.search
     language = services.settings.language
@@ -102,8 +94,8 @@ def submit_answer(
 ) -> tuple[dict[str, str], Reply | None, list[str]]:
     """A submitted answer form: (problems by field, the confirmation, outbox keys to deliver)."""
     language = services.settings.language
-    if not person.is_admin:
-        return {"text": refusal(language).text}, None, []
+    if not may(person):
+        return {"text": refused(language).text}, None, []
     picked = str(values.get("pick") or "")
     text = str(values.get("text") or "").strip()
     if picked:
@@ -129,8 +121,8 @@ def admin_action(
 ) -> tuple[Reply, list[str]]:
     """Run an admin's button action (`work(by)`): its line and keys, a refusal, or the error."""
     language = services.settings.language
-    if not person.is_admin:
-        return refusal(language), []
+    if not may(person):
+        return refused(language), []
     try:
         line, keys = work(teachback.asker_name(person))
     except store.TeachbackError as exc:

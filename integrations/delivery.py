@@ -30,7 +30,7 @@ import integrations.transports  # noqa: F401  (registers every destination kind)
 from bot.destinations import TRANSPORTS, DestinationError, Sender
 from bot.redact import mask_destination, mask_secrets
 from bot.replies import reply_from_dict
-from integrations.transport import SendError, parse_retry_after
+from integrations.send_errors import SendError, parse_retry_after
 from storage import outbox
 from storage.outbox import IN_FLIGHT, Claimed, OutboxPost, Outcome
 

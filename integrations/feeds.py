@@ -19,9 +19,6 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-import feedparser
-import httpx
-
 from bot.ports import FeedEntry, FeedError
 
 __all__ = ["FeedEntry", "FeedError", "read_feed"]
@@ -54,6 +51,8 @@ def _too_slow(source: str, deadline: float) -> FeedError:
 
 def _stream(source: str, max_bytes: int, deadline: float, give_up: float) -> bytes:
     """Read the body chunk by chunk, stopping at the byte cap or the deadline, whichever first."""
+    import httpx  # lazy: heavy optional dependency
+
     # each socket read waits at most this long, so the thread never outlives the deadline by much
     timeout = httpx.Timeout(min(deadline, 10.0))
     client = httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS,
@@ -90,6 +89,8 @@ def _decode(raw: bytes, encoding: str, source: str, max_bytes: int) -> bytes:
 
 def _fetch_url(source: str, max_bytes: int, deadline: float) -> bytes:
     """The stream runs in a helper thread so the caller is released at the deadline exactly."""
+    import httpx  # lazy: heavy optional dependency
+
     give_up = time.monotonic() + deadline
     result: dict[str, bytes | BaseException] = {}
 
@@ -138,6 +139,8 @@ def read_feed(
     source: str, *, max_bytes: int = DEFAULT_MAX_BYTES, deadline: float = DEFAULT_DEADLINE
 ) -> tuple[list[FeedEntry], list[str]]:
     """Entries of the feed, and one line per entry that was skipped (and why)."""
+    import feedparser  # lazy: heavy optional dependency
+
     parsed = feedparser.parse(_fetch(source, max_bytes, deadline))
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no entries"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from bot.roles import role_label, role_rank
 from bot.text import fold
 from storage.models import Document, Group, Membership, Organisation, Person
 from storage.provenance import GroupHistory, describe, field_source
+from storage.session_cache import read_cache
 
 
 @dataclass(frozen=True)
@@ -47,31 +50,52 @@ def organisation_aliases(session: Session) -> dict[str, str]:
     return aliases
 
 
+def _groups_by_id(session: Session) -> dict[str, Group]:
+    """Every group, read once per session: an answer looks up several (a few dozen rows)."""
+    cache = read_cache(session)
+    if "groups" not in cache:
+        cache["groups"] = {g.id: g for g in session.scalars(select(Group).order_by(Group.id))}
+    found: dict[str, Group] = cache["groups"]
+    return found
+
+
 def groups(session: Session) -> list[Group]:
-    return list(session.scalars(select(Group).order_by(Group.id)))
+    return list(_groups_by_id(session).values())
 
 
 def group_history(session: Session) -> dict[str, GroupHistory]:
-    """Groups that no longer exist (merged, renamed, closed), by their old id."""
-    return {h.group_id: h for h in session.scalars(select(GroupHistory))}
+    """Groups that no longer exist (merged, renamed, closed), by their old id; read once per
+    session, since every question naming a group asks."""
+    cache = read_cache(session)
+    if "group_history" not in cache:
+        cache["group_history"] = {h.group_id: h for h in session.scalars(select(GroupHistory))}
+    found: dict[str, GroupHistory] = cache["group_history"]
+    return found
 
 
 def successor(session: Session, group_id: str) -> tuple[GroupHistory, Group] | None:
     """The record of a retired group and the live group that carries on its work."""
     seen: set[str] = set()
-    record = session.get(GroupHistory, group_id.upper())
+    history = group_history(session)
+    record = history.get(group_id.upper())
     current = record
     while current is not None and current.successor_id and current.group_id not in seen:
         seen.add(current.group_id)
-        live = session.get(Group, current.successor_id)
+        live = group(session, current.successor_id)
         if live is not None:
             return (record, live) if record else None
-        current = session.get(GroupHistory, current.successor_id)
+        current = history.get(current.successor_id)
     return None
 
 
 def group(session: Session, group_id: str) -> Group | None:
-    return session.get(Group, group_id.upper())
+    """A group by id: one already loaded in this session (with its role holders, say) costs
+    no query; otherwise every group is read at once, for the next look-ups too."""
+    wanted = group_id.upper()
+    loaded = session.identity_map.get(identity_key(Group, wanted))
+    if loaded is not None and not session.new and not session.dirty and not session.deleted:
+        return loaded  # type: ignore[no-any-return]
+    return _groups_by_id(session).get(wanted)
 
 
 def person(session: Session, person_id: str) -> Person | None:
@@ -87,7 +111,9 @@ def document(session: Session, code: str) -> Document | None:
 def documents(session: Session, codes: list[str]) -> dict[str, Document]:
     if not codes:
         return {}
-    return {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(codes)))}
+    # The body (up to 20 000 characters each) only feeds the index; answers show the summary.
+    query = select(Document).where(Document.id.in_(codes)).options(defer(Document.body))
+    return {d.id: d for d in session.scalars(query)}
 
 
 def people(session: Session, person_ids: list[str]) -> dict[str, Person]:
@@ -106,11 +132,36 @@ def role_holders(
     roles: list[str] | None = None,
     organisation_ids: list[str] | None = None,
 ) -> list[RoleHolder]:
-    """Memberships matching all given filters, leaders first, then by name."""
+    """Memberships matching all given filters, leaders first, then by name.
+
+    An answer asks about the same groups several times (has it holders, who leads it, its
+    card): the memberships of a set of groups are read once per session, with the people's
+    memberships, and filtered here."""
+    if not group_ids:
+        return _query_holders(session, None, roles, organisation_ids)
+    key = ("role_holders", frozenset(group_ids))
+    cache = read_cache(session)
+    if key not in cache:
+        cache[key] = _query_holders(session, group_ids, None, None)
+    return [
+        h
+        for h in cache[key]
+        if (not roles or h.role in roles)
+        and (not organisation_ids or h.person.organisation_id in organisation_ids)
+    ]
+
+
+def _query_holders(
+    session: Session,
+    group_ids: list[str] | None,
+    roles: list[str] | None,
+    organisation_ids: list[str] | None,
+) -> list[RoleHolder]:
     query = (
         select(Membership, Person, Group)
         .join(Person, Membership.person_id == Person.id)
         .join(Group, Membership.group_id == Group.id)
+        .options(joinedload(Person.memberships))  # cards and ranking read them: same query
     )
     if group_ids:
         query = query.where(Membership.group_id.in_(group_ids))
@@ -120,10 +171,15 @@ def role_holders(
         query = query.where(Person.organisation_id.in_(organisation_ids))
     holders = [
         RoleHolder(p, g, m.role, m.note, bool((m.provenance or {}).get("inferred")))
-        for m, p, g in session.execute(query)
+        for m, p, g in session.execute(query).unique()
     ]
     holders.sort(key=lambda h: (role_rank(h.role), h.group.id, h.person.name))
     return holders
+
+
+def holds_role(session: Session, roles: list[str]) -> bool:
+    """Whether anyone in the directory holds one of these roles (one cheap query)."""
+    return bool(session.scalar(select(exists().where(Membership.role.in_(roles)))))
 
 
 def slugify(text: str) -> str:
@@ -193,7 +249,7 @@ def fact_sources(
             select(GroupHistory).where(GroupHistory.successor_id == found_group.id)
         ):
             lines.append(_history_line(old, language))
-        memberships = (
+        memberships: Iterable[Membership] = (
             session.scalars(select(Membership).where(Membership.group_id == found_group.id))
             if with_members
             else []

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, exists, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base
+from storage.search import index_version_column, remember_index_version
 from storage.types import UTCDateTime
 
 ACTIVE, PAUSED, SUBMITTED, CANCELLED = "active", "paused", "submitted", "cancelled"
@@ -157,6 +158,26 @@ def active_filling(session: Session, respondent: str, now: datetime) -> StatusFi
         .limit(1)
     )
     return rows.first()
+
+
+def claims_next_message(session: Session, respondent: str, now: datetime) -> bool:
+    """Whether a pending "which group?" or an active filling may claim this person's next
+    message: one query, so the common case (no open form) costs one round trip. Being every
+    message's first read, it also brings the search index's version along."""
+    chooser = exists().where(StatusChooser.respondent == respondent)
+    filling = (
+        exists()
+        .where(
+            StatusFilling.respondent == respondent,
+            StatusFilling.status == ACTIVE,
+            StatusCampaign.id == StatusFilling.campaign_id,
+            StatusCampaign.state == "open",
+            StatusCampaign.deadline_at > now,
+        )
+    )
+    claims, version = session.execute(select(or_(chooser, filling), index_version_column())).one()
+    remember_index_version(session, version)
+    return bool(claims)
 
 
 def fillings_of(session: Session, respondent: str) -> list[StatusFilling]:

@@ -18,11 +18,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.progress import track
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -139,25 +139,28 @@ class ImportContext:
         return cls(file=file, default_source=default, now=now)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line where each mapping starts and refuses aliases."""
+@cache
+def _line_loader() -> Any:
+    """A YAML loader that remembers the line where each mapping starts and refuses aliases
+    (built on first use: only imports and exports read YAML)."""
+    import yaml  # lazy: heavy optional dependency (only `import`/`export` and first start)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not accepted in import files", mark
-            )
-        return super().compose_node(parent, index)
+    class LineLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, "YAML aliases (*name) are not accepted in import files", mark
+                )
+            return super().compose_node(parent, index)
 
+    def construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+        mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = {str(key): value for key, value in loader.construct_mapping(node, deep=True).items()}
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
 
 
 def read_records(text: str, source: str, *, default_section: str) -> list[Record]:
@@ -167,8 +170,10 @@ def read_records(text: str, source: str, *, default_section: str) -> list[Record
         return _read_csv(text, source, default_section)
     if suffix not in (".yaml", ".yml"):
         raise DataFileError(source, None, None, "unsupported file type: use .yaml, .yml or .csv")
+    import yaml  # lazy: heavy optional dependency
+
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_line_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -900,6 +905,8 @@ def upgrade_embedded_directory(session: Session) -> None:
 
     Only people no import ever touched (`people.source` still the report's id) lose memberships,
     and only memberships without a source; everything an admin imported stays."""
+    import yaml  # lazy: heavy optional dependency
+
     load_embedded_data(session, documents=False)
     groups = {g["id"]: g for g in yaml.safe_load(_embedded("groups.yaml"))}
     for group in session.scalars(select(Group).where(Group.id.in_(list(groups)))):
@@ -986,6 +993,8 @@ def _json_cell(value: Any) -> str:
 
 
 def export_text(session: Session, kind: str, suffix: str) -> str:
+    import yaml  # lazy: heavy optional dependency
+
     records = export_records(session, kind)
     if suffix in (".yaml", ".yml"):
         return yaml.safe_dump(records, allow_unicode=True, sort_keys=False)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy import JSON, Integer, String, Text, cast, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.i18n import t
 from storage.models import Base, Group, Membership, Person
 from storage.types import UTCDateTime, dialect_insert
 
@@ -205,36 +207,39 @@ def with_field_source(
 def describe(source: dict[str, Any] | None, language: str) -> str:
     """One line a person can check: document, section and lines, or URL and date, or file."""
     if not source:
-        return "ukjent kilde" if language != "en" else "unknown source"
-    en = language == "en"
+        return t(language, "ukjent kilde", "unknown source")
+
+    def say(nb: str, en: str) -> str:
+        return t(language, nb, en)
+
     kind = source.get("kind")
     if kind == "report":
-        text = REPORT_TITLE[1 if en else 0]
+        text = say(*REPORT_TITLE)
         if source.get("section"):
             text += f", «{source['section']}»"
         if source.get("page"):
-            text += f", {'page' if en else 'side'} {source['page']}"
+            text += f", {say('side', 'page')} {source['page']}"
         if source.get("lines"):
-            text += f", {'lines' if en else 'linje'} {source['lines']} ({REPORT_FILE})"
+            text += f", {say('linje', 'lines')} {source['lines']} ({REPORT_FILE})"
     elif kind == "document":
-        text = str(source.get("title") or source.get("file") or ("document" if en else "dokument"))
+        text = str(source.get("title") or source.get("file") or say("dokument", "document"))
         if source.get("lines"):
-            text += f", {'lines' if en else 'linje'} {source['lines']}"
+            text += f", {say('linje', 'lines')} {source['lines']}"
     elif kind == "web":
-        text = ("web page " if en else "nettside ") + str(source.get("url") or "?")
+        text = say("nettside ", "web page ") + str(source.get("url") or "?")
         if source.get("date"):
-            text += f" ({'as of' if en else 'lest'} {source['date']})"
+            text += f" ({say('lest', 'as of')} {source['date']})"
     else:
-        text = ("import of " if en else "import av ") + str(source.get("file") or "?")
+        text = say("import av ", "import of ") + str(source.get("file") or "?")
         if source.get("by"):
-            text += f" ({'by' if en else 'av'} {source['by']}"
+            text += f" ({say('av', 'by')} {source['by']}"
             text += f", {source['at']})" if source.get("at") else ")"
     if source.get("inferred"):
-        text += " — " + ("inferred, not stated" if en else "utledet, ikke uttrykkelig sagt")
+        text += " — " + say("utledet, ikke uttrykkelig sagt", "inferred, not stated")
     if source.get("comment"):
         text += f" — {source['comment']}"
     if source.get("decided_by"):
-        text += f" ({'admin decision by' if en else 'admin-beslutning av'} {source['decided_by']})"
+        text += f" ({say('admin-beslutning av', 'admin decision by')} {source['decided_by']})"
     return text
 
 
@@ -275,12 +280,13 @@ def conversation_key(surface: str, channel: str | None, user_id: str) -> str:
 def remember_results(
     session: Session,
     conversation: str,
-    results: list[tuple[str, str]],
+    results: Sequence[tuple[str, str]],
     language: str,
     now: datetime,
 ) -> None:
     """Keep what this conversation was last shown (ids only, never message text); one upsert,
-    so two replicas answering the same person at once cannot collide."""
+    so two replicas answering the same person at once cannot collide. The same results again
+    write nothing (the upsert's WHERE compares them), in the same one statement."""
 
     values = {
         "conversation": conversation,
@@ -289,10 +295,12 @@ def remember_results(
         "updated_at": now,
     }
     statement = dialect_insert(session)(ConversationResults).values(**values)
+    stored = ConversationResults.__table__.c.results
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["conversation"],
             set_={k: statement.excluded[k] for k in ("results", "language", "updated_at")},
+            where=cast(stored, Text) != cast(statement.excluded.results, Text),
         )
     )
 
@@ -322,8 +330,11 @@ def decide(
         source = {**(conflict.proposed_source or {}), "decided_by": by}
         source.pop("fields", None)
         if conflict.entity in ("person", "group"):
-            model = Person if conflict.entity == "person" else Group
-            obj = session.get(model, conflict.entity_key)
+            obj: Person | Group | None = (
+                session.get(Person, conflict.entity_key)
+                if conflict.entity == "person"
+                else session.get(Group, conflict.entity_key)
+            )
             if obj is None:
                 raise DecisionError(f"{conflict.entity} {conflict.entity_key!r} no longer exists")
             setattr(obj, conflict.field, conflict.proposed_value)
@@ -350,19 +361,19 @@ def decide(
             )
         else:
             person_id, group_id, role = conflict.entity_key.split("/", 2)
-            membership = session.scalar(
+            held = session.scalar(
                 select(Membership).where(
                     Membership.person_id == person_id,
                     Membership.group_id == group_id,
                     Membership.role == role,
                 )
             )
-            if membership is None:
+            if held is None:
                 raise DecisionError(f"membership {conflict.entity_key!r} no longer exists")
             if conflict.field == "remove":
-                session.delete(membership)
+                session.delete(held)
             else:
-                membership.note, membership.provenance = conflict.proposed_value, source
+                held.note, held.provenance = conflict.proposed_value, source
     conflict.status = "accepted" if accept else "rejected"
     conflict.decided_by, conflict.decided_at = by, now
     session.flush()

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -21,6 +20,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from storage.models import Base
 from storage.outbox import parse_destination
 from storage.types import UTCDateTime, dialect_insert
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 DEFAULT_TIMEZONE = "Europe/Oslo"
 
@@ -84,6 +86,8 @@ def _crontab_dow(field: str) -> str:
 
 def cron_trigger(expr: str, timezone: str = DEFAULT_TIMEZONE) -> CronTrigger:
     """A wall-clock trigger for a 5-field crontab expression in `timezone` (DST-correct)."""
+    from apscheduler.triggers.cron import CronTrigger  # lazy: heavy optional dependency
+
     fields = expr.split()
     if len(fields) != 5:
         raise ScheduleError(f"cron {expr!r} needs 5 fields: MIN HOUR DOM MON DOW")

@@ -8,10 +8,14 @@ Queries are assembled from our own alphanumeric terms only: no user text reaches
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import marshal
 import math
 import re
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from importlib import resources
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from bot.glossary import GLOSSARY
 from bot.text import (
@@ -37,6 +42,7 @@ from bot.text import (
     words,
 )
 from storage.models import Document, Group, Meta, Person, SearchEntry
+from storage.session_cache import read_cache
 
 
 def _glossary_fingerprint() -> str:
@@ -48,6 +54,8 @@ def _glossary_fingerprint() -> str:
 # Bump when the way terms are computed changes: `Database.prepare` then rebuilds the index
 # (a glossary edit does so by itself through its fingerprint).
 INDEX_FORMAT = "10-" + _glossary_fingerprint()
+SNAPSHOT_KEY = "index_snapshot"  # meta row holding the packed snapshot of the current version
+SNAPSHOT_FORMAT = 1  # bump when the packed layout changes
 _SAFE_TERM = re.compile(r"^[a-z0-9]{1,60}$")
 RELATED_CREDIT = 0.6  # a word matched only through its glossary concept
 COMMON_TERM_SHARE = 0.08  # a term in more of the index than this does not choose candidates
@@ -91,24 +99,56 @@ class _Entry:
 
 
 class _Snapshot:
-    """Terms and frequencies of the whole index, reloaded when the index version changes."""
+    """Terms and frequencies of the whole index, reloaded when the index version changes.
 
-    def __init__(self, entries: list[_Entry], version: str) -> None:
+    `rebuild_index` also stores it packed (marshal, zlib, base64) in `meta`, written in the same
+    transaction as the version it belongs to: a new process loads that one row instead of
+    re-deriving everything from every entry, and an import (a rebuild) replaces it."""
+
+    def __init__(
+        self,
+        version: str,
+        entries: list[_Entry],
+        df: dict[str, int],
+        vocabulary: list[str],
+        content_terms: frozenset[str],
+    ) -> None:
         self.version = version
         self.entries = {(e.kind, e.ref_id): e for e in entries}
+        self.df = df
+        self.n = max(len(entries), 1)
+        self.vocabulary = vocabulary
+        # Terms of documents and groups only: a name-like word outside them is a person's name.
+        self.content_terms = content_terms
+        self.vocabulary_set = frozenset(vocabulary)
+        # Compound parts may also be glossary words ('avviks' + 'skjema').
+        self.split_vocabulary = self.vocabulary_set | _glossary_stems()
+
+    @classmethod
+    def build(cls, entries: list[_Entry], version: str) -> _Snapshot:
         df: Counter[str] = Counter()
         for entry in entries:
             df.update(entry.title | entry.body)
-        self.df = df
-        self.n = max(len(entries), 1)
-        self.vocabulary = sorted(t for t in df if not t.startswith("zz"))
-        # Terms of documents and groups only: a name-like word outside them is a person's name.
-        self.content_terms = frozenset(
-            t for e in entries if e.kind != "person" for t in e.title | e.body
-        )
-        self.vocabulary_set = frozenset(self.vocabulary)
-        # Compound parts may also be glossary words ('avviks' + 'skjema').
-        self.split_vocabulary = self.vocabulary_set | _glossary_stems()
+        vocabulary = sorted(t for t in df if not t.startswith("zz"))
+        content = frozenset(t for e in entries if e.kind != "person" for t in e.title | e.body)
+        return cls(version, entries, dict(df), vocabulary, content)
+
+    def pack(self) -> str:
+        rows = [(e.kind, e.ref_id, e.title, e.body) for e in self.entries.values()]
+        data = (SNAPSHOT_FORMAT, self.version, rows, self.df, self.vocabulary, self.content_terms)
+        return base64.b64encode(zlib.compress(marshal.dumps(data), 1)).decode("ascii")
+
+    @classmethod
+    def unpack(cls, packed: str, version: str) -> _Snapshot | None:
+        """The stored snapshot if it is this version's (and readable by this Python)."""
+        try:
+            data = marshal.loads(zlib.decompress(base64.b64decode(packed)))
+            form, stored_version, rows, df, vocabulary, content = data
+        except (ValueError, EOFError, TypeError, zlib.error, binascii.Error):
+            return None
+        if form != SNAPSHOT_FORMAT or stored_version != version:
+            return None
+        return cls(version, [_Entry(*row) for row in rows], df, vocabulary, content)
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
@@ -220,6 +260,7 @@ def rebuild_index(session: Session) -> int:
     )
     session.execute(delete(SearchEntry))
     session.flush()
+    entries: list[_Entry] = []
     for kind, ref_id, title, body in raw:
         body_terms, body_parts = _terms_with_compounds(body, vocabulary)
         if kind == "person":
@@ -228,25 +269,49 @@ def rebuild_index(session: Session) -> int:
             title_parts: list[str] = []
         else:
             title_terms, title_parts = _terms_with_compounds(title, vocabulary)
-        session.add(
-            SearchEntry(
-                kind=kind,
-                ref_id=ref_id,
-                title_terms=" ".join(title_terms + title_parts),
-                body_terms=" ".join(body_terms + body_parts),
-            )
+        entry = SearchEntry(
+            kind=kind,
+            ref_id=ref_id,
+            title_terms=" ".join(title_terms + title_parts),
+            body_terms=" ".join(body_terms + body_parts),
         )
+        session.add(entry)
+        entries.append(_entry(entry))
     session.flush()
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
     session.merge(Meta(key="index_format", value=INDEX_FORMAT))
     version = session.get(Meta, "index_version")
-    if version is None:
-        session.add(Meta(key="index_version", value="1"))
-    else:
-        version.value = str(int(version.value) + 1)
+    new_version = "1" if version is None else str(int(version.value) + 1)
+    session.merge(Meta(key="index_version", value=new_version))
+    session.merge(Meta(key=SNAPSHOT_KEY, value=_Snapshot.build(entries, new_version).pack()))
     session.flush()
     return len(raw)
+
+
+def _entry(row: SearchEntry) -> _Entry:
+    return _Entry(
+        row.kind, row.ref_id, frozenset(row.title_terms.split()), frozenset(row.body_terms.split())
+    )
+
+
+def index_version(session: Session) -> str:
+    """The index's version, read once per session (one unit of work): a question asks for it
+    several times, and each read would be a round trip on PostgreSQL."""
+    cache = read_cache(session)
+    if "index_version" not in cache:
+        cache["index_version"] = session.scalar(select(index_version_column())) or "0"
+    return str(cache["index_version"])
+
+
+def index_version_column() -> ScalarSelect[str]:
+    """The version as a column another query can carry (the open-form check does), so a message's
+    first round trip also brings it; hand the value to `remember_index_version`."""
+    return select(Meta.value).where(Meta.key == "index_version").scalar_subquery()
+
+
+def remember_index_version(session: Session, value: str | None) -> None:
+    read_cache(session)["index_version"] = value or "0"
 
 
 class SearchIndex:
@@ -257,22 +322,18 @@ class SearchIndex:
         self._snapshot: _Snapshot | None = None
 
     def _current(self, session: Session) -> _Snapshot:
-        version = session.scalar(select(Meta.value).where(Meta.key == "index_version")) or "0"
+        version = index_version(session)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.version == version:
             return snapshot
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
-                entries = [
-                    _Entry(
-                        row.kind,
-                        row.ref_id,
-                        frozenset(row.title_terms.split()),
-                        frozenset(row.body_terms.split()),
-                    )
-                    for row in session.scalars(select(SearchEntry))
-                ]
-                self._snapshot = _Snapshot(entries, version)
+                packed = session.scalar(select(Meta.value).where(Meta.key == SNAPSHOT_KEY))
+                found = _Snapshot.unpack(packed, version) if packed else None
+                if found is None:  # an index built before snapshots were stored
+                    entries = [_entry(row) for row in session.scalars(select(SearchEntry))]
+                    found = _Snapshot.build(entries, version)
+                self._snapshot = found
             return self._snapshot
 
     def query_words(self, session: Session, question: str) -> list[QueryWord]:
@@ -400,12 +461,11 @@ class SearchIndex:
                 {"match": match},
             )
         else:
-            # Written exactly as the GIN index expression (migration 0001), so the index is used.
+            # The stored tsvector (migration 0007): nothing is computed per row per question.
             rows = session.execute(
                 text(
                     "SELECT kind, ref_id FROM search_entries WHERE "
-                    "to_tsvector('simple', title_terms || ' ' || body_terms) "
-                    "@@ to_tsquery('simple', :query)"
+                    "search_vector @@ to_tsquery('simple', :query)"
                 ),
                 {"query": " | ".join(all_terms)},
             )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -36,4 +36,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def dialect_insert(session: Session) -> Any:
     """The dialect's INSERT construct, which has ON CONFLICT DO NOTHING on both databases."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    if session.get_bind().dialect.name == "postgresql":
+        # lazy: heavy optional dependency (PostgreSQL's dialect; SQLite runs never need it)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    return sqlite.insert

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -492,3 +493,21 @@ def test_accept_conflicts_at_import_is_an_admin_decision(db, tmp_path):
 def test_the_home_screen_mentions_the_follow_up(bot):
     home = bot.home(Sender("console", "u9"))
     assert any("kilde?" in getattr(part, "text", "") for part in home.parts)
+
+
+def test_accepting_each_kind_of_conflict_changes_that_row(db, tmp_path):
+    """A person's field, a membership's note and a post's holder: `decide` finds the right row
+    for each entity (and records the decision as its source)."""
+    path = tmp_path / "web.yaml"
+    path.write_text(WEB_FILE, encoding="utf-8")
+    with db.session() as session:
+        import_file(session, "people", path, source="web", imported_by="tester")
+    with db.session() as session:
+        for conflict in conflicts(session):
+            decide(session, conflict.id, accept=True, by="ada", now=datetime.now(UTC))
+    with db.session() as session:
+        skeie = session.get(Person, "svein-skeie")
+        assert skeie.organisation_id == "STOLAV"
+        assert skeie.provenance["fields"]["organisation_id"]["decided_by"] == "ada"
+        assert conflicts(session) == []
+    assert holders(db, "STYRET")["deputy_chair"] == {"Einar Bugge"}

@@ -153,3 +153,38 @@ def test_app_home_lists_the_commands_for_the_person(admin_slack: SlackHarness) -
     assert "triage" not in member
     admin = home_view(admin_slack, ADMIN)
     assert "`triage" in admin and "`taught" in admin and "Bare for sekretariatet" in admin
+
+
+def test_buttons_forms_and_modals_refuse_a_member_with_the_routers_words(bot: Bot) -> None:
+    """Slack-only entry points (the "new status round" modal, teach-back buttons and forms) use
+    the router's rule and refusal, so the wording cannot drift from the commands'."""
+    from commands import status, teachback_form
+    from storage.forms import StatusCampaign
+
+    member = Person(platform="slack", user_id=MEMBER, name="Kari", is_admin=False)
+    expected = {"nb": "Dette kan bare sekretariatet (administratorer) gjøre.",
+                "en": "Only the secretariat (administrators) can do this."}
+    for language, text in expected.items():
+        modal = status.campaign_modal_for(bot.services, member, language)
+        assert isinstance(modal, Reply)
+        assert (modal.intent, modal.text) == ("refused", text)
+        values = {"name": "Vår", "deadline": "2030-01-01 12:00"}
+        assert status.create_from_modal(bot.services, member, values, language) == {"name": text}
+    with bot.services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(StatusCampaign)) == 0
+
+    assert say(bot, "triage", admin=False).text == expected["nb"]  # an admin-only command
+    nb = expected[bot.services.settings.language]
+    refused_modal = teachback_form.modal_for(bot.services, member, "1")
+    assert isinstance(refused_modal, Reply) and refused_modal.text == nb
+    assert teachback_form.submit_answer(bot.services, member, "1", {"text": "x"}) == (
+        {"text": nb}, None, [])
+    ran: list[str] = []
+
+    def work(by: str) -> tuple[str, list[str]]:
+        ran.append(by)
+        return "done", []
+
+    reply, keys = teachback_form.admin_action(bot.services, member, work)
+    assert (reply.intent, reply.text, keys, ran) == ("refused", nb, [], [])
+    assert teachback_form.pick_options(bot.services, member, "godkjenning") == []

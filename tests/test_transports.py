@@ -28,7 +28,7 @@ from bot.destinations import TRANSPORTS, DestinationError, Sender, Transport
 from bot.markup import plain
 from bot.redact import mask_destination
 from bot.replies import Person, Reply, Section
-from integrations.transport import SendError
+from integrations.send_errors import SendError
 from storage.db import Database
 from storage.outbox import OutboxPost, deliver_due, enqueue, get_post
 from storage.schedules import Schedule, add_schedule
@@ -304,3 +304,69 @@ def test_a_stored_schedule_no_transport_takes_stops_the_worker_at_start_up(
     assert f"schedule {ids[2]} (digest): 'teams-webhook:ftp://…/…?sig=***'" in err
     assert f"schedule {ids[0]} " not in err and SECRET not in err
     assert "norcrin-bot schedule cancel ID" in err
+
+
+def test_a_directory_person_is_reached_through_each_set_up_transport() -> None:
+    """Status prompts go to the terminal always, to a Slack DM and to mail only when those
+    transports are set up and the directory has the handle (and a well-formed one)."""
+    from dataclasses import replace
+
+    from bot.config import Settings
+    from commands.status_delivery import person_destinations
+    from storage.models import Person as DirectoryPerson
+
+    class Services:
+        settings = Settings(database_url="sqlite://")
+
+    kari = DirectoryPerson(id="kari-nordmann", name="Kari Nordmann",
+                           slack_user_id="U0KARI", email="kari@hus.no")
+    bare = Services()
+    assert person_destinations(bare, kari) == ["console:kari-nordmann"]  # type: ignore[arg-type]
+    both = Services()
+    both.settings = replace(bare.settings, slack_bot_token="xoxb-1", graph_mail_sender="m@x.no")
+    assert person_destinations(both, kari) == [  # type: ignore[arg-type]
+        "console:kari-nordmann", "slack-user:U0KARI", "mail:kari@hus.no"]
+    nobody = DirectoryPerson(id="ola", name="Ola", slack_user_id=None, email="not an address")
+    assert person_destinations(both, nobody) == ["console:ola"]  # type: ignore[arg-type]
+
+
+def test_an_owner_id_and_the_secretariat_channel_become_destinations_in_one_place() -> None:
+    from dataclasses import replace
+
+    from bot.config import Settings
+    from bot.destinations import secretariat_destination
+    from commands.agenda import owner_destination
+    from commands.teachback import secretariat_destination as teachback_destination
+    from storage.agenda import Meeting
+
+    plain_settings = Settings(database_url="sqlite://")
+    assert secretariat_destination(plain_settings) is None
+    assert teachback_destination(plain_settings) == "console:operator"
+    bare = replace(plain_settings, secretariat_channel="C0SEKR")
+    assert secretariat_destination(bare) == teachback_destination(bare) == "slack:C0SEKR"
+    teams = replace(plain_settings, secretariat_channel="teams:team-1/19:sekr@thread.tacv2")
+    assert secretariat_destination(teams) == "teams:team-1/19:sekr@thread.tacv2"
+
+    assert owner_destination(Meeting(owner="U0KARI"), plain_settings) == "slack-user:U0KARI"
+    assert owner_destination(Meeting(owner="W0KARI"), plain_settings) == "slack-user:W0KARI"
+    assert owner_destination(Meeting(owner="kari-nordmann"), plain_settings) == (
+        "console:kari-nordmann")
+    assert owner_destination(Meeting(owner="Ukari"), plain_settings) == "console:Ukari"
+    assert owner_destination(Meeting(owner=None), plain_settings) == "console:operator"
+    assert owner_destination(Meeting(owner=None), bare) == "slack:C0SEKR"
+    # a full destination is used as it is (it used to become "slack:teams:…")
+    assert owner_destination(Meeting(owner=None), teams) == "teams:team-1/19:sekr@thread.tacv2"
+
+
+def test_send_errors_live_in_one_module_not_named_like_the_transports_package() -> None:
+    """`integrations.send_errors` (what senders raise) is not `integrations.transport` next to
+    `integrations.transports`; every sender raises the class the delivery loop catches."""
+    import importlib.util
+
+    from integrations import delivery
+    from integrations.graph import teams, webhook
+    from integrations.slack import outbox
+
+    assert importlib.util.find_spec("integrations.transport") is None
+    for module in (delivery, teams, webhook, outbox):
+        assert module.SendError is SendError, module.__name__

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.i18n import t
 from bot.markup import link, safe_url
 from bot.replies import (
     Actions,
@@ -85,7 +86,7 @@ def reply_html(reply: Reply, *, budget: int = BUDGET) -> str:
     for index, chunk in enumerate(chunks):
         rest = len(chunks) - index
         more = (
-            f'<p><i>… {rest} {"more" if reply.language == "en" else "til"}: '
+            f'<p><i>… {rest} {t(reply.language, "til", "more")}: '
             f"{anchor(_more_link(reply), _more_link(reply))}"
             "</i></p>"
         )
@@ -112,14 +113,38 @@ def _card_part(part: Part) -> list[dict[str, Any]]:
         return card_blocks(part.text, isSubtle=True, size="Small")
     if isinstance(part, Table):
         rows = [" · ".join(cell for cell in row if cell) for row in part.rows]
-        title = card_plain_blocks(part.title, weight="Bolder") if part.title else []
-        return title + [b for row in rows for b in card_plain_blocks(row)]
+        heading = card_plain_blocks(part.title, weight="Bolder") if part.title else []
+        return heading + [b for row in rows for b in card_plain_blocks(row)]
     if isinstance(part, Section):
         return card_blocks(part.text)
     if isinstance(part, Choice):
         return card_blocks(part.prompt)
-    title = getattr(part, "title", None) or getattr(part, "name", "")
-    return card_plain_blocks(str(title), weight="Bolder")
+    if isinstance(part, ContactCard | DocumentCard | GroupCard):
+        return _card_record(part)
+    return []
+
+
+def _card_record(part: ContactCard | DocumentCard | GroupCard) -> list[dict[str, Any]]:
+    """A person, document or group: its name in bold, then the fields the directory holds."""
+    if isinstance(part, ContactCard):
+        title = part.name
+        lines = [", ".join(part.roles), part.organisation or "", ", ".join(part.groups),
+                 part.email or "", part.phone or ""]
+    elif isinstance(part, DocumentCard):
+        title = f"{part.code} {part.title}".strip()
+        lines = [part.subtitle or " · ".join(x for x in (part.kind, part.area or "") if x),
+                 part.summary or ""]
+    else:
+        title = part.title
+        lines = [part.purpose or "", part.leader or "", part.deputy or ""]
+    blocks = card_plain_blocks(title, weight="Bolder")
+    for line in lines:
+        for block in card_plain_blocks(line, isSubtle=True):
+            blocks.append({**block, "spacing": "None"})
+    url = getattr(part, "url", None)
+    if url and safe_url(url):
+        blocks.extend(card_blocks(link(url, url), isSubtle=True, size="Small"))
+    return blocks
 
 
 def adaptive_card(reply: Reply, *, budget: int = BUDGET) -> dict[str, Any]:

@@ -20,14 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from bot.config import ConfigError, Settings
 from bot.markup import plain
 from bot.ports import CalendarEvent
 from bot.replies import Reply
 from integrations.graph.render import mail_html, reply_html
-from integrations.transport import SendError, parse_retry_after
+from integrations.send_errors import SendError, parse_retry_after
 
 if TYPE_CHECKING:
     from bot.core import Services
@@ -59,6 +57,7 @@ class GraphGateway:
     def _client(self, purpose: str) -> Any:
         if purpose not in self._clients:
             # lazy: heavy optional dependency
+            import httpx
             from kiota_authentication_azure.azure_identity_authentication_provider import (
                 AzureIdentityAuthenticationProvider,
             )
@@ -167,6 +166,7 @@ def _no_retry() -> Any:
 
 def _send_error(exc: BaseException, *, writing: bool) -> SendError:
     # lazy: heavy optional dependency
+    import httpx
     from kiota_abstractions.api_error import APIError
 
     if isinstance(exc, APIError):

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import httpx
-
 from bot.replies import Reply
 from integrations.graph.render import adaptive_card
-from integrations.transport import SendError, parse_retry_after
+from integrations.send_errors import SendError, parse_retry_after
 
 
 def webhook_payload(reply: Reply) -> dict[str, object]:
@@ -36,6 +34,8 @@ class WebhookSender:
     def send(
         self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
     ) -> str | None:
+        import httpx  # lazy: heavy optional dependency
+
         try:
             response = httpx.post(target, json=webhook_payload(reply), timeout=self.timeout)
         except httpx.TimeoutException as exc:

@@ -169,8 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
     ask.set_defaults(run=cmd_ask)
 
-    serve = sub.add_parser("serve", help="serve Slack (Socket Mode, or HTTP with --http)")
-    serve.add_argument("--http", action="store_true", help="Events API over HTTP")
+    serve = sub.add_parser("serve", help="serve Slack (Socket Mode, or HTTP with --http) and Teams")
+    serve.add_argument("--http", action="store_true",
+                       help="HTTP: Slack Events API, and Teams (POST /api/messages) if configured")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--no-worker", action="store_true", help="do not run scheduled jobs here")

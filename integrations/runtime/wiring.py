@@ -20,7 +20,7 @@ from storage.search import SearchIndex
 
 # Surfaces that register per-feature listeners (a feature's `listeners` must name one of these;
 # Slack checks its own registrars against the features when its app is built).
-SURFACES: frozenset[str] = frozenset({"slack"})
+SURFACES: frozenset[str] = frozenset({"slack", "teams"})
 
 
 def build_router() -> Router:

@@ -17,11 +17,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING, Any
 
 from bot.core import Bot, Services
 from bot.jobs import JobFunction
@@ -29,6 +25,9 @@ from bot.replies import Person, Reply
 from integrations.transports.checks import check_schedules
 from storage import schedules as sched
 from storage.outbox import Outcome, console_inbox, deliver_due
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger("norcrin_bot.worker")
 
@@ -170,6 +169,8 @@ class Worker:
                 if row.at is None or row.at <= now:
                     self._signatures[row.id] = signature
                     continue  # the sweep handles the past
+                from apscheduler.triggers.date import DateTrigger  # lazy: heavy optional dependency
+
                 trigger: Any = DateTrigger(run_date=row.at)
             else:
                 trigger = sched.cron_trigger(row.cron or "", row.timezone)
@@ -198,6 +199,10 @@ class Worker:
         """Start scheduling and delivering; a stored schedule whose destination no transport
         takes stops the start with a `ConfigError` naming it (the CLI exits 2)."""
         check_schedules(self.services)
+        # lazy: heavy optional dependency (only `serve` and `worker` schedule anything)
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
         scheduler = BackgroundScheduler(
             timezone=sched.zone(sched.DEFAULT_TIMEZONE),
             job_defaults={"coalesce": True, "max_instances": 1,

@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -23,24 +22,21 @@ from slack_bolt.logger.messages import (
     warning_token_skipped,
 )
 from slack_sdk import WebClient
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from bot.core import Bot
-from bot.features import Feature, FeatureError
+from bot.features import Feature, surface_listeners
 from bot.replies import Message
 from commands import FEATURES
 from integrations.slack import agenda, status, teachback
 from integrations.slack.client import make_web_client
 from integrations.slack.render import message_payload, render_blocks
 from integrations.slack.surface import RUNTIME_KEY, FeatureRegistrar, InlineExecutor, SlackRuntime
+from storage.claims import claim_event
 
 __all__ = ["LISTENERS", "SlackRuntime", "build_slack_app", "slack_listeners"]
-from storage.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
 
-EVENT_ID_RETENTION = timedelta(hours=2)
 
 # What manifest.yaml must ask for (tests/test_manifest.py keeps the two in step).
 SLACK_COMMAND = "/norcrin"
@@ -84,23 +80,6 @@ _CLAIMED_INTERACTIONS = frozenset(
 )
 
 
-def claim_event(bot: Bot, event_id: str) -> bool:
-    """True the first time an event id is seen (across replicas sharing the database)."""
-    now = bot.services.clock.now()
-    db = bot.services.db
-    try:
-        with db.session() as session:
-            session.add(ProcessedEvent(event_id=event_id, received_at=now))
-    except IntegrityError:
-        return False
-    if hash(event_id) % 100 == 0:  # now and then, forget ids older than any Slack retry
-        with db.session() as session:
-            session.execute(
-                delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_ID_RETENTION)
-            )
-    return True
-
-
 class _TokenNoise(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN from the environment on its own and then warns that it "will
     be unused" beside our client, which carries that very token: a warning that misleads."""
@@ -118,18 +97,8 @@ def _quiet_bolt_start_up() -> None:
 
 
 def slack_listeners(features: tuple[Feature, ...]) -> list[str]:
-    """The feature names whose Slack listeners to register, in feature order; a feature expecting
-    a listener Slack lacks, or a listener for no such feature, is a FeatureError."""
-    expecting = [f.name for f in features if "slack" in f.listeners]
-    missing = [name for name in expecting if name not in LISTENERS]
-    if missing:
-        raise FeatureError(f"no Slack listener for feature(s) {', '.join(missing)}")
-    orphans = sorted(set(LISTENERS) - set(expecting))
-    if orphans:
-        raise FeatureError(
-            f"Slack listener(s) {', '.join(orphans)} for no feature that expects one"
-        )
-    return expecting
+    """The feature names whose Slack listeners to register, in feature order (checked)."""
+    return surface_listeners(features, "slack", "Slack", LISTENERS)
 
 
 def build_slack_app(

@@ -19,8 +19,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError, Settings
 from bot.replies import Reply
+from integrations.send_errors import SendError, parse_retry_after
 from integrations.slack.render import message_payload
-from integrations.transport import SendError, parse_retry_after
 
 log = logging.getLogger("norcrin_bot.outbox")
 

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.i18n import t
 from bot.interactions import Confirm
 from bot.markup import esc
 from bot.replies import (
@@ -127,7 +128,6 @@ def mrkdwn_object(text: str) -> MarkdownTextObject:
 
 
 def render_part(part: Part, index: int, language: str) -> list[Block]:
-    en = language == "en"
     if isinstance(part, Section):
         return _sections(part.text)
     if isinstance(part, Heading):
@@ -158,7 +158,7 @@ def render_part(part: Part, index: int, language: str) -> list[Block]:
         if part.summary:
             lines.append(escape(part.summary))
         accessory = (
-            button("Open" if en else "Åpne", action_id=f"open_document:{index}", url=part.url)
+            button(t(language, "Åpne", "Open"), action_id=f"open_document:{index}", url=part.url)
             if part.url
             else None
         )
@@ -170,13 +170,15 @@ def render_part(part: Part, index: int, language: str) -> list[Block]:
         blocks: list[Block] = [SectionBlock(text=_mrkdwn("\n".join(lines)))]
         fields = []
         if part.leader:
-            fields.append(_mrkdwn(f"*{'Leader' if en else 'Leder'}*\n{escape(part.leader)}"))
+            fields.append(_mrkdwn(f"*{t(language, 'Leder', 'Leader')}*\n{escape(part.leader)}"))
         if part.deputy:
-            fields.append(_mrkdwn(f"*{'Deputy' if en else 'Nestleder'}*\n{escape(part.deputy)}"))
+            fields.append(
+                _mrkdwn(f"*{t(language, 'Nestleder', 'Deputy')}*\n{escape(part.deputy)}")
+            )
         if fields:
             blocks.append(SectionBlock(fields=fields))
         if part.members:
-            label = "Members" if en else "Medlemmer"
+            label = t(language, "Medlemmer", "Members")
             blocks.extend(_sections(f"*{label}:* " + escape(", ".join(part.members))))
         return blocks
     if isinstance(part, Table):
@@ -208,11 +210,7 @@ def render_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[dict[st
         blocks = _sections(reply.text)
     if len(blocks) > max_blocks:
         hidden = len(blocks) - (max_blocks - 1)
-        more = (
-            f"… {hidden} more — <{MORE_URL}|norcrin.no>"
-            if reply.language == "en"
-            else f"… {hidden} til — <{MORE_URL}|norcrin.no>"
-        )
+        more = f"… {hidden} {t(reply.language, 'til', 'more')} — <{MORE_URL}|norcrin.no>"
         blocks = [*blocks[: max_blocks - 1], ContextBlock(elements=[_mrkdwn(more)])]
     return [b.to_dict() for b in blocks]  # to_dict() validates recursively
 

@@ -34,16 +34,21 @@ def make_http_server(
     `hand_off`: Events API callbacks go to the inbox for the answer processes."""
     settings = runtime.bot.services.settings
     db = runtime.bot.services.db
-    to_inbox = InboxWriter(runtime.bot.services.db, runtime.bot.services.clock)
+    to_inbox = InboxWriter(db, runtime.bot.services.clock) if hand_off else None
 
     def ready() -> bool:
         with db.session() as session:
             session.execute(text("SELECT 1"))
         return True
 
+    routes = {EVENTS_PATH: slack_endpoint(runtime, settings.slack_signing_secret or "",
+                                          hand_off=to_inbox.put if to_inbox else None)}
+    if settings.teams_enabled:  # the Teams SDK is heavy: imported only when configured
+        from integrations.teams.serve import teams_routes
+
+        routes.update(teams_routes(runtime.bot))
     app = build_web_app(
-        {EVENTS_PATH: slack_endpoint(runtime, settings.slack_signing_secret or "",
-                                     hand_off=to_inbox.put if hand_off else None)},
+        routes,
         limits=settings.http,
         ready=ready,
     )
@@ -61,6 +66,13 @@ def _workers(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., Any]) -> int:
+    if settings.teams_app_id and not settings.teams_enabled:
+        log.warning("TEAMS_APP_ID is set without TEAMS_APP_PASSWORD or TEAMS_CERT_PATH: "
+                    "Teams activities are not served")
+    if args.http and settings.teams_enabled and not settings.slack_enabled:
+        from integrations.teams.serve import serve_teams  # Teams alone (heavy SDK, on demand)
+
+        return serve_teams(args, settings, open_bot)
     socket_mode = bool(settings.slack_app_token) and not args.http
     if not socket_mode and not args.http:
         raise ConfigError(

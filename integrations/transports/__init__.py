@@ -13,11 +13,13 @@ from integrations.transports.console import ConsoleTransport
 from integrations.transports.mail import MailTransport
 from integrations.transports.slack import SlackTransport
 from integrations.transports.teams_graph import TeamsGraphTransport
+from integrations.transports.teams_user import TeamsUserTransport
 from integrations.transports.teams_webhook import TeamsWebhookTransport
 
 TRANSPORTS.register(SlackTransport())
 TRANSPORTS.register(TeamsGraphTransport())
 TRANSPORTS.register(TeamsWebhookTransport())
+TRANSPORTS.register(TeamsUserTransport())
 TRANSPORTS.register(MailTransport())
 TRANSPORTS.register(ConsoleTransport())
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
-from bot.destinations import TRANSPORTS, DestinationError
-from commands.teachback import secretariat_destination
+from bot.destinations import TRANSPORTS, DestinationError, secretariat_destination
 from storage import schedules
 
 if TYPE_CHECKING:
@@ -20,10 +19,11 @@ if TYPE_CHECKING:
 
 def check_settings(settings: Settings) -> None:
     """`SECRETARIAT_CHANNEL` (a bare Slack id or any destination) must be one we can post to."""
-    if not settings.secretariat_channel:
+    destination = secretariat_destination(settings)
+    if destination is None:
         return
     try:
-        TRANSPORTS.check(secretariat_destination(settings))
+        TRANSPORTS.check(destination)
     except DestinationError as exc:
         raise ConfigError(f"SECRETARIAT_CHANNEL: {exc}") from None
 

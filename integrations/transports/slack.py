@@ -13,11 +13,14 @@ from bot.destinations import Sender, Transport
 from bot.replies import Person
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.core import Services
 
 # Channel ids (C…, G…, D…) or a channel name; user ids (U…, W…). No spaces, no markup.
 _CHANNEL = re.compile(r"#?[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _USER = re.compile(r"[A-Za-z0-9]{1,40}")
+# A bare id that is a Slack user's rather than a directory person's: U… or W…, upper case.
+_BARE_USER = re.compile(r"[UW][A-Z0-9]+")
 
 
 class SlackTransport(Transport):
@@ -44,3 +47,10 @@ class SlackTransport(Transport):
         if person.platform == "slack" and _USER.fullmatch(person.user_id or ""):
             return f"slack-user:{person.user_id}"
         return None
+
+    def recognise(self, user_id: str) -> str | None:
+        """`U0123ABC` (a meeting's `--owner`) is a Slack user, reached by DM."""
+        return f"slack-user:{user_id}" if _BARE_USER.fullmatch(user_id) else None
+
+    def enabled(self, settings: Settings) -> bool:
+        return settings.slack_enabled

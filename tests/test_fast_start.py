@@ -1,0 +1,151 @@
+"""Starting on a current database is cheap: the schema check reads `alembic_version` and the
+migration files, and Alembic is imported only when there is something to upgrade."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+
+from bot import glossary
+from bot.compiled_cache import cached
+from bot.replies import Message, Person
+from storage.db import MIGRATIONS_DIR, Database, head_revisions
+from storage.loader import import_file
+from tests.support.pg import throwaway_database
+
+ROOT = Path(__file__).resolve().parents[1]
+PREPARE = """
+import json, sys
+from storage.db import Database
+db = Database(sys.argv[1])
+db.prepare()
+print(json.dumps({"alembic": "alembic" in sys.modules,
+                  "revisions": sorted(db.schema_revisions() or [])}))
+"""
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _prepare_in_a_new_process(url: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", PREPARE, url],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(request.getfixturevalue("sqlite_url"))
+        return
+    with throwaway_database("norcrin_faststart") as url:
+        yield url
+
+
+def test_the_heads_read_from_the_files_are_alembics():
+    assert head_revisions() == frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
+def test_a_current_database_is_checked_without_importing_alembic(any_db_url):
+    started = _prepare_in_a_new_process(any_db_url)
+    assert started == {"alembic": False, "revisions": sorted(head_revisions())}
+
+
+def test_a_database_behind_is_still_upgraded(fresh_url):
+    db = Database(fresh_url)
+    config = _alembic_config()
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004_outbox_schedules_agenda")  # the teach-back branch goes
+    behind = db.schema_revisions()
+    db.dispose()
+    assert behind is not None and behind != head_revisions()
+    started = _prepare_in_a_new_process(fresh_url)
+    assert started == {"alembic": True, "revisions": sorted(head_revisions())}
+
+
+def _statements(engine, run) -> list[str]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_new_process_loads_the_packed_index_and_an_import_replaces_it(
+    make_bot, fresh_url, tmp_path
+):
+    """The index a new process loads is the packed snapshot in `meta` (no scan of the entries),
+    and `import people` replaces it: the imported person is found afterwards."""
+    question = "Zelda Quistgaard"
+    before = make_bot(fresh_url)
+    [declined] = before.handle(Message(text=question, sender=Person("cli", "cache")))
+    assert declined.intent == "none"
+    people = tmp_path / "people.yaml"
+    people.write_text(
+        yaml.safe_dump([{"name": "Zelda Quistgaard", "organisation": "UNN",
+                         "memberships": [{"group": "AP8", "role": "member"}]}]),
+        encoding="utf-8",
+    )
+    with before.services.db.session() as session:
+        import_file(session, "people", people)
+    fresh = make_bot(fresh_url)  # as a new process: nothing loaded yet
+    statements = _statements(
+        fresh.services.db.engine,
+        lambda: fresh.handle(Message(text=question, sender=Person("cli", "cache"))),
+    )
+    # The snapshot came packed in one meta row, not from a read of every entry.
+    assert not [s for s in statements if s.lstrip().startswith("SELECT search_entries.")]
+    for bot in (fresh, before):  # and the process that had the old index sees the new one
+        [found] = bot.handle(Message(text=question, sender=Person("cli", "cache")))
+        assert found.intent == "person"
+        assert found.results[0].id == "zelda-quistgaard"
+
+
+def test_the_compiled_cache_serves_a_stored_value_and_rebuilds_on_a_new_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORCRIN_CACHE_DIR", str(tmp_path))
+    builds: list[str] = []
+
+    def build(value: str):
+        def run():
+            builds.append(value)
+            return {"value": (value,)}
+        return run
+
+    assert cached("thing", "k1", build("first")) == {"value": ("first",)}
+    assert cached("thing", "k1", build("second")) == {"value": ("first",)}  # stored
+    assert cached("thing", "k2", build("third")) == {"value": ("third",)}  # new sources
+    (tmp_path / "thing-k2.marshal").write_bytes(b"\x00garbage")
+    assert cached("thing", "k2", build("fourth")) == {"value": ("fourth",)}  # unreadable
+    assert builds == ["first", "third", "fourth"]
+
+
+def test_the_cached_glossary_is_the_compiled_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORCRIN_CACHE_DIR", str(tmp_path))
+    fresh = glossary._load("glossary.yaml")  # computes and stores
+    assert list(tmp_path.glob("glossary-glossary-*.marshal"))
+    again = glossary._load("glossary.yaml")  # from the cache
+    words, phrase_stems, by_first = glossary._compile("glossary.yaml")
+    assert fresh == again
+    assert (again.words, again.phrase_stems, again.by_first_stem) == (words, phrase_stems, by_first)
