@@ -7,10 +7,20 @@ misspelt module fails at import, not at run time.
 
 from __future__ import annotations
 
-from storage import agenda, forms, news, outbox, provenance, questions_log, schedules, teams
+from storage import (
+    agenda,
+    forms,
+    inbox,
+    news,
+    outbox,
+    provenance,
+    questions_log,
+    schedules,
+    teams,
+)
 from storage.models import Base
 
-MODEL_MODULES = (forms, outbox, schedules, agenda, news, provenance, questions_log, teams)
+MODEL_MODULES = (forms, outbox, schedules, agenda, news, provenance, questions_log, teams, inbox)
 metadata = Base.metadata
 
 __all__ = ["MODEL_MODULES", "Base", "metadata"]

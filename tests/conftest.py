@@ -17,11 +17,22 @@ from bot.core import Bot
 from integrations.runtime.wiring import build_bot
 from storage.db import Database
 from tests.support.graph_api import FakeGraphAPI
-from tests.support.pg import throwaway_database
+from tests.support.pg import drop_template, template_name, throwaway_database
 from tests.support.slack_api import FakeSlackAPI
 from tests.support.slack_harness import SIGNING_SECRET, SlackHarness, serve_slack
 
 BOT_TOKEN = "xoxb-test-token"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process names the run's PostgreSQL template before workers start."""
+    if not hasattr(config, "workerinput"):
+        template_name()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        drop_template()
 
 
 def make_settings(database_url: str, **overrides: str) -> Settings:

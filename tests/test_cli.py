@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -18,15 +20,7 @@ def run(
 ) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOT_"))}
     environment.update({"DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "integrations.runtime", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        cwd=ROOT,
-    )
+    return run_cli(args, env=environment, cwd=ROOT, stdin=stdin, timeout=120)
 
 
 def test_ask_json_contract(sqlite_url):
@@ -169,3 +163,22 @@ def test_serve_http_end_to_end_in_a_real_process(sqlite_url, fake_slack):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     assert process.returncode == 0, process.stderr.read()
+
+
+def test_forked_commands_behave_as_the_installed_entry_point(sqlite_url, tmp_path):
+    """`run_cli` (used by the many-command tests) gives what a new `norcrin-bot` process gives:
+    same output, errors and exit codes, and the command's own environment and directory."""
+    (tmp_path / ".env").write_text("BOT_LANGUAGE=en\n", encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOT_"))}
+    environment.update(DATABASE_URL=sqlite_url, TZ="Europe/Oslo", COLUMNS="70")
+    script = str(Path(sys.executable).with_name("norcrin-bot"))
+    for args, stdin in (
+        (["chat", "--user", "Cecilie Moe"], "who leads AP3?\nhvem leder AP8?\n"),
+        (["directory", "accept", "999999"], ""),
+        (["no-such-command"], ""),
+    ):
+        real = subprocess.run([script, *args], input=stdin, capture_output=True, text=True,
+                              env=environment, cwd=tmp_path, timeout=120)
+        forked = run_cli(args, env=environment, cwd=tmp_path, stdin=stdin)
+        assert (forked.returncode, forked.stdout, forked.stderr) == (
+            real.returncode, real.stdout, real.stderr), args

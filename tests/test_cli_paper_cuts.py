@@ -8,10 +8,11 @@ import json
 import os
 import re
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 OSLO = ZoneInfo("Europe/Oslo")
@@ -35,15 +36,7 @@ def run(
             **env,
         }
     )
-    return subprocess.run(
-        [sys.executable, "-m", "integrations.runtime", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        cwd=ROOT,
-    )
+    return run_cli(args, env=environment, cwd=ROOT, stdin=stdin, timeout=120)
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:

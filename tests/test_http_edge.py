@@ -102,8 +102,9 @@ def test_a_burst_of_100_events_on_new_connections_is_all_answered_once(edge):
         assert sorted(p.params["thread_ts"] for p in posts) == sorted(e["ts"] for e in events)
 
 
-def test_50_stalled_clients_are_closed_within_30_s_while_others_are_served(edge):
-    with edge() as slack:  # production limits: read timeout 10 s, body deadline 15 s
+def test_50_stalled_clients_are_closed_after_the_read_timeout_while_others_are_served(edge):
+    # the production limits (10 s without a byte, 15 s for a body) shortened to keep the suite fast
+    with edge(HTTP_READ_TIMEOUT="2", HTTP_BODY_TIMEOUT="3") as slack:
         port = _port(slack)
         body = event_body(app_mention_event("<@U0BOT> hvem leder AP8?"))
         stalled = []
@@ -140,7 +141,8 @@ def test_50_stalled_clients_are_closed_within_30_s_while_others_are_served(edge)
         for sock in stalled:
             sock.close()
         assert len(closed_after) == 50, f"{50 - len(closed_after)} stalled clients still open"
-        assert max(closed_after.values()) < 30
+        assert min(closed_after.values()) > 1.5  # not before the timeout
+        assert max(closed_after.values()) < 15  # and soon after it, even on a busy machine
         slack.fake.wait_for("chat.postMessage", count=3)
 
 

@@ -18,6 +18,7 @@ from docx import Document
 
 from storage.db import Database
 from storage.forms import StatusFilling
+from tests.support.cli import run_cli
 
 CLI = [str(Path(sys.executable).with_name("norcrin-bot"))]  # the installed entry point
 # a long-text answer ends with an empty line (or a line with only "."); commands go alone
@@ -60,9 +61,7 @@ def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
 def run(
     env: dict[str, str], cwd: Path, *args: str, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=60
-    )
+    return run_cli(args, env=env, cwd=cwd, stdin=stdin, timeout=60)
 
 
 def _deadline() -> str:

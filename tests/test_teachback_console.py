@@ -1,18 +1,19 @@
 """The teach-back loop in the terminal, as scripts use it: `chat --user NAME` over stdin (typed
 👍/👎/bra/dårlig and "send videre"), the operator's inbox, and the `triage`, `taught` and
-`stats questions` commands — the installed entry point, one process per command."""
+`stats questions` commands — the installed entry point, one process per command
+(`tests.support.cli.run_cli`)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-CLI = [str(Path(sys.executable).with_name("norcrin-bot"))]
+from tests.support.cli import run_cli
+
 WEATHER = "what's the weather in Bergen tomorrow?"
 
 
@@ -27,8 +28,7 @@ def env(sqlite_url: str) -> dict[str, str]:
 
 def run(env: dict[str, str], cwd: Path, *args: str, stdin: str = "",
         ok: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=60)
+    done = run_cli(args, env=env, cwd=cwd, stdin=stdin, timeout=60)
     if ok:
         assert done.returncode == 0, done.stderr
     return done

@@ -151,13 +151,13 @@ def test_worker_killed_between_claim_and_send_is_taken_over_after_the_lease(
             reply=Reply(text="Dagsorden styremøte", parts=(Section("Dagsorden"),)),
         )
     slack.fail_next("chat.postMessage", 429, retry_after=3)  # holds worker A in its claim
-    first = start_worker(pg_url, slack, lease=5.0)
+    first = start_worker(pg_url, slack, lease=3.5)
     try:
         slack.wait_for("chat.postMessage", timeout=20)
         first.send_signal(signal.SIGKILL)
         first.wait(5)
         killed_at = time.time()
-        second = start_worker(pg_url, slack, lease=5.0)
+        second = start_worker(pg_url, slack, lease=3.5)
         try:
             wait_until(lambda: len(slack.messages("C1")) == 1, timeout=20)
             time.sleep(1.0)
@@ -168,6 +168,7 @@ def test_worker_killed_between_claim_and_send_is_taken_over_after_the_lease(
     calls = slack.calls("chat.postMessage")
     assert [c.status for c in calls] == [429, 200]
     assert calls[1].at >= killed_at  # only after A was gone, once its lease had expired
+    assert calls[1].at - calls[0].at > 3.0  # A claimed just before its call; lease 3.5 s
     assert len(slack.messages("C1")) == 1
     with database.session() as session:
         from storage.outbox import get_post

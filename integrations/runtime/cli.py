@@ -175,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--no-worker", action="store_true", help="do not run scheduled jobs here")
+    serve.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help="HTTP: answer events in N separate processes (default: one per core; 0: in this one)",
+    )
+    serve.add_argument(
+        "--lease", type=float, default=30.0, metavar="SECONDS",
+        help="how long an answer process holds an event before another may take it (default 30)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     imp = sub.add_parser("import", help="import people or documents from YAML/CSV")

@@ -30,7 +30,7 @@ from commands import FEATURES
 from integrations.slack import agenda, status, teachback
 from integrations.slack.client import make_web_client
 from integrations.slack.render import message_payload, render_blocks
-from integrations.slack.surface import RUNTIME_KEY, FeatureRegistrar, SlackRuntime
+from integrations.slack.surface import RUNTIME_KEY, FeatureRegistrar, InlineExecutor, SlackRuntime
 from storage.claims import claim_event
 
 __all__ = ["LISTENERS", "SlackRuntime", "build_slack_app", "slack_listeners"]
@@ -108,7 +108,11 @@ def build_slack_app(
     socket_mode: bool = False,
     answer_workers: int = 16,
     listener_workers: int = 32,
+    answer_inline: bool = False,
 ) -> SlackRuntime:
+    """The bolt app with every listener. `answer_inline`: for an answer process fed from the
+    inbox (`integrations.slack.inbox`) — the edge verified the signature already, and
+    `dispatch` returns only once the listener's answer went out."""
     settings = bot.services.settings
     client = client or make_web_client(settings)
     _quiet_bolt_start_up()
@@ -118,7 +122,8 @@ def build_slack_app(
         # No authorize function: bolt takes the token from `client` and runs auth.test once,
         # on the first request (SingleTeamAuthorization caches it).
         token_verification_enabled=False,
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=not (socket_mode or answer_inline),
+        process_before_response=answer_inline,
         listener_executor=ThreadPoolExecutor(
             max_workers=listener_workers, thread_name_prefix="bolt"
         ),
@@ -129,7 +134,8 @@ def build_slack_app(
         bot=bot,
         app=app,
         client=client,
-        pool=ThreadPoolExecutor(max_workers=answer_workers, thread_name_prefix="answer"),
+        pool=InlineExecutor() if answer_inline
+        else ThreadPoolExecutor(max_workers=answer_workers, thread_name_prefix="answer"),
     )
     _register_core(runtime)
     for name in slack_listeners(FEATURES):
@@ -153,6 +159,8 @@ def _register_core(runtime: SlackRuntime) -> None:
         if not isinstance(body, dict):
             return next()
         event_id = body.get("event_id")
+        if req.context.get("inbox_key"):
+            return next()  # from the inbox: the edge's insert was the claim
         if event_id and body.get("type") == "event_callback" and not claim_event(bot, event_id):
             log.info("event %s already taken; retry ignored", event_id)
             return BoltResponse(status=200, body="")

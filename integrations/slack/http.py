@@ -15,7 +15,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,8 +31,9 @@ EVENTS_PATH = "/slack/events"
 MAX_CLOCK_SKEW = 300  # seconds, as Slack's own SDKs
 
 
-def _check_shape(body: str, content_type: str) -> None:
-    """Raise Rejected(400) for bodies bolt cannot take: bad JSON, non-object event/payload."""
+def _check_shape(body: str, content_type: str) -> dict[str, Any] | None:
+    """Raise Rejected(400) for bodies bolt cannot take: bad JSON, non-object event/payload.
+    Returns a JSON body's object (None for a form body)."""
     if content_type.startswith("application/json") or body.lstrip().startswith("{"):
         try:
             data = json.loads(body)
@@ -42,7 +43,7 @@ def _check_shape(body: str, content_type: str) -> None:
             raise Rejected(400, "body is not a JSON object")
         if data.get("type") == "event_callback" and not isinstance(data.get("event"), dict):
             raise Rejected(400, "`event` is not an object")
-        return
+        return data
     try:
         form = parse_qs(body, keep_blank_values=True, strict_parsing=bool(body),
                         max_num_fields=200)
@@ -55,6 +56,7 @@ def _check_shape(body: str, content_type: str) -> None:
             raise Rejected(400, "`payload` is not valid JSON") from None
         if not isinstance(payload, dict):
             raise Rejected(400, "`payload` is not an object")
+    return None
 
 
 def valid_signature(secret: bytes, body: bytes, timestamp: str, signature: str) -> bool:
@@ -67,8 +69,19 @@ def valid_signature(secret: bytes, body: bytes, timestamp: str, signature: str) 
     return hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace"))
 
 
-def slack_endpoint(runtime: SlackRuntime, signing_secret: str) -> Endpoint:
-    """The handler for Slack's Events API, slash commands and interactivity."""
+HandOff = Callable[[str, str, str], bool]  # (event id, content type, body) -> stored (not a retry)
+
+
+def slack_endpoint(
+    runtime: SlackRuntime, signing_secret: str, *, hand_off: HandOff | None = None
+) -> Endpoint:
+    """The handler for Slack's Events API, slash commands and interactivity.
+
+    With `hand_off` (`serve --workers N`), Events API callbacks are stored durably for the answer
+    processes and acked; nothing else about them runs here. Slash commands and interactions stay
+    inline: their acks may have to carry a response (`response_action` errors) or open a view
+    with a trigger that expires in 3 s.
+    """
     secret = signing_secret.encode("utf-8")
     app = runtime.app
 
@@ -84,7 +97,14 @@ def slack_endpoint(runtime: SlackRuntime, signing_secret: str) -> Endpoint:
             body = request.body.decode("utf-8")
         except UnicodeDecodeError:
             raise Rejected(400, "body is not UTF-8") from None
-        _check_shape(body, request.headers.get("content-type", ""))
+        content_type = request.headers.get("content-type", "")
+        data = _check_shape(body, content_type)
+        if hand_off is not None and data is not None and data.get("type") == "event_callback":
+            event_id = data.get("event_id")
+            if isinstance(event_id, str) and event_id:
+                if not await edge.run_sync(hand_off, event_id, content_type, body):
+                    log.info("event %s already in the inbox; retry acked", event_id[:40])
+                return Response(b"", status_code=200)
         headers: dict[str, str | Sequence[str]] = {k: [v] for k, v in request.headers.items()}
         response: BoltResponse = await edge.run_sync(
             app.dispatch, BoltRequest(body=body, headers=headers)

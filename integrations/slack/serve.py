@@ -7,8 +7,10 @@ it answers GET /health (alive) and GET /ready (database reachable) for load bala
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -19,22 +21,28 @@ from sqlalchemy import text
 from bot.config import ConfigError, Settings
 from integrations.slack.app import SlackRuntime, build_slack_app
 from integrations.slack.http import EVENTS_PATH, slack_endpoint
+from integrations.slack.inbox import AnswerWorkers, InboxWriter
 from integrations.web import WebServer, build_web_app
 
 log = logging.getLogger(__name__)
 
 
-def make_http_server(runtime: SlackRuntime, host: str, port: int) -> WebServer:
-    """The edge app with /slack/events, not yet started (`.start()`; `.port` is bound)."""
+def make_http_server(
+    runtime: SlackRuntime, host: str, port: int, *, hand_off: bool = False
+) -> WebServer:
+    """The edge app with /slack/events, not yet started (`.start()`; `.port` is bound).
+    `hand_off`: Events API callbacks go to the inbox for the answer processes."""
     settings = runtime.bot.services.settings
     db = runtime.bot.services.db
+    to_inbox = InboxWriter(db, runtime.bot.services.clock) if hand_off else None
 
     def ready() -> bool:
         with db.session() as session:
             session.execute(text("SELECT 1"))
         return True
 
-    routes = {EVENTS_PATH: slack_endpoint(runtime, settings.slack_signing_secret or "")}
+    routes = {EVENTS_PATH: slack_endpoint(runtime, settings.slack_signing_secret or "",
+                                          hand_off=to_inbox.put if to_inbox else None)}
     if settings.teams_enabled:  # the Teams SDK is heavy: imported only when configured
         from integrations.teams.serve import teams_routes
 
@@ -45,6 +53,16 @@ def make_http_server(runtime: SlackRuntime, host: str, port: int) -> WebServer:
         ready=ready,
     )
     return WebServer(app, settings.http, host, port)
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """`--workers N` (default: one per core); 0 answers in the edge process itself."""
+    count = getattr(args, "workers", None)
+    if count is None:
+        return os.cpu_count() or 1
+    if count < 0:
+        raise ConfigError("--workers must be 0 or more.")
+    return int(count)
 
 
 def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., Any]) -> int:
@@ -80,15 +98,24 @@ def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., 
             stop_event.wait()
             handler.close()
         else:
-            server = make_http_server(runtime, args.host, args.port)
+            count = _workers(args)
+            lease = float(getattr(args, "lease", 30.0) or 30.0)
+            answering = (
+                AnswerWorkers(open_bot, settings, count, lease=lease).start() if count else None
+            )
+            server = make_http_server(runtime, args.host, args.port, hand_off=bool(count))
+            gc.collect()
+            gc.freeze()  # the bot's start-up heap is never garbage: keep collections off it
             url = f"http://{args.host}:{server.port}{EVENTS_PATH}"
-            log.info("serving Slack events on %s", url)
+            log.info("serving Slack events on %s (%d answer processes)", url, count)
             print(json.dumps({"listening": url}), flush=True)
             server.start()
             try:
                 stop_event.wait()
             finally:
-                server.stop()
+                server.stop()  # no more acks, then the answer processes finish what they hold
+                if answering is not None:
+                    answering.stop()
     except KeyboardInterrupt:
         pass
     finally:

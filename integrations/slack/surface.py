@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ class SlackRuntime:
     bot: Bot
     app: App
     client: WebClient
-    pool: ThreadPoolExecutor
+    pool: Executor
     # Command prefixes handled in the ack path (e.g. opening a modal needs the trigger at once).
     command_hooks: list[Callable[[dict[str, Any], Person, Callable[..., Any]], bool]] = field(
         default_factory=list
@@ -132,6 +132,20 @@ class SlackRuntime:
                     deliver(apology)
 
         self.submit(work, event_id=event_id)
+
+
+class InlineExecutor(Executor):
+    """Runs submitted work at once in the caller's thread: in an answer process
+    (`integrations.slack.inbox`) a listener's work must be finished when `dispatch` returns,
+    so that its inbox row is marked done only after the answer went out."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
 
 
 FeatureRegistrar = Callable[[SlackRuntime], None]

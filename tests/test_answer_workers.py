@@ -1,0 +1,139 @@
+"""`serve --http --workers N`: the edge acks, answer processes answer — over real HTTP, signed as
+Slack signs, against the Slack Web API stand-in; a worker killed mid-answer, a replay across
+processes, and SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.inbox import InboxItem
+from tests.support.slack_harness import SIGNING_SECRET
+from tests.support.slack_signing import SlackClientHTTP, app_mention_event, new_event_id
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def serving(database_url: str, fake_slack: Any, *args: str) -> Iterator[Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOT_"))}
+    env.update(DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token",
+               SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake_slack.base_url,
+               PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "integrations.runtime", "serve", "--http", "--host", "127.0.0.1",
+         "--port", "0", "--no-worker", *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        url = json.loads(process.stdout.readline())["listening"]
+        process.http = SlackClientHTTP(url, SIGNING_SECRET)  # type: ignore[attr-defined]
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            _, process.log = process.communicate(timeout=40)  # type: ignore[attr-defined]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, process.log = process.communicate()  # type: ignore[attr-defined]
+
+
+def rows(database_url: str) -> list[InboxItem]:
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            return list(session.scalars(select(InboxItem).order_by(InboxItem.id)))
+    finally:
+        db.dispose()
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_events_from_concurrent_senders_are_acked_and_answered_once_by_the_workers(
+    sqlite_url, fake_slack
+):
+    with serving(sqlite_url, fake_slack, "--workers", "2") as server:
+        events = [(new_event_id(), app_mention_event("<@U0BOT> hvem leder AP8?", channel="C7",
+                                                     ts=f"1.{n:06d}")) for n in range(24)]
+
+        def send(item: tuple[str, dict]) -> int:
+            event_id, event = item
+            return server.http.send_event(event, event_id=event_id).status
+
+        with ThreadPoolExecutor(4) as senders:
+            assert list(senders.map(send, events)) == [200] * 24
+        # Slack's retries and a replay of the same id are acked and add nothing
+        event_id, event = events[0]
+        assert server.http.send_event(event, event_id=event_id, retry_num=1).status == 200
+        assert server.http.send_event(event, event_id=event_id).status == 200
+        posts = fake_slack.wait_for("chat.postMessage", count=24, timeout=60)
+        time.sleep(1.0)  # a doubled answer would arrive now
+        posts = fake_slack.calls("chat.postMessage")
+        assert Counter(p.params["thread_ts"] for p in posts) == Counter(
+            e["ts"] for _, e in events)
+        assert all("Cecilie Moe" in p.params["text"] for p in posts)
+        done = rows(sqlite_url)
+        assert len(done) == 24 and all(r.done_at is not None for r in done)
+        assert len({r.owner for r in done}) >= 1 and all(r.attempts == 1 for r in done)
+    assert server.returncode == 0, server.log
+
+
+def test_a_worker_killed_mid_answer_is_replaced_and_the_event_answered_exactly_once(
+    sqlite_url, fake_slack
+):
+    fake_slack.fail_next("chat.postMessage", 429, retry_after=3)  # holds the answer in flight
+    # the lease outlasts the 429's wait, so only the kill can free the row
+    with serving(sqlite_url, fake_slack, "--workers", "1", "--lease", "6") as server:
+        assert server.http.send_event(
+            app_mention_event("<@U0BOT> hvem leder AP8?", channel="C9", ts="2.000001")
+        ).status == 200
+        fake_slack.wait_for("chat.postMessage", timeout=30)  # the 429: mid-answer
+        [row] = rows(sqlite_url)
+        assert row.done_at is None and row.attempts == 1
+        os.kill(int(row.owner.split("@")[0]), signal.SIGKILL)
+        killed_at = time.time()
+        wait_until(lambda: len(fake_slack.messages("C9")) == 1, 40, "the answer after restart")
+        time.sleep(1.0)
+        calls = fake_slack.calls("chat.postMessage")
+        assert [c.status for c in calls] == [429, 200]
+        assert calls[1].at >= killed_at
+        [row] = rows(sqlite_url)
+        assert row.done_at is not None and row.attempts == 2
+    assert server.returncode == 0, server.log
+    assert "exited with -9; restarting" in server.log
+
+
+def test_a_replay_to_a_second_edge_on_the_same_database_is_not_answered_again(
+    sqlite_url, fake_slack
+):
+    event_id = new_event_id()
+    event = app_mention_event("<@U0BOT> hvem leder AP3?", channel="C5", ts="3.000001")
+    with serving(sqlite_url, fake_slack, "--workers", "1") as first, \
+            serving(sqlite_url, fake_slack, "--workers", "1") as second:
+        assert first.http.send_event(event, event_id=event_id).status == 200
+        fake_slack.wait_for("chat.postMessage", timeout=30)
+        assert second.http.send_event(event, event_id=event_id, retry_num=1).status == 200
+        time.sleep(1.5)
+        assert len(fake_slack.calls("chat.postMessage")) == 1
+    assert first.returncode == 0 and second.returncode == 0, first.log + second.log
