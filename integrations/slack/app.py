@@ -30,7 +30,13 @@ from commands import FEATURES
 from integrations.slack import agenda, status, teachback
 from integrations.slack.client import make_web_client
 from integrations.slack.render import message_payload, render_blocks
-from integrations.slack.surface import RUNTIME_KEY, FeatureRegistrar, InlineExecutor, SlackRuntime
+from integrations.slack.surface import (
+    RUNTIME_KEY,
+    FeatureRegistrar,
+    InlineExecutor,
+    SlackRuntime,
+    runtime_of,
+)
 from storage.claims import claim_event
 
 __all__ = ["LISTENERS", "SlackRuntime", "build_slack_app", "slack_listeners"]
@@ -144,98 +150,115 @@ def build_slack_app(
     return runtime
 
 
+_LINK_ACTIONS = re.compile(r"^(open_document|link_\d+):\d+$")
+
+
 def _register_core(runtime: SlackRuntime) -> None:
-    app, bot = runtime.app, runtime.bot
+    """The runtime into bolt's context, replay claims, and the core listeners below."""
+    app = runtime.app
 
     @app.middleware
     def attach_runtime(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
         context[RUNTIME_KEY] = runtime  # module-level listeners find it with `runtime_of`
         return next()
 
-    @app.middleware
-    def deduplicate_events(
-        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        if not isinstance(body, dict):
-            return next()
-        event_id = body.get("event_id")
-        if req.context.get("inbox_key"):
-            return next()  # from the inbox: the edge's insert was the claim
-        if event_id and body.get("type") == "event_callback" and not claim_event(bot, event_id):
-            log.info("event %s already taken; retry ignored", event_id)
-            return BoltResponse(status=200, body="")
-        key = request_key(body, req.raw_body)
-        if key and not claim_event(bot, key):
-            log.info("request %s already taken; replay ignored", key[:16])
-            return BoltResponse(status=200, body="")
-        return next()
+    app.middleware(deduplicate_events)
+    app.event("app_mention")(on_mention)
+    app.event("message")(on_message)
+    app.command(SLACK_COMMAND)(on_command)
+    app.action({"action_id": _LINK_ACTIONS})(on_link)
+    app.event("app_home_opened")(on_home)
 
-    def answer_event(event: dict[str, Any], body: dict[str, Any], *, direct: bool) -> None:
-        channel = event.get("channel", "")
-        # In a channel the answer goes in a thread under the question; in a DM it stays flat.
-        thread = event.get("thread_ts") or (None if direct else event.get("ts"))
-        message = Message(
-            text=event.get("text", ""),
-            sender=runtime.person(event.get("user", "")),
-            surface="slack",
-            channel=channel,
-            thread=thread,
-            direct=direct,
-            extra={"event_id": body.get("event_id", "")},
-        )
-        runtime.answer(
-            message,
-            lambda reply: runtime.post(channel, reply, thread_ts=thread),
-            event_id=body.get("event_id"),
-        )
 
-    @app.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
-        answer_event(event, body, direct=False)
+def deduplicate_events(
+    req: BoltRequest, body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """An event id (Slack's retries) or a request (a replayed interaction) is handled once."""
+    if not isinstance(body, dict) or req.context.get("inbox_key"):
+        return next()  # from the inbox: the edge's insert was the claim
+    bot = runtime_of(context).bot
+    event_id = body.get("event_id")
+    if event_id and body.get("type") == "event_callback" and not claim_event(bot, event_id):
+        log.info("event %s already taken; retry ignored", event_id)
+        return BoltResponse(status=200, body="")
+    key = request_key(body, req.raw_body)
+    if key and not claim_event(bot, key):
+        log.info("request %s already taken; replay ignored", key[:16])
+        return BoltResponse(status=200, body="")
+    return next()
 
-    @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return  # channel chatter, edits, joins and our own posts need no answer
-        answer_event(event, body, direct=True)
 
-    @app.command(SLACK_COMMAND)
-    def on_command(
-        ack: Callable[..., None], body: dict[str, Any], respond: Callable[..., Any]
-    ) -> None:
-        person = runtime.person(body.get("user_id", ""))
-        for hook in runtime.command_hooks:
-            if hook(body, person, ack):
-                return
-        ack()
-        message = Message(
-            text=body.get("text", "") or "help",
-            sender=person,
-            surface="slack",
-            channel=body.get("channel_id"),
-            direct=True,
-            extra={"trigger_id": body.get("trigger_id", "")},
-        )
-        runtime.answer(
-            message,
-            lambda reply: respond(
-                response_type="ephemeral", replace_original=False, **message_payload(reply)
-            ),
-        )
+def answer_event(
+    runtime: SlackRuntime, event: dict[str, Any], body: dict[str, Any], *, direct: bool
+) -> None:
+    """A mention or DM as a core Message; the answer goes back where it was asked."""
+    channel = event.get("channel", "")
+    # In a channel the answer goes in a thread under the question; in a DM it stays flat.
+    thread = event.get("thread_ts") or (None if direct else event.get("ts"))
+    message = Message(
+        text=event.get("text", ""),
+        sender=runtime.person(event.get("user", "")),
+        surface="slack",
+        channel=channel,
+        thread=thread,
+        direct=direct,
+        extra={"event_id": body.get("event_id", "")},
+    )
+    runtime.answer(
+        message,
+        lambda reply: runtime.post(channel, reply, thread_ts=thread),
+        event_id=body.get("event_id"),
+    )
 
-    @app.action({"action_id": _LINK_ACTIONS})
-    def on_link(ack: Callable[..., None]) -> None:
-        ack()  # URL buttons still send an action; nothing to do
 
-    @app.event("app_home_opened")
-    def on_home(event: dict[str, Any]) -> None:
-        if event.get("tab") not in (None, "home"):
+def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    answer_event(runtime_of(context), event, body, direct=False)
+
+
+def on_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        return  # channel chatter, edits, joins and our own posts need no answer
+    answer_event(runtime_of(context), event, body, direct=True)
+
+
+def on_command(
+    ack: Callable[..., None], body: dict[str, Any], respond: Callable[..., Any],
+    context: BoltContext,
+) -> None:
+    """`/norcrin TEXT`: a feature's hook may take it (modals need the trigger id at once);
+    otherwise it is a message answered privately (ephemeral)."""
+    runtime = runtime_of(context)
+    person = runtime.person(body.get("user_id", ""))
+    for hook in runtime.command_hooks:
+        if hook(body, person, ack):
             return
-        user_id = event.get("user", "")
-        runtime.submit(lambda: publish_home(runtime, user_id))
+    ack()
+    message = Message(
+        text=body.get("text", "") or "help",
+        sender=person,
+        surface="slack",
+        channel=body.get("channel_id"),
+        direct=True,
+        extra={"trigger_id": body.get("trigger_id", "")},
+    )
+    runtime.answer(
+        message,
+        lambda reply: respond(
+            response_type="ephemeral", replace_original=False, **message_payload(reply)
+        ),
+    )
 
 
-_LINK_ACTIONS = re.compile(r"^(open_document|link_\d+):\d+$")
+def on_link(ack: Callable[..., None]) -> None:
+    ack()  # URL buttons still send an action; nothing to do
+
+
+def on_home(event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab") not in (None, "home"):
+        return
+    runtime = runtime_of(context)
+    user_id = event.get("user", "")
+    runtime.submit(lambda: publish_home(runtime, user_id))
 
 
 def _register_fallbacks(app: App) -> None:
