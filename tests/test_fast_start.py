@@ -149,3 +149,18 @@ def test_the_cached_glossary_is_the_compiled_one(tmp_path, monkeypatch):
     words, phrase_stems, by_first = glossary._compile("glossary.yaml")
     assert fresh == again
     assert (again.words, again.phrase_stems, again.by_first_stem) == (words, phrase_stems, by_first)
+
+
+def test_the_entry_point_loads_without_the_collector_and_leaves_it_on():
+    """`norcrin-bot` freezes what start-up loaded (never scanned again) and collects as usual
+    afterwards, so a long-running `serve` or `worker` still frees its cyclic garbage."""
+    probe = (
+        "import gc, sys, tomllib\n"
+        "import integrations.runtime.entry as entry\n"
+        "from integrations.runtime.cli import main\n"
+        "script = tomllib.load(open('pyproject.toml', 'rb'))['project']['scripts']['norcrin-bot']\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10000, entry.main is main, script)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split() == ["True", "True", "True", "integrations.runtime.entry:main"]
