@@ -4,16 +4,20 @@ migration files, and Alembic is imported only when there is something to upgrade
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import snowballstemmer
+import Stemmer
 import yaml
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from snowballstemmer import english_stemmer, norwegian_stemmer
 from sqlalchemy import event
 
 from bot import glossary
@@ -164,3 +168,24 @@ def test_the_entry_point_loads_without_the_collector_and_leaves_it_on():
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.split() == ["True", "True", "True", "integrations.runtime.entry:main"]
+
+
+def test_the_c_stemmers_stem_the_bots_own_words_as_the_python_ones():
+    """With PyStemmer installed, snowballstemmer hands out its C stemmers (one extension module,
+    instead of importing all 36 pure-Python ones on every start); they must stem the glossary,
+    the directory and the catalogue exactly as the pure-Python ones do, or answers would change."""
+    assert snowballstemmer.stemmer is Stemmer.Stemmer
+    root = Path(__file__).resolve().parents[1]
+    text = " ".join(
+        path.read_text("utf-8").lower()
+        for folder in ("bot/data", "storage/data")
+        for path in sorted((root / folder).glob("*.yaml"))
+    )
+    words = set(re.findall(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", text))
+    words |= {glossary.fold(word) for word in words}
+    assert len(words) > 2000
+    for fast, python in (
+        (Stemmer.Stemmer("norwegian"), norwegian_stemmer.NorwegianStemmer()),
+        (Stemmer.Stemmer("english"), english_stemmer.EnglishStemmer()),
+    ):
+        assert [w for w in sorted(words) if fast.stemWord(w) != python.stemWord(w)] == []
