@@ -4,16 +4,20 @@ migration files, and Alembic is imported only when there is something to upgrade
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import snowballstemmer
+import Stemmer
 import yaml
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from snowballstemmer import english_stemmer, norwegian_stemmer
 from sqlalchemy import event
 
 from bot import glossary
@@ -149,3 +153,39 @@ def test_the_cached_glossary_is_the_compiled_one(tmp_path, monkeypatch):
     words, phrase_stems, by_first = glossary._compile("glossary.yaml")
     assert fresh == again
     assert (again.words, again.phrase_stems, again.by_first_stem) == (words, phrase_stems, by_first)
+
+
+def test_the_entry_point_loads_without_the_collector_and_leaves_it_on():
+    """`norcrin-bot` freezes what start-up loaded (never scanned again) and collects as usual
+    afterwards, so a long-running `serve` or `worker` still frees its cyclic garbage."""
+    probe = (
+        "import gc, sys, tomllib\n"
+        "import integrations.runtime.entry as entry\n"
+        "from integrations.runtime.cli import main\n"
+        "script = tomllib.load(open('pyproject.toml', 'rb'))['project']['scripts']['norcrin-bot']\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10000, entry.main is main, script)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split() == ["True", "True", "True", "integrations.runtime.entry:main"]
+
+
+def test_the_c_stemmers_stem_the_bots_own_words_as_the_python_ones():
+    """With PyStemmer installed, snowballstemmer hands out its C stemmers (one extension module,
+    instead of importing all 36 pure-Python ones on every start); they must stem the glossary,
+    the directory and the catalogue exactly as the pure-Python ones do, or answers would change."""
+    assert snowballstemmer.stemmer is Stemmer.Stemmer
+    root = Path(__file__).resolve().parents[1]
+    text = " ".join(
+        path.read_text("utf-8").lower()
+        for folder in ("bot/data", "storage/data")
+        for path in sorted((root / folder).glob("*.yaml"))
+    )
+    words = set(re.findall(r"[0-9a-zæøåäöüéèáàóòâêîôûçß]+", text))
+    words |= {glossary.fold(word) for word in words}
+    assert len(words) > 2000
+    for fast, python in (
+        (Stemmer.Stemmer("norwegian"), norwegian_stemmer.NorwegianStemmer()),
+        (Stemmer.Stemmer("english"), english_stemmer.EnglishStemmer()),
+    ):
+        assert [w for w in sorted(words) if fast.stemWord(w) != python.stemWord(w)] == []

@@ -2,6 +2,6 @@
 
 import sys
 
-from integrations.runtime.cli import main
+from integrations.runtime.entry import main
 
 sys.exit(main())
