@@ -14,10 +14,12 @@ os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
 
 from bot.config import Settings, load_settings
 from bot.core import Bot
+from integrations.runtime.cli import main as cli_main
 from integrations.runtime.wiring import build_bot
 from storage.db import Database
 from tests.support.graph_api import FakeGraphAPI
 from tests.support.pg import drop_template, template_name, throwaway_database
+from tests.support.posts import posts_env
 from tests.support.slack_api import FakeSlackAPI
 from tests.support.slack_harness import SIGNING_SECRET, SlackHarness, serve_slack
 
@@ -125,3 +127,25 @@ def slack(make_bot: Any, sqlite_url: str, fake_slack: FakeSlackAPI) -> Iterator[
     bot = make_bot(sqlite_url, SLACK_API_URL=fake_slack.base_url)
     with serve_slack(bot, fake_slack) as harness:
         yield harness
+
+
+@pytest.fixture
+def cli(
+    sqlite_url: str,
+    fake_slack: FakeSlackAPI,
+    fake_graph: FakeGraphAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Any:
+    """`norcrin-bot ARGS…` in this process with Slack and Graph at the stand-ins; returns stdout
+    and checks the exit status (0 unless `status=`). Test files needing more define their own."""
+    for name, value in posts_env(sqlite_url, slack=fake_slack, graph=fake_graph).items():
+        monkeypatch.setenv(name, value)
+
+    def run(*argv: str, status: int = 0) -> str:
+        code = cli_main(list(argv))
+        out = capsys.readouterr().out
+        assert code == status, out
+        return out
+
+    return run

@@ -13,11 +13,8 @@ from bot.markup import link
 from bot.replies import Heading, Message, Person, Reply, Section, Table
 from integrations.graph.render import adaptive_card
 from integrations.graph.webhook import webhook_payload
-from integrations.runtime.cli import main
 from tests.support.adaptive_cards import VERSIONS, card_schema, validate_card
 from tests.support.graph_api import FakeGraphAPI
-from tests.support.posts import posts_env
-from tests.support.slack_api import FakeSlackAPI
 from tests.test_render import EVERY_PART
 
 GOOD = {
@@ -154,26 +151,6 @@ def test_every_part_kind_and_an_oversized_reply_make_valid_cards() -> None:
     assert "more" in card["body"][-1]["inlines"][0]["text"]
     validate_card(card)
     validate_card(adaptive_card(Reply(text="", parts=())))
-
-
-@pytest.fixture
-def cli(
-    sqlite_url: str,
-    fake_slack: FakeSlackAPI,
-    fake_graph: FakeGraphAPI,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Any:
-    for name, value in posts_env(sqlite_url, slack=fake_slack, graph=fake_graph).items():
-        monkeypatch.setenv(name, value)
-
-    def run(*argv: str) -> str:
-        code = main(list(argv))
-        out = capsys.readouterr().out
-        assert code == 0, out
-        return out
-
-    return run
 
 
 def test_agenda_and_digest_posted_to_a_teams_webhook_are_valid_cards(

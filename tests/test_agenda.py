@@ -13,34 +13,13 @@ import pytest
 
 from bot.core import Bot
 from bot.replies import Message, Person
-from integrations.runtime.cli import main
 from storage import agenda as store
 from storage.outbox import deliver_due
 from tests.support.graph_api import FakeGraphAPI
-from tests.support.posts import close_bot, make_posts_bot, posts_env
+from tests.support.posts import close_bot, make_posts_bot
 from tests.support.slack_api import FakeSlackAPI
 
 OSLO = ZoneInfo("Europe/Oslo")
-
-
-@pytest.fixture
-def cli(
-    sqlite_url: str,
-    fake_slack: FakeSlackAPI,
-    fake_graph: FakeGraphAPI,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Any:
-    for name, value in posts_env(sqlite_url, slack=fake_slack, graph=fake_graph).items():
-        monkeypatch.setenv(name, value)
-
-    def run(*argv: str, status: int = 0) -> str:
-        code = main(list(argv))
-        out = capsys.readouterr().out
-        assert code == status, out
-        return out
-
-    return run
 
 
 @pytest.fixture
