@@ -82,6 +82,16 @@ def _deliver(
             runtime.dm(user_id, reply)
 
 
+def _answer_click(
+    runtime: SlackRuntime, body: dict[str, Any], feature_call: Callable[[Person], list[Reply]]
+) -> None:
+    """After the ack: the feature's replies to the person who clicked, where they clicked."""
+    user_id = _user(body)
+    runtime.submit(
+        lambda: _deliver(runtime, user_id, _channel(body), feature_call(runtime.person(user_id)))
+    )
+
+
 def _campaign_and_group(action: dict[str, Any]) -> tuple[int | None, str]:
     campaign, _, group = str(action.get("value", "")).partition(":")
     return (int(campaign) if campaign.isdigit() else None), group
@@ -114,17 +124,10 @@ def start_filling(
     """Start or resume the filling a button names ("campaign:group") in the user's DM."""
     ack()
     runtime = runtime_of(context)
-    user_id = _user(body)
     campaign, group = _campaign_and_group(action)
-
-    def work() -> None:
-        person = runtime.person(user_id)
-        replies = status_feature.start_for_group(
-            runtime.bot.services, person, group, _language(runtime), campaign
-        )
-        _deliver(runtime, user_id, _channel(body), replies)
-
-    runtime.submit(work)
+    _answer_click(runtime, body, lambda person: status_feature.start_for_group(
+        runtime.bot.services, person, group, _language(runtime), campaign
+    ))
 
 
 def open_form_modal(
@@ -152,17 +155,11 @@ def answer_button(
     """A choice button under a question: value "filling|question|option"."""
     ack()
     runtime = runtime_of(context)
-    user_id = _user(body)
     filling, question, value = [*str(action.get("value", "")).split("|", 2), "", ""][:3]
-
-    def work() -> None:
-        person = runtime.person(user_id)
-        replies = status_feature.apply_choice(
-            runtime.bot.services, person, int(filling) if filling.isdigit() else 0, question, value
-        )
-        _deliver(runtime, user_id, _channel(body), replies)
-
-    runtime.submit(work)
+    filling_id = int(filling) if filling.isdigit() else 0
+    _answer_click(runtime, body, lambda person: status_feature.apply_choice(
+        runtime.bot.services, person, filling_id, question, value
+    ))
 
 
 def submit_button(
@@ -171,18 +168,11 @@ def submit_button(
     """"Submit" under the review: the same as typing `send inn` in that filling."""
     ack()
     runtime = runtime_of(context)
-    user_id = _user(body)
     filling = str(action.get("value", ""))
-
-    def work() -> None:
-        person = runtime.person(user_id)
-        filling_id = int(filling) if filling.isdigit() else None
-        replies = status_feature.apply_text(
-            runtime.bot.services, person, "submit", filling_id=filling_id
-        )
-        _deliver(runtime, user_id, _channel(body), replies or [])
-
-    runtime.submit(work)
+    filling_id = int(filling) if filling.isdigit() else None
+    _answer_click(runtime, body, lambda person: status_feature.apply_text(
+        runtime.bot.services, person, "submit", filling_id=filling_id
+    ) or [])
 
 
 # -- modal submissions -----------------------------------------------------------------------------
