@@ -7,17 +7,28 @@ sharing the database — adds nothing. A worker that dies mid-answer leaves its 
 the lease runs out; then another worker takes it (`attempts` counts the tries, `owner` names the
 process that holds it, and every update is fenced on both, so a late worker cannot finish a row
 someone else took over).
+
+On SQLite the inbox lives in its own file beside the main one (`inbox_database`): SQLite has one
+write lock per file, and the edge's ack must not wait behind the answer processes' writes
+(question log, results, claims of processed events). The file is created on first use with
+`CREATE TABLE IF NOT EXISTS` for this one table — rows live two hours at most, so there is no
+schema history to migrate. On PostgreSQL the `inbox` table of the main database is used (row
+locks, migration `0008_inbox`); on SQLite that table stays empty.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, delete, func, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.schema import CreateIndex, CreateTable
 
+from storage.db import Database
 from storage.models import Base
 from storage.types import UTCDateTime, dialect_insert
 
@@ -38,6 +49,33 @@ class InboxItem(Base):
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+def inbox_url(url: str) -> str:
+    """Where the inbox is: for a SQLite file `x.sqlite3`, the file `x.inbox.sqlite3` beside it;
+    otherwise (PostgreSQL, in-memory SQLite) the main database itself."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or "mode=memory" in url:
+        return url
+    path = Path(name)
+    own = parsed.set(database=str(path.with_name(f"{path.stem}.inbox{path.suffix}")))
+    return own.render_as_string(hide_password=False)
+
+
+def inbox_database(db: Database) -> Database:
+    """The database the inbox rows go to (see the module doc); its table made if missing.
+    Idempotent and safe when the edge and answer processes start at once."""
+    url = inbox_url(db.url)
+    if url == db.url:
+        return db
+    own = Database(url)
+    table = InboxItem.__table__
+    with own.engine.begin() as connection:
+        connection.execute(CreateTable(table, if_not_exists=True))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            connection.execute(CreateIndex(index, if_not_exists=True))
+    return own
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.inbox import InboxItem
+from storage.inbox import InboxItem, inbox_url
 from tests.support.slack_harness import SIGNING_SECRET
 from tests.support.slack_signing import SlackClientHTTP, app_mention_event, new_event_id
 
@@ -54,7 +54,7 @@ def serving(database_url: str, fake_slack: Any, *args: str) -> Iterator[Any]:
 
 
 def rows(database_url: str) -> list[InboxItem]:
-    db = Database(database_url)
+    db = Database(inbox_url(database_url))
     try:
         with db.session() as session:
             return list(session.scalars(select(InboxItem).order_by(InboxItem.id)))
