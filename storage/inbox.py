@@ -113,29 +113,28 @@ def claim(session: Session, *, owner: str, now: datetime, lease: timedelta,
           limit: int = 1) -> list[Claimed]:
     """Take up to `limit` of the oldest open rows (or rows whose lease ran out) for `owner`.
 
-    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint rows. SQLite has no
-    row locks: each row is taken by an UPDATE guarded by the same condition, and its row count
-    says whether this worker won it.
+    A select of the oldest claimable ids, then one `UPDATE … WHERE id IN (…) AND claimable
+    RETURNING …`. PostgreSQL: the select takes its rows `FOR UPDATE SKIP LOCKED`, so concurrent
+    workers take disjoint rows. SQLite has no row locks: the update's repeated condition means
+    a row another worker took in between is not taken again; and the write lock, which the
+    edge's hand-off needs too, is held for that one statement only (an answer process runs
+    niced and may be preempted while it holds it).
     """
     cond = _claimable(now)
     ids = list(session.scalars(
         select(InboxItem.id).where(cond).order_by(InboxItem.id).limit(limit)
         .with_for_update(skip_locked=True)
     ))
-    won: list[Claimed] = []
-    for row_id in ids:
-        result = session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == row_id, cond)
-            .values(lease_until=now + lease, owner=owner, attempts=InboxItem.attempts + 1)
-        )
-        if _rowcount(result) == 1:
-            row = session.execute(
-                select(InboxItem.id, InboxItem.key, InboxItem.surface, InboxItem.content_type,
-                       InboxItem.body, InboxItem.attempts).where(InboxItem.id == row_id)
-            ).one()
-            won.append(Claimed(*row))
-    return won
+    if not ids:
+        return []
+    rows = session.execute(
+        update(InboxItem)
+        .where(InboxItem.id.in_(ids), cond)
+        .values(lease_until=now + lease, owner=owner, attempts=InboxItem.attempts + 1)
+        .returning(InboxItem.id, InboxItem.key, InboxItem.surface, InboxItem.content_type,
+                   InboxItem.body, InboxItem.attempts)
+    ).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda item: item.id)
 
 
 def _fenced(item: Claimed, owner: str) -> Any:
