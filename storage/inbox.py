@@ -7,17 +7,28 @@ sharing the database — adds nothing. A worker that dies mid-answer leaves its 
 the lease runs out; then another worker takes it (`attempts` counts the tries, `owner` names the
 process that holds it, and every update is fenced on both, so a late worker cannot finish a row
 someone else took over).
+
+On SQLite the inbox lives in its own file beside the main one (`inbox_database`): SQLite has one
+write lock per file, and the edge's ack must not wait behind the answer processes' writes
+(question log, results, claims of processed events). The file is created on first use with
+`CREATE TABLE IF NOT EXISTS` for this one table — rows live two hours at most, so there is no
+schema history to migrate. On PostgreSQL the `inbox` table of the main database is used (row
+locks, migration `0008_inbox`); on SQLite that table stays empty.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, delete, func, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.schema import CreateIndex, CreateTable
 
+from storage.db import Database
 from storage.models import Base
 from storage.types import UTCDateTime, dialect_insert
 
@@ -38,6 +49,33 @@ class InboxItem(Base):
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+def inbox_url(url: str) -> str:
+    """Where the inbox is: for a SQLite file `x.sqlite3`, the file `x.inbox.sqlite3` beside it;
+    otherwise (PostgreSQL, in-memory SQLite) the main database itself."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or "mode=memory" in url:
+        return url
+    path = Path(name)
+    own = parsed.set(database=str(path.with_name(f"{path.stem}.inbox{path.suffix}")))
+    return own.render_as_string(hide_password=False)
+
+
+def inbox_database(db: Database) -> Database:
+    """The database the inbox rows go to (see the module doc); its table made if missing.
+    Idempotent and safe when the edge and answer processes start at once."""
+    url = inbox_url(db.url)
+    if url == db.url:
+        return db
+    own = Database(url)
+    table = InboxItem.__table__
+    with own.engine.begin() as connection:
+        connection.execute(CreateTable(table, if_not_exists=True))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            connection.execute(CreateIndex(index, if_not_exists=True))
+    return own
 
 
 @dataclass(frozen=True)
@@ -75,29 +113,28 @@ def claim(session: Session, *, owner: str, now: datetime, lease: timedelta,
           limit: int = 1) -> list[Claimed]:
     """Take up to `limit` of the oldest open rows (or rows whose lease ran out) for `owner`.
 
-    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint rows. SQLite has no
-    row locks: each row is taken by an UPDATE guarded by the same condition, and its row count
-    says whether this worker won it.
+    A select of the oldest claimable ids, then one `UPDATE … WHERE id IN (…) AND claimable
+    RETURNING …`. PostgreSQL: the select takes its rows `FOR UPDATE SKIP LOCKED`, so concurrent
+    workers take disjoint rows. SQLite has no row locks: the update's repeated condition means
+    a row another worker took in between is not taken again; and the write lock, which the
+    edge's hand-off needs too, is held for that one statement only (an answer process runs
+    niced and may be preempted while it holds it).
     """
     cond = _claimable(now)
     ids = list(session.scalars(
         select(InboxItem.id).where(cond).order_by(InboxItem.id).limit(limit)
         .with_for_update(skip_locked=True)
     ))
-    won: list[Claimed] = []
-    for row_id in ids:
-        result = session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == row_id, cond)
-            .values(lease_until=now + lease, owner=owner, attempts=InboxItem.attempts + 1)
-        )
-        if _rowcount(result) == 1:
-            row = session.execute(
-                select(InboxItem.id, InboxItem.key, InboxItem.surface, InboxItem.content_type,
-                       InboxItem.body, InboxItem.attempts).where(InboxItem.id == row_id)
-            ).one()
-            won.append(Claimed(*row))
-    return won
+    if not ids:
+        return []
+    rows = session.execute(
+        update(InboxItem)
+        .where(InboxItem.id.in_(ids), cond)
+        .values(lease_until=now + lease, owner=owner, attempts=InboxItem.attempts + 1)
+        .returning(InboxItem.id, InboxItem.key, InboxItem.surface, InboxItem.content_type,
+                   InboxItem.body, InboxItem.attempts)
+    ).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda item: item.id)
 
 
 def _fenced(item: Claimed, owner: str) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.inbox import InboxItem
+from storage.inbox import InboxItem, inbox_url
 from tests.support.slack_harness import SIGNING_SECRET
 from tests.support.slack_signing import SlackClientHTTP, app_mention_event, new_event_id
 
@@ -54,7 +54,7 @@ def serving(database_url: str, fake_slack: Any, *args: str) -> Iterator[Any]:
 
 
 def rows(database_url: str) -> list[InboxItem]:
-    db = Database(database_url)
+    db = Database(inbox_url(database_url))
     try:
         with db.session() as session:
             return list(session.scalars(select(InboxItem).order_by(InboxItem.id)))
@@ -137,3 +137,32 @@ def test_a_replay_to_a_second_edge_on_the_same_database_is_not_answered_again(
         time.sleep(1.5)
         assert len(fake_slack.calls("chat.postMessage")) == 1
     assert first.returncode == 0 and second.returncode == 0, first.log + second.log
+
+
+def test_on_sqlite_the_inbox_is_a_file_of_its_own_and_on_postgres_the_main_database(
+        tmp_path: Path) -> None:
+    """SQLite has one write lock per file: the edge's hand-off must not share it with answers."""
+    from datetime import UTC, datetime
+
+    from storage import inbox
+
+    main = Database(f"sqlite:///{tmp_path}/bot.sqlite3")
+    try:
+        own = inbox.inbox_database(main)
+        again = inbox.inbox_database(main)  # a second opener (edge and workers start at once)
+        assert own.url == f"sqlite:///{tmp_path}/bot.inbox.sqlite3"
+        with own.session() as session:
+            assert inbox.put(session, key="Ev1", surface="slack", content_type="application/json",
+                             body="{}", now=datetime.now(UTC))
+        with again.session() as session:
+            assert not inbox.put(session, key="Ev1", surface="slack",
+                                 content_type="application/json", body="{}",
+                                 now=datetime.now(UTC))
+            assert inbox.pending(session) == 1
+        own.dispose()
+        again.dispose()
+    finally:
+        main.dispose()
+    assert inbox.inbox_url("sqlite://") == "sqlite://"
+    pg = "postgresql+psycopg://postgres@127.0.0.1:5432/somedb"
+    assert inbox.inbox_url(pg) == pg

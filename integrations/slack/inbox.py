@@ -1,7 +1,8 @@
 """Answering off the ack path: `serve --http --workers N` runs N answer processes.
 
 The edge process (`integrations.slack.http`) verifies the signature, writes the event to the
-`inbox` table (`storage.inbox`: the unique event id is the de-duplication, the committed row the
+inbox (`storage.inbox`, on SQLite a file of its own so acks never wait on answer writes: the
+unique event id is the de-duplication, the committed row the
 durable hand-off) and acks. Answer processes, each with its own interpreter and GIL, claim rows
 with a lease and feed them to their own bolt app, which runs the listener to the end before
 `dispatch` returns (`process_before_response`, answers inline), so the row is marked done only
@@ -50,7 +51,7 @@ def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, leas
     bot = open_bot(settings)
     runtime = build_slack_app(bot, answer_inline=True)
     owner = f"{os.getpid()}@{os.uname().nodename}"[:64]
-    db, clock = bot.services.db, bot.services.clock
+    db, clock = inbox.inbox_database(bot.services.db), bot.services.clock
     span = timedelta(seconds=lease)
 
     parent = os.getppid()
@@ -104,6 +105,8 @@ def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, leas
         worker.start()
     for worker in workers:
         worker.join()
+    if db is not bot.services.db:
+        db.dispose()
     bot.services.db.dispose()
 
 

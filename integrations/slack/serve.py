@@ -23,6 +23,7 @@ from integrations.slack.app import SlackRuntime, build_slack_app
 from integrations.slack.http import EVENTS_PATH, slack_endpoint
 from integrations.slack.inbox import AnswerWorkers, InboxWriter
 from integrations.web import WebServer, build_web_app
+from storage.inbox import inbox_database
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def make_http_server(
     `hand_off`: Events API callbacks go to the inbox for the answer processes."""
     settings = runtime.bot.services.settings
     db = runtime.bot.services.db
-    to_inbox = InboxWriter(db, runtime.bot.services.clock) if hand_off else None
+    to_inbox = InboxWriter(inbox_database(db), runtime.bot.services.clock) if hand_off else None
 
     def ready() -> bool:
         with db.session() as session:
