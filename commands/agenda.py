@@ -45,7 +45,7 @@ def owner_destination(meeting: store.Meeting, settings: Any, session: Session | 
     (`SECRETARIAT_CHANNEL`, else the operator's terminal)."""
     owner = meeting.owner
     if not owner:
-        return secretariat_destination(settings) or "console:operator"
+        return secretariat_destination(settings)
     destination = TRANSPORTS.reach_id(owner)
     if destination.startswith("console:") and session is not None:
         chat = personal_chat(session, owner)

@@ -21,7 +21,7 @@ from bot.router import Context
 from commands import agenda
 from integrations.slack.modal import errors_response, render_modal, submitted_values
 from integrations.slack.render import message_payload
-from integrations.slack.surface import SlackRuntime, runtime_of
+from integrations.slack.surface import SlackRuntime, payload_user, runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def submit_proposal(
         ack(**errors_response(problems))
         return
     ack()
-    user_id = str((body.get("user") or {}).get("id", ""))
+    user_id = payload_user(body)
 
     def work() -> None:
         person = runtime.person(user_id)
@@ -86,7 +86,7 @@ def decide_button(
     ack()
     runtime = runtime_of(context)
     action = (body.get("actions") or [{}])[0]
-    user_id = (body.get("user") or {}).get("id", "")
+    user_id = payload_user(body)
     message = Message(text=f"agenda {action.get('value', '')}", sender=runtime.person(user_id),
                       surface="slack", channel=(body.get("channel") or {}).get("id"))
     runtime.answer(message, lambda reply: respond(replace_original=False,

@@ -31,7 +31,7 @@ from commands.status_messages import (
     SUBMIT_ACTION,
 )
 from integrations.slack.modal import errors_response, render_modal, submitted_values
-from integrations.slack.surface import SlackRuntime, runtime_of
+from integrations.slack.surface import SlackRuntime, payload_user, runtime_of
 from storage.outbox import deliver_due
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,6 @@ def _language(runtime: SlackRuntime) -> str:
     return str(runtime.bot.services.settings.language)
 
 
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
-
-
 def _channel(body: dict[str, Any]) -> str | None:
     return (body.get("channel") or {}).get("id")
 
@@ -86,7 +82,7 @@ def _answer_click(
     runtime: SlackRuntime, body: dict[str, Any], feature_call: Callable[[Person], list[Reply]]
 ) -> None:
     """After the ack: the feature's replies to the person who clicked, where they clicked."""
-    user_id = _user(body)
+    user_id = payload_user(body)
     runtime.submit(
         lambda: _deliver(runtime, user_id, _channel(body), feature_call(runtime.person(user_id)))
     )
@@ -136,7 +132,7 @@ def open_form_modal(
     """"Open form": the whole form in a modal, or a DM saying why not."""
     ack()
     runtime = runtime_of(context)
-    user_id = _user(body)
+    user_id = payload_user(body)
     campaign, group = _campaign_and_group(action)
     person = runtime.person(user_id)
     modal = status_feature.modal_for(
@@ -183,7 +179,7 @@ def submit_form_modal(
 ) -> None:
     """The whole form: problems under their questions, or saved and confirmed by DM."""
     runtime = runtime_of(context)
-    user_id = _user(body)
+    user_id = payload_user(body)
     errors, replies = status_feature.submit_modal(
         runtime.bot.services,
         runtime.person(user_id),
@@ -204,7 +200,7 @@ def submit_campaign_modal(
     """A new status round: problems under their fields, or created, confirmed and prompts sent."""
     runtime = runtime_of(context)
     services = runtime.bot.services
-    user_id = _user(body)
+    user_id = payload_user(body)
     result = status_feature.create_from_modal(
         services, runtime.person(user_id), submitted_values(view), _language(runtime)
     )

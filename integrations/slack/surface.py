@@ -151,6 +151,11 @@ class InlineExecutor(Executor):
 FeatureRegistrar = Callable[[SlackRuntime], None]
 
 
+def payload_user(body: dict[str, Any]) -> str:
+    """The Slack user id behind an interaction payload (button, modal, shortcut)."""
+    return str((body.get("user") or {}).get("id", ""))
+
+
 def runtime_of(context: BoltContext) -> SlackRuntime:
     """The runtime a module-level listener serves (a middleware puts it in bolt's context)."""
     runtime = context[RUNTIME_KEY]

@@ -25,7 +25,7 @@ from integrations.slack.modal import (
     submitted_values,
 )
 from integrations.slack.render import message_payload
-from integrations.slack.surface import SlackRuntime, runtime_of
+from integrations.slack.surface import SlackRuntime, payload_user, runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,6 @@ def register(runtime: SlackRuntime) -> None:
     app.view(ANSWER_CALLBACK)(submit_answer)
 
 
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
-
-
 def _tell(respond: Callable[..., Any], reply: Reply) -> None:
     respond(response_type="ephemeral", replace_original=False, **message_payload(reply))
 
@@ -69,7 +65,7 @@ def _feedback(vote: str, ack: Callable[..., Any], body: dict[str, Any], action: 
     raw = _value(action)
 
     def work() -> None:
-        person = runtime.person(_user(body))
+        person = runtime.person(payload_user(body))
         log_id = int(raw) if raw.isdigit() else 0
         _tell(respond, teachback.feedback(runtime.bot.services, person, log_id, vote))
 
@@ -94,7 +90,7 @@ def pass_on(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any
     services = runtime.bot.services
 
     def work() -> None:
-        person = runtime.person(_user(body))
+        person = runtime.person(payload_user(body))
         reply, keys = teachback.pass_on(services, person, _value(action))
         _tell(respond, reply)
         teachback.deliver_now(services, keys)
@@ -111,7 +107,7 @@ def _admin_click(body: dict[str, Any], respond: Callable[..., Any], context: Bol
     services = runtime.bot.services
 
     def work() -> None:
-        reply, keys = act(services, runtime.person(_user(body)), value)
+        reply, keys = act(services, runtime.person(payload_user(body)), value)
         _tell(respond, reply)
         teachback.deliver_now(services, keys)
 
@@ -136,7 +132,7 @@ def open_answer_modal(ack: Callable[..., Any], body: dict[str, Any], action: dic
     """"Answer…": the answer form as a modal, or (ephemerally) why not."""
     ack()
     runtime = runtime_of(context)
-    person = runtime.person(_user(body))
+    person = runtime.person(payload_user(body))
     modal = teachback_form.modal_for(runtime.bot.services, person, _value(action))
     if isinstance(modal, Reply):
         runtime.submit(lambda: _tell(respond, modal))
@@ -147,7 +143,7 @@ def open_answer_modal(ack: Callable[..., Any], body: dict[str, Any], action: dic
 def pick_options(ack: Callable[..., Any], body: dict[str, Any], context: BoltContext) -> None:
     """The answer form's search, as the admin types (nothing for anyone else)."""
     runtime = runtime_of(context)
-    person = runtime.person(_user(body))
+    person = runtime.person(payload_user(body))
     query = str(body.get("value") or "")
     ack(**options_response(teachback_form.pick_options(runtime.bot.services, person, query)))
 
@@ -157,7 +153,7 @@ def submit_answer(ack: Callable[..., Any], body: dict[str, Any], view: dict[str,
     """The answer form: problems under their fields, or answered, delivered and confirmed."""
     runtime = runtime_of(context)
     services = runtime.bot.services
-    user_id = _user(body)
+    user_id = payload_user(body)
     errors, reply, keys = teachback_form.submit_answer(
         services, runtime.person(user_id), str(view.get("private_metadata") or ""),
         submitted_values(view),
