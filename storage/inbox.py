@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from bot import ports
 from storage.db import Database
 from storage.models import Base
 from storage.types import UTCDateTime, dialect_insert
@@ -63,14 +64,16 @@ def inbox_url(url: str) -> str:
     return own.render_as_string(hide_password=False)
 
 
-def inbox_database(db: Database) -> Database:
+def inbox_database(db: ports.Database) -> ports.Database:
     """The database the inbox rows go to (see the module doc); its table made if missing.
     Idempotent and safe when the edge and answer processes start at once."""
+    if not isinstance(db, Database):
+        return db  # not an engine with a URL of its own: the inbox shares it
     url = inbox_url(db.url)
     if url == db.url:
         return db
     own = Database(url)
-    table = InboxItem.__table__
+    table = Base.metadata.tables[InboxItem.__tablename__]
     with own.engine.begin() as connection:
         connection.execute(CreateTable(table, if_not_exists=True))
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
