@@ -4,9 +4,9 @@ Tests that drive the terminal through many commands (one process per command, so
 later command sees must have been persisted by an earlier one) spent most of the suite's time
 starting interpreters and importing the same third-party libraries again. `run_cli` keeps that
 contract but forks each command from a warm interpreter (`tests/support/cli_zygote.py`) that has
-imported only third-party packages: the child sets the command's environment, working directory
-and standard streams, imports the bot's own modules afresh and runs the installed console-script
-entry point, exactly as a new `norcrin-bot` process would. `tests/test_cli.py` and the process
+loaded the installed console-script entry point and nothing else of ours: the child sets the
+command's environment, working directory and standard streams and runs the entry point's `main()`
+on freshly imported modules, exactly as a new `norcrin-bot` process would. `tests/test_cli.py` and the process
 tests (serve, worker, a killed chat) still start real interpreters.
 """
 

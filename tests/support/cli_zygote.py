@@ -1,10 +1,15 @@
 """The warm interpreter behind `tests.support.cli.run_cli` (run as a script, never imported).
 
-It imports the third-party packages the bot uses — never the bot's own modules, so each command
-imports those afresh and reads its own environment at import time — then, for each request line
-on stdin, forks a child that becomes the command: environment, working directory, streams and
-`sys.argv` replaced, the installed `norcrin-bot` console-script entry point run, exit handlers
-run, the exit code returned. It writes two lines per request: the child's pid, then its exit code.
+It loads the installed `norcrin-bot` console-script entry point once — the bot's own modules and
+the third-party packages they import, exactly as a new `norcrin-bot` process loads them before
+`main()` — plus the third-party packages other commands import later; then, for each request line
+on stdin, it forks a child that becomes the command: environment, working directory, streams and
+`sys.argv` replaced, the entry point's `main()` run, exit handlers run, the exit code returned.
+Loading the modules before the fork is the same as loading them in the child because no module
+reads the environment, the working directory or the database when imported (settings are read by
+`main()`; the glossary and the index load on first use) and nothing has run yet: every child
+starts from freshly imported modules. It writes two lines per request: the child's pid, then its
+exit code and CPU time.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 WARM = (
@@ -32,14 +38,17 @@ WARM = (
 )
 
 
-def _warm() -> None:
+def _warm() -> Callable[[], object]:
+    """The entry point's `main`, loaded as the console script loads it."""
+    sys.path[0] = os.path.dirname(sys.executable)  # as for a console script in the venv
     for name in WARM:
         with contextlib.suppress(ImportError):  # if missing, the command finds out itself
             importlib.import_module(name)
-    own = [m for m in sys.modules if m.split(".")[0] in {"bot", "commands", "integrations",
-                                                          "storage", "tests"}]
-    assert not own, f"the zygote must not import the bot's own modules: {own}"
+    (entry,) = entry_points(group="console_scripts", name="norcrin-bot")
+    main = entry.load()
+    assert "tests" not in sys.modules, "the zygote must not import the test suite"
     assert threading.active_count() == 1, "the zygote must not start threads before forking"
+    return main
 
 
 def _streams(request: dict) -> None:
@@ -69,7 +78,7 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _child(request: dict) -> None:
+def _child(request: dict, main: Callable[[], object]) -> None:
     code = 1
     try:
         os.environ.clear()
@@ -78,10 +87,8 @@ def _child(request: dict) -> None:
         os.chdir(request["cwd"])
         _streams(request)
         sys.argv = ["norcrin-bot", *request["args"]]
-        sys.path[0] = os.path.dirname(sys.executable)  # as for a console script in the venv
-        (entry,) = entry_points(group="console_scripts", name="norcrin-bot")
         try:
-            result = entry.load()()
+            result = main()
             code = _exit_code(SystemExit(result))
         except SystemExit as exc:
             code = _exit_code(exc)
@@ -96,15 +103,15 @@ def _child(request: dict) -> None:
         os._exit(code)
 
 
-def main() -> None:
-    _warm()
+def serve() -> None:
+    main = _warm()
     replies = sys.stdout
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
             sys.stdin.close()
-            _child(request)
+            _child(request, main)
         replies.write(json.dumps({"pid": pid}) + "\n")
         replies.flush()
         _, status, usage = os.wait4(pid, 0)
@@ -114,4 +121,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    serve()
