@@ -163,6 +163,18 @@ def done(session: Session, item: Claimed, *, owner: str, now: datetime) -> bool:
     return _rowcount(result) == 1
 
 
+def release(session: Session, *, owner: str) -> int:
+    """Free the open rows of an owner known to be dead (its supervisor saw it exit): claimable at
+    once instead of when their lease runs out. The count of rows freed."""
+    result = session.execute(
+        update(InboxItem)
+        .where((InboxItem.owner == owner) & InboxItem.done_at.is_(None)
+               & InboxItem.lease_until.is_not(None))
+        .values(lease_until=None)
+    )
+    return _rowcount(result)
+
+
 def pending(session: Session) -> int:
     """Rows not yet answered (including those a worker holds)."""
     return int(session.scalar(select(func.count()).where(InboxItem.done_at.is_(None))) or 0)

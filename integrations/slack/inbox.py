@@ -6,9 +6,10 @@ unique event id is the de-duplication, the committed row the
 durable hand-off) and acks. Answer processes, each with its own interpreter and GIL, claim rows
 with a lease and feed them to their own bolt app, which runs the listener to the end before
 `dispatch` returns (`process_before_response`, answers inline), so the row is marked done only
-after the answer went out. A process killed mid-answer leaves its row leased; when the lease runs
-out a live process answers it. The supervisor (`AnswerWorkers`, in the edge process) restarts a
-process that exits and stops them all with SIGTERM.
+after the answer went out. A process killed mid-answer leaves its row leased; the supervisor
+(`AnswerWorkers`, in the edge process), which restarts a process that exits and stops them all
+with SIGTERM, frees a dead process's rows at once, so a live process answers them without waiting
+for the lease (which still covers a process that hangs, or an edge that dies with its workers).
 """
 
 from __future__ import annotations
@@ -34,10 +35,15 @@ from storage import inbox
 
 log = logging.getLogger("norcrin_bot.inbox")
 
-LEASE = timedelta(seconds=30)  # longer than any answer; a dead worker's row waits this long
+LEASE = timedelta(seconds=30)  # longer than any answer; a hung worker's row waits this long
 POLL = 0.02  # seconds between looks at an empty inbox
 THREADS = 4  # rows one process answers at once (Slack API calls wait on the network)
 NICENESS = 10  # answer processes yield the CPU to the edge, so acks stay fast while answering
+
+
+def owner_of(pid: int) -> str:
+    """The name an answer process claims rows under."""
+    return f"{pid}@{os.uname().nodename}"[:64]
 
 
 def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, lease: float,
@@ -50,7 +56,7 @@ def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, leas
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     bot = open_bot(settings)
     runtime = build_slack_app(bot, answer_inline=True)
-    owner = f"{os.getpid()}@{os.uname().nodename}"[:64]
+    owner = owner_of(os.getpid())
     db, clock = inbox.inbox_database(bot.services.db), bot.services.clock
     span = timedelta(seconds=lease)
 
@@ -149,12 +155,14 @@ class InboxWriter:
 
 
 class AnswerWorkers:
-    """Supervises the answer processes: start N, restart any that exits, SIGTERM them on stop."""
+    """Supervises the answer processes: start N, restart any that exits (freeing the inbox rows it
+    held, in `inbox_db`), SIGTERM them on stop."""
 
     def __init__(self, open_bot: Callable[[Settings], Bot], settings: Settings, count: int, *,
-                 lease: float = LEASE.total_seconds(), poll: float = POLL,
+                 inbox_db: Any, lease: float = LEASE.total_seconds(), poll: float = POLL,
                  threads: int = THREADS) -> None:
         self._args = (open_bot, settings, lease, poll, threads)
+        self._inbox_db = inbox_db
         self._context = multiprocessing.get_context("spawn")
         self.processes: list[Any] = [None] * count
         self.restarts = 0
@@ -182,7 +190,18 @@ class AnswerWorkers:
                     log.warning("answer process %d (pid %s) exited with %s; restarting", slot,
                                 process.pid, process.exitcode)
                     self.restarts += 1
+                    self._release(process.pid)
                     self._spawn(slot)
+
+    def _release(self, pid: int) -> None:
+        try:
+            with self._inbox_db.session() as session:
+                freed = inbox.release(session, owner=owner_of(pid))
+        except Exception:  # the lease still frees them: never let this stop the supervisor
+            log.exception("could not free the rows of answer process %s", pid)
+            return
+        if freed:
+            log.warning("freed %d inbox rows answer process %s held", freed, pid)
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()

@@ -102,7 +102,8 @@ def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., 
             count = _workers(args)
             lease = float(getattr(args, "lease", 30.0) or 30.0)
             answering = (
-                AnswerWorkers(open_bot, settings, count, lease=lease).start() if count else None
+                AnswerWorkers(open_bot, settings, count, inbox_db=inbox_database(bot.services.db),
+                              lease=lease).start() if count else None
             )
             server = make_http_server(runtime, args.host, args.port, hand_off=bool(count))
             gc.collect()

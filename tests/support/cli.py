@@ -5,9 +5,10 @@ later command sees must have been persisted by an earlier one) spent most of the
 starting interpreters and importing the same third-party libraries again. `run_cli` keeps that
 contract but forks each command from a warm interpreter (`tests/support/cli_zygote.py`) that has
 loaded the installed console-script entry point and nothing else of ours: the child sets the
-command's environment, working directory and standard streams and runs the entry point's `main()`
-on freshly imported modules, exactly as a new `norcrin-bot` process would. `tests/test_cli.py` and the process
-tests (serve, worker, a killed chat) still start real interpreters.
+command's environment, working directory and standard streams and runs the entry point's
+`main()` on freshly imported modules, exactly as a new `norcrin-bot` process would.
+`tests/test_cli.py` and the process tests (serve, worker, a killed chat) still start real
+interpreters.
 """
 
 from __future__ import annotations
