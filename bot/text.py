@@ -531,6 +531,13 @@ def stems(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
+def _stems_and_fold(word: str) -> frozenset[str]:
+    """A word's stems and the folded word itself (a glossary word the stemmer over-cuts is kept
+    whole): what a glossary phrase's stem matches against."""
+    return frozenset(stems(word)) | {fold(word)}
+
+
 def primary_stem(word: str) -> str:
     return stems(word)[0]
 
@@ -561,8 +568,7 @@ def concept_spans(
 ) -> list[tuple[int, int, str]]:
     """Where glossary phrases occur: (first token, one past the last, concept id)."""
     tokens = list(tokens)
-    # The folded word itself too: a glossary word the stemmer over-cuts is kept whole.
-    all_stems = [set(stems(t)) | {fold(t)} for t in tokens]
+    all_stems = [_stems_and_fold(t) for t in tokens]
     by_first = (glossary or GLOSSARY).by_first_stem
     spans: list[tuple[int, int, str]] = []
     for i, here in enumerate(all_stems):
