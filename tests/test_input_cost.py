@@ -94,7 +94,7 @@ def test_many_threads_of_long_words_are_all_answered(bot: Bot) -> None:
 
     def run(seed: int) -> None:
         rng = random.Random(seed)
-        for round_ in range(25):
+        for round_ in range(10):
             template, expected = questions[round_ % 2]
             noise = " ".join(_letters(rng, rng.randint(20, 300)) for _ in range(3))
             (reply,) = bot.handle(Message(text=template.format(noise),
@@ -109,5 +109,5 @@ def test_many_threads_of_long_words_are_all_answered(bot: Bot) -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert answered[0] == 8 * 25
+    assert answered[0] == 8 * 10
     assert failures == []
