@@ -127,44 +127,6 @@ def test_import_and_export_commands(sqlite_url, tmp_path):
     assert "0 created" in result.stderr
 
 
-def test_serve_http_end_to_end_in_a_real_process(sqlite_url, fake_slack):
-    """`norcrin-bot serve --http` as deployed: a signed event in, an answer out, clean SIGTERM."""
-    import signal
-
-    from tests.support.slack_signing import SlackClientHTTP, app_mention_event
-
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOT_"))}
-    environment.update(
-        DATABASE_URL=sqlite_url,
-        PYTHONPATH=str(ROOT),
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET="process-secret",
-        SLACK_API_URL=fake_slack.base_url,
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "integrations.runtime", "serve", "--http", "--host", "127.0.0.1",
-         "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-        cwd=ROOT,
-    )
-    try:
-        line = process.stdout.readline()
-        url = json.loads(line)["listening"]
-        http = SlackClientHTTP(url, "process-secret")
-        event = app_mention_event("<@U0BOT> hvem leder AP8?", channel="C42", ts="1.000042")
-        assert http.send_event(event).status == 200
-        assert http.send_event(event, bad_signature=True).status == 401
-        [call] = fake_slack.wait_for("chat.postMessage", timeout=20)
-        assert call.params["channel"] == "C42" and "Cecilie Moe" in call.params["text"]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-    assert process.returncode == 0, process.stderr.read()
-
-
 def test_forked_commands_behave_as_the_installed_entry_point(sqlite_url, tmp_path):
     """`run_cli` (used by the many-command tests) gives what a new `norcrin-bot` process gives:
     same output, errors and exit codes, and the command's own environment and directory."""
