@@ -36,7 +36,8 @@ from storage import inbox
 log = logging.getLogger("norcrin_bot.inbox")
 
 LEASE = timedelta(seconds=30)  # longer than any answer; a hung worker's row waits this long
-POLL = 0.02  # seconds between looks at an empty inbox
+POLL = 0.02  # seconds between looks at an empty inbox (when nothing rings the doorbell)
+IDLE = 1.0  # with the edge's doorbell: looks at an idle inbox (rows of a lapsed lease)
 THREADS = 4  # rows one process answers at once (Slack API calls wait on the network)
 NICENESS = 10  # answer processes yield the CPU to the edge, so acks stay fast while answering
 
@@ -47,12 +48,14 @@ def owner_of(pid: int) -> str:
 
 
 def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, lease: float,
-                   poll: float, threads: int) -> None:
+                   poll: float, threads: int, doorbell: Any = None) -> None:
     """The body of one answer process (forked by the fork server): answer inbox rows until
-    SIGTERM."""
+    SIGTERM. `doorbell` (a semaphore the edge releases after storing rows) lets an idle process
+    sleep instead of polling the database every `poll` seconds."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     os.nice(NICENESS)  # the acking process comes first whenever both want a core
     stop = threading.Event()
+
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     bot = open_bot(settings)
@@ -87,7 +90,10 @@ def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, leas
                     with db.session() as session:
                         inbox.purge(session, now=clock.now())
                     last_purge = time.monotonic()
-                stop.wait(poll)
+                if doorbell is None:
+                    stop.wait(poll)
+                else:  # a ring during the claim above is counted: this returns at once
+                    doorbell.acquire(timeout=IDLE)
         for _ in range(threads):
             work.put(None)
 
@@ -122,8 +128,10 @@ class InboxWriter:
     costs one transaction per batch instead of a queue of writers backing off on the database's
     lock. `put` returns once its row is committed: only then may the request be acked."""
 
-    def __init__(self, db: Any, clock: Any, *, max_batch: int = 64) -> None:
+    def __init__(self, db: Any, clock: Any, *, max_batch: int = 64,
+                 on_stored: Callable[[], None] | None = None) -> None:
         self._db, self._clock, self._max = db, clock, max_batch
+        self._on_stored = on_stored  # after each commit that stored a new row
         self._queue: queue.SimpleQueue[tuple[str, str, str, Future[bool]]] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write, name="inbox-writer", daemon=True)
         self._thread.start()
@@ -151,13 +159,15 @@ class InboxWriter:
                 for *_, done in batch:
                     done.set_exception(exc)  # not stored, so not acked: Slack retries
                 continue
+            if any(new) and self._on_stored is not None:
+                self._on_stored()
             for (*_, done), fresh in zip(batch, new, strict=True):
                 done.set_result(fresh)
 
 
 class AnswerWorkers:
     """Supervises the answer processes: start N, restart any that exits (freeing the inbox rows it
-    held, in `inbox_db`), SIGTERM them on stop."""
+    held, in `inbox_db`), SIGTERM them on stop. `ring()` wakes idle ones: new rows are stored."""
 
     def __init__(self, open_bot: Callable[[Settings], Bot], settings: Settings, count: int, *,
                  inbox_db: Any, lease: float = LEASE.total_seconds(), poll: float = POLL,
@@ -171,10 +181,24 @@ class AnswerWorkers:
         self._context.set_forkserver_preload(
             sorted({answer_process.__module__, getattr(open_bot, "__module__", None) or ""} - {""})
         )
+        # A semaphore, not an Event: a process killed while waiting on an Event's condition
+        # leaves its notify waiting forever for that process; a semaphore has no owner.
+        self._doorbell = self._context.BoundedSemaphore(count)
+        for _ in range(count):
+            self._doorbell.acquire()  # starts at 0; rings beyond one per process are dropped
+        self._args = (*self._args, self._doorbell)
         self.processes: list[Any] = [None] * count
         self.restarts = 0
         self._stopping = threading.Event()
         self._watch: threading.Thread | None = None
+
+    def ring(self) -> None:
+        """New rows are in the inbox (or it is time to stop): wake every idle answer process."""
+        for _ in self.processes:
+            try:
+                self._doorbell.release()
+            except ValueError:  # already rung for every process
+                break
 
     def _spawn(self, slot: int) -> None:
         process = self._context.Process(target=answer_process, args=self._args,
@@ -209,6 +233,7 @@ class AnswerWorkers:
             return
         if freed:
             log.warning("freed %d inbox rows answer process %s held", freed, pid)
+            self.ring()
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()
@@ -217,6 +242,7 @@ class AnswerWorkers:
         for process in self.processes:
             if process is not None and process.is_alive():
                 process.terminate()  # SIGTERM: finish the rows in hand, then exit
+        self.ring()  # so an idle claimer sees the stop now, not after its next look
         deadline = time.monotonic() + timeout
         for process in self.processes:
             if process is not None:

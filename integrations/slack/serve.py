@@ -29,13 +29,16 @@ log = logging.getLogger(__name__)
 
 
 def make_http_server(
-    runtime: SlackRuntime, host: str, port: int, *, hand_off: bool = False
+    runtime: SlackRuntime, host: str, port: int, *, answering: AnswerWorkers | None = None
 ) -> WebServer:
     """The edge app with /slack/events, not yet started (`.start()`; `.port` is bound).
-    `hand_off`: Events API callbacks go to the inbox for the answer processes."""
+    `answering`: Events API callbacks go to the inbox for these answer processes."""
     settings = runtime.bot.services.settings
     db = runtime.bot.services.db
-    to_inbox = InboxWriter(inbox_database(db), runtime.bot.services.clock) if hand_off else None
+    to_inbox = (
+        InboxWriter(inbox_database(db), runtime.bot.services.clock, on_stored=answering.ring)
+        if answering is not None else None
+    )
 
     def ready() -> bool:
         with db.session() as session:
@@ -105,7 +108,7 @@ def serve(args: argparse.Namespace, settings: Settings, open_bot: Callable[..., 
                 AnswerWorkers(open_bot, settings, count, inbox_db=inbox_database(bot.services.db),
                               lease=lease).start() if count else None
             )
-            server = make_http_server(runtime, args.host, args.port, hand_off=bool(count))
+            server = make_http_server(runtime, args.host, args.port, answering=answering)
             gc.collect()
             gc.freeze()  # the bot's start-up heap is never garbage: keep collections off it
             url = f"http://{args.host}:{server.port}{EVENTS_PATH}"
