@@ -31,6 +31,7 @@ from slack_bolt import BoltRequest
 from bot.config import Settings
 from bot.core import Bot
 from integrations.slack.app import build_slack_app
+from integrations.slack.surface import INBOX_ATTEMPTS, INBOX_KEY
 from storage import inbox
 
 log = logging.getLogger("norcrin_bot.inbox")
@@ -93,8 +94,9 @@ def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, leas
 
     def answerer() -> None:
         while (item := work.get()) is not None:
+            # the key names the answer's posts; a later attempt looks for them before posting
             request = BoltRequest(body=item.body, headers={"content-type": [item.content_type]},
-                                  context={"inbox_key": item.key})
+                                  context={INBOX_KEY: item.key, INBOX_ATTEMPTS: item.attempts})
             try:
                 runtime.app.dispatch(request)
             except Exception:
