@@ -224,7 +224,9 @@ class SlackRuntime:
                 for found in page.get("messages") or []:
                     metadata = found.get("metadata") or {}
                     payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == ANSWER_EVENT and payload.get("key") == once.key:
+                    if metadata.get("event_type") == ANSWER_EVENT and (
+                        payload.get("key") == once.key
+                    ):
                         parts.add(int(payload.get("part") or 0))
                         of = int(payload.get("parts") or 1)
                 cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
