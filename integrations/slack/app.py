@@ -51,10 +51,10 @@ SLACK_COMMAND = "/norcrin"
 SLACK_BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 SLACK_SCOPES = (
     "app_mentions:read",  # app_mention
-    "channels:history",  # outbox: look for a post of unknown outcome before re-sending it
+    "channels:history",  # outbox, inbox answers: look for a post of unknown outcome first
     "chat:write",  # answers, prompts, posts (chat.postMessage / chat.update)
     "commands",  # /norcrin
-    "im:history",  # message.im
+    "im:history",  # message.im; a DM answer of unknown outcome is looked for in the DM
     "im:write",  # conversations.open for DMs
     "users:read",  # users.info
     "users:read.email",  # match Slack users to the directory by e-mail

@@ -10,6 +10,9 @@ after the answer went out. A process killed mid-answer leaves its row leased; th
 (`AnswerWorkers`, in the edge process), which restarts a process that exits and stops them all
 with SIGTERM, frees a dead process's rows at once, so a live process answers them without waiting
 for the lease (which still covers a process that hangs, or an edge that dies with its workers).
+A process may die after Slack took its answer but before the row was done: the row's key and
+attempt go into bolt's context, the answer's posts carry the key as message metadata, and a
+later attempt looks for them before posting (`SlackRuntime.answer_once`).
 """
 
 from __future__ import annotations
