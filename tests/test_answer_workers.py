@@ -1,6 +1,6 @@
 """`serve --http --workers N`: the edge acks, answer processes answer — over real HTTP, signed as
-Slack signs, against the Slack Web API stand-in; a worker killed mid-answer, a replay across
-processes, and SIGTERM."""
+Slack signs, against the Slack Web API stand-in; a worker killed mid-answer, one killed after
+Slack took its answer but before its row was done, a replay across processes, and SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -17,12 +18,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.inbox import InboxItem, inbox_url
+from tests.support.slack_api import BOT_ID
 from tests.support.slack_harness import SIGNING_SECRET
-from tests.support.slack_signing import SlackClientHTTP, app_mention_event, new_event_id
+from tests.support.slack_signing import (
+    SlackClientHTTP,
+    app_mention_event,
+    message_event,
+    new_event_id,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,6 +78,15 @@ def wait_until(predicate: Any, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def answers(fake_slack: Any, channel: str) -> list[dict[str, Any]]:
+    """The bot's posts in a channel (the stand-in also holds the questions people wrote)."""
+    return [m for m in fake_slack.messages(channel) if m.get("bot_id") == BOT_ID]
+
+
+def lookups(fake_slack: Any) -> list[Any]:
+    return [c for c in fake_slack.calls() if c.method.startswith("conversations.")]
+
+
 def test_events_from_concurrent_senders_are_acked_and_answered_once_by_the_workers(
     sqlite_url, fake_slack
 ):
@@ -93,6 +110,11 @@ def test_events_from_concurrent_senders_are_acked_and_answered_once_by_the_worke
         assert Counter(p.params["thread_ts"] for p in posts) == Counter(
             e["ts"] for _, e in events)
         assert all("Cecilie Moe" in p.params["text"] for p in posts)
+        # each answer names its inbox row; a first attempt looks for nothing before posting
+        assert sorted(p.params["metadata"]["event_payload"]["key"] for p in posts) == sorted(
+            e for e, _ in events)
+        assert {p.params["metadata"]["event_type"] for p in posts} == {"norcrin_answer"}
+        assert lookups(fake_slack) == []
         done = rows(sqlite_url)
         assert len(done) == 24 and all(r.done_at is not None for r in done)
         assert len({r.owner for r in done}) >= 1 and all(r.attempts == 1 for r in done)
@@ -103,26 +125,74 @@ def test_a_worker_killed_mid_answer_is_replaced_and_the_event_answered_exactly_o
     sqlite_url, fake_slack
 ):
     fake_slack.fail_next("chat.postMessage", 429, retry_after=3)  # holds the answer in flight
+    question = fake_slack.add_message("C9", "<@U0BOT> hvem leder AP8?", user="U0USER")
     # the lease outlasts the whole test: only the supervisor, seeing the process die, frees the row
     with serving(sqlite_url, fake_slack, "--workers", "1", "--lease", "60") as server:
         assert server.http.send_event(
-            app_mention_event("<@U0BOT> hvem leder AP8?", channel="C9", ts="2.000001")
+            app_mention_event(question["text"], channel="C9", ts=question["ts"])
         ).status == 200
         fake_slack.wait_for("chat.postMessage", timeout=30)  # the 429: mid-answer
         [row] = rows(sqlite_url)
         assert row.done_at is None and row.attempts == 1
         os.kill(int(row.owner.split("@")[0]), signal.SIGKILL)
         killed_at = time.time()
-        wait_until(lambda: len(fake_slack.messages("C9")) == 1, 30, "the answer after restart")
+        wait_until(lambda: len(answers(fake_slack, "C9")) == 1, 30, "the answer after restart")
         time.sleep(1.0)  # a doubled answer would arrive now
         calls = fake_slack.calls("chat.postMessage")
         assert [c.status for c in calls] == [429, 200]
         assert calls[1].at >= killed_at
+        # the second attempt looked in the thread first, found no answer, and answered
+        [look] = lookups(fake_slack)
+        assert look.method == "conversations.replies" and look.at < calls[1].at
+        assert look.params["ts"] == question["ts"] and look.response["ok"]
         [row] = rows(sqlite_url)
         assert row.done_at is not None and row.attempts == 2
     assert server.returncode == 0, server.log
     assert "exited with -9; restarting" in server.log
     assert "freed 1 inbox rows" in server.log
+
+
+@pytest.mark.parametrize("where", ["thread", "dm"])
+def test_a_worker_killed_after_slack_took_its_answer_does_not_answer_again(
+    sqlite_url, fake_slack, where
+):
+    """The window between Slack's accepting chat.postMessage and the row's being done: the
+    stand-in records the answer and holds its HTTP response while the process is SIGKILLed.
+    The next attempt finds the answer by its metadata (the thread, or the DM's history) and
+    only marks the row done."""
+    channel = "C11" if where == "thread" else "DU0USER"
+    question = fake_slack.add_message(channel, "<@U0BOT> hvem leder AP8?", user="U0USER")
+    if where == "thread":
+        event = app_mention_event(question["text"], channel=channel, ts=question["ts"])
+    else:
+        event = message_event("hvem leder AP8?", channel=channel, ts=question["ts"],
+                              channel_type="im")
+    taken = threading.Event()
+    fake_slack.after_call("chat.postMessage", lambda call: taken.set())
+    fake_slack.delay_next("chat.postMessage", 10)  # accepted and stored, the answer held back
+    event_id = new_event_id()
+    with serving(sqlite_url, fake_slack, "--workers", "1", "--lease", "60") as server:
+        assert server.http.send_event(event, event_id=event_id).status == 200
+        assert taken.wait(30), "the answer never reached Slack"
+        [row] = rows(sqlite_url)
+        assert row.done_at is None and row.attempts == 1
+        os.kill(int(row.owner.split("@")[0]), signal.SIGKILL)
+        wait_until(lambda: rows(sqlite_url)[0].done_at is not None, 30, "the row done")
+        time.sleep(1.0)  # a doubled answer would arrive now
+        [answer] = answers(fake_slack, channel)
+        assert answer["metadata"] == {"event_type": "norcrin_answer",
+                                      "event_payload": {"key": event_id, "part": 0, "parts": 1}}
+        assert answer.get("thread_ts") == (question["ts"] if where == "thread" else None)
+        assert len(fake_slack.calls("chat.postMessage")) == 1
+        [look] = lookups(fake_slack)
+        assert look.method == ("conversations.replies" if where == "thread"
+                               else "conversations.history")
+        assert look.params["include_all_metadata"] == "1"
+        [row] = rows(sqlite_url)
+        assert row.done_at is not None and row.attempts == 2
+    assert server.returncode == 0, server.log
+    assert "exited with -9; restarting" in server.log
+    assert f"inbox {event_id}: the answer is in {channel} already" in server.log
 
 
 def test_a_replay_to_a_second_edge_on_the_same_database_is_not_answered_again(

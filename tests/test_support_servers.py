@@ -114,6 +114,36 @@ def test_ts_is_unique_and_increasing_and_update_changes_the_message(slack: FakeS
     assert [m["text"] for m in slack.messages("C1")] == ["a2", "b"]
 
 
+def test_replies_return_a_thread_with_metadata_only_when_asked(slack: FakeSlackAPI) -> None:
+    """conversations.replies as on Slack: the parent then the replies, oldest first, named by any
+    of its messages' ts; metadata only with include_all_metadata; an unknown ts is no thread."""
+    client = WebClient(token="xoxb-test", base_url=slack.base_url)
+    parent = slack.add_message("C1", "a question", user="U1")
+    meta = {"event_type": "norcrin_answer", "event_payload": {"key": "Ev1"}}
+    first = client.chat_postMessage(channel="C1", thread_ts=parent["ts"], text="one",
+                                    metadata=meta)
+    client.chat_postMessage(channel="C1", thread_ts=parent["ts"], text="two")
+    client.chat_postMessage(channel="C1", text="elsewhere", metadata=meta)
+
+    plain = client.conversations_replies(channel="C1", ts=parent["ts"])
+    assert [m["text"] for m in plain["messages"]] == ["a question", "one", "two"]
+    assert all("metadata" not in m for m in plain["messages"])
+    full = client.conversations_replies(channel="C1", ts=first["ts"], include_all_metadata=True)
+    assert [m.get("metadata") for m in full["messages"]] == [None, meta, None]
+    later = client.conversations_replies(channel="C1", ts=parent["ts"], oldest=parent["ts"],
+                                         limit=1)
+    assert [m["text"] for m in later["messages"]] == ["one"] and later["has_more"]
+    rest = client.conversations_replies(channel="C1", ts=parent["ts"], oldest=parent["ts"],
+                                        cursor=later["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in rest["messages"]] == ["two"] and not rest["has_more"]
+    history = client.conversations_history(channel="C1", include_all_metadata=True)
+    assert [(m["text"], m.get("metadata")) for m in history["messages"]] == [
+        ("elsewhere", meta), ("a question", None)]
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_replies(channel="C1", ts="1.000001")
+    assert refused.value.response["error"] == "thread_not_found"
+
+
 def test_users_lookup_views_and_ephemeral(slack: FakeSlackAPI) -> None:
     slack.add_user("U7", real_name="Kari Nordmann", email="kari@example.no")
     client = _client(slack)

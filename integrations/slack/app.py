@@ -31,9 +31,11 @@ from integrations.slack import agenda, status, teachback
 from integrations.slack.client import make_web_client
 from integrations.slack.render import message_payload, render_blocks
 from integrations.slack.surface import (
+    INBOX_KEY,
     RUNTIME_KEY,
     FeatureRegistrar,
     InlineExecutor,
+    Once,
     SlackRuntime,
     runtime_of,
 )
@@ -49,10 +51,10 @@ SLACK_COMMAND = "/norcrin"
 SLACK_BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 SLACK_SCOPES = (
     "app_mentions:read",  # app_mention
-    "channels:history",  # outbox: look for a post of unknown outcome before re-sending it
+    "channels:history",  # outbox, inbox answers: look for a post of unknown outcome first
     "chat:write",  # answers, prompts, posts (chat.postMessage / chat.update)
     "commands",  # /norcrin
-    "im:history",  # message.im
+    "im:history",  # message.im; a DM answer of unknown outcome is looked for in the DM
     "im:write",  # conversations.open for DMs
     "users:read",  # users.info
     "users:read.email",  # match Slack users to the directory by e-mail
@@ -174,7 +176,7 @@ def deduplicate_events(
     req: BoltRequest, body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
 ) -> BoltResponse | None:
     """An event id (Slack's retries) or a request (a replayed interaction) is handled once."""
-    if not isinstance(body, dict) or req.context.get("inbox_key"):
+    if not isinstance(body, dict) or req.context.get(INBOX_KEY):
         return next()  # from the inbox: the edge's insert was the claim
     bot = runtime_of(context).bot
     event_id = body.get("event_id")
@@ -189,9 +191,12 @@ def deduplicate_events(
 
 
 def answer_event(
-    runtime: SlackRuntime, event: dict[str, Any], body: dict[str, Any], *, direct: bool
+    runtime: SlackRuntime, event: dict[str, Any], body: dict[str, Any], *, direct: bool,
+    context: BoltContext,
 ) -> None:
-    """A mention or DM as a core Message; the answer goes back where it was asked."""
+    """A mention or DM as a core Message; the answer goes back where it was asked. From the
+    inbox (an answer process) the posts carry the row's key, so a later attempt after an unknown
+    outcome finds them instead of answering twice."""
     channel = event.get("channel", "")
     # In a channel the answer goes in a thread under the question; in a DM it stays flat.
     thread = event.get("thread_ts") or (None if direct else event.get("ts"))
@@ -204,6 +209,11 @@ def answer_event(
         direct=direct,
         extra={"event_id": body.get("event_id", "")},
     )
+    once = Once.from_context(context, since=event.get("ts"))
+    if once is not None:
+        runtime.answer_once(message, channel, once, thread_ts=thread,
+                            event_id=body.get("event_id"))
+        return
     runtime.answer(
         message,
         lambda reply: runtime.post(channel, reply, thread_ts=thread),
@@ -212,13 +222,13 @@ def answer_event(
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-    answer_event(runtime_of(context), event, body, direct=False)
+    answer_event(runtime_of(context), event, body, direct=False, context=context)
 
 
 def on_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return  # channel chatter, edits, joins and our own posts need no answer
-    answer_event(runtime_of(context), event, body, direct=True)
+    answer_event(runtime_of(context), event, body, direct=True, context=context)
 
 
 def on_command(

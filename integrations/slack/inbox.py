@@ -10,6 +10,9 @@ after the answer went out. A process killed mid-answer leaves its row leased; th
 (`AnswerWorkers`, in the edge process), which restarts a process that exits and stops them all
 with SIGTERM, frees a dead process's rows at once, so a live process answers them without waiting
 for the lease (which still covers a process that hangs, or an edge that dies with its workers).
+A process may die after Slack took its answer but before the row was done: the row's key and
+attempt go into bolt's context, the answer's posts carry the key as message metadata, and a
+later attempt looks for them before posting (`SlackRuntime.answer_once`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from slack_bolt import BoltRequest
 from bot.config import Settings
 from bot.core import Bot
 from integrations.slack.app import build_slack_app
+from integrations.slack.surface import INBOX_ATTEMPTS, INBOX_KEY
 from storage import inbox
 
 log = logging.getLogger("norcrin_bot.inbox")
@@ -99,8 +103,9 @@ def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, leas
 
     def answerer() -> None:
         while (item := work.get()) is not None:
+            # the key names the answer's posts; a later attempt looks for them before posting
             request = BoltRequest(body=item.body, headers={"content-type": [item.content_type]},
-                                  context={"inbox_key": item.key})
+                                  context={INBOX_KEY: item.key, INBOX_ATTEMPTS: item.attempts})
             try:
                 runtime.app.dispatch(request)
             except Exception:

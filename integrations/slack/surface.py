@@ -26,6 +26,51 @@ log = logging.getLogger("norcrin_bot.slack")
 
 
 RUNTIME_KEY = "norcrin_runtime"  # where module-level listeners find the runtime in bolt's context
+# What an answer process (`integrations.slack.inbox`) puts in bolt's context for an inbox row:
+# its key (Slack's event id) and the claim's attempt (more than 1: an earlier owner's outcome is
+# unknown).
+INBOX_KEY = "inbox_key"
+INBOX_ATTEMPTS = "inbox_attempts"
+ANSWER_EVENT = "norcrin_answer"  # message metadata event type of an inbox row's answer posts
+LOOKUP_PAGES = 5  # x 200 messages: how far a look for an earlier answer reads
+# A look-up error that only means there is nothing to find (no thread under that ts): no warning.
+# Any other failure (a private channel without groups:history, Slack down) is logged, then posted.
+_NOTHING_TO_FIND = frozenset({"thread_not_found"})
+
+
+@dataclass(frozen=True)
+class Once:
+    """An inbox row's answer: each post names the row's key in its metadata, and when an earlier
+    attempt's outcome is unknown (`look`), the posts already there are not made again."""
+
+    key: str
+    look: bool
+    since: str | None = None  # the question's ts: answers come after it
+
+    @classmethod
+    def from_context(cls, context: Any, since: str | None) -> Once | None:
+        """From bolt's context: None when the request did not come from the inbox."""
+        key = context.get(INBOX_KEY)
+        if not key:
+            return None
+        return cls(key=str(key)[:200], look=int(context.get(INBOX_ATTEMPTS) or 1) > 1,
+                   since=since)
+
+    def metadata(self, part: int, parts: int) -> dict[str, Any]:
+        return {"event_type": ANSWER_EVENT,
+                "event_payload": {"key": self.key, "part": part, "parts": parts}}
+
+
+@dataclass(frozen=True)
+class Posted:
+    """The parts of an answer found where it would be posted, and how many it has."""
+
+    parts: frozenset[int] = frozenset()
+    of: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.of is not None and self.parts >= frozenset(range(self.of))
 
 
 @dataclass
@@ -82,13 +127,15 @@ class SlackRuntime:
         return profile.get("email")
 
     # -- sending --------------------------------------------------------------------------------
-    def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None) -> str | None:
+    def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None,
+             metadata: dict[str, Any] | None = None) -> str | None:
         response = self.client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
             unfurl_links=False,
             text=fallback_text(reply),
             blocks=render_blocks(reply),
+            metadata=metadata,
         )
         ts = response.get("ts")
         return str(ts) if ts else None
@@ -118,20 +165,99 @@ class SlackRuntime:
         """Answer a message in the pool; if delivery fails, try once more with a short apology."""
 
         def work() -> None:
-            replies = self.bot.handle(message)
-            for reply in replies:
-                try:
-                    deliver(reply)
-                except Exception:
-                    log.exception("could not deliver an answer (event %s)", event_id or "-")
-                    apology = Reply(
-                        text="Beklager, jeg fikk ikke sendt svaret. / Sorry, I could not send "
-                        "the answer.",
-                        parts=(Section("Beklager, jeg fikk ikke sendt svaret mitt. Prøv igjen."),),
-                    )
-                    deliver(apology)
+            _deliver_each(self.bot.handle(message), lambda _, reply: deliver(reply), event_id)
 
         self.submit(work, event_id=event_id)
+
+    def answer_once(
+        self,
+        message: Message,
+        channel: str,
+        once: Once,
+        *,
+        thread_ts: str | None = None,
+        event_id: str | None = None,
+    ) -> None:
+        """Answer an inbox row in `channel` (the thread `thread_ts`, if any): each post carries
+        the row's key, part n of N, in its metadata. On a later attempt (`once.look`: the earlier
+        owner died or hung after perhaps posting) the posts with that key are looked for first:
+        an answer found whole is not made again, nor asked of the bot; a part found is not posted
+        again. A first attempt makes no look-up."""
+
+        def work() -> None:
+            posted = self.posted(channel, once, thread_ts=thread_ts) if once.look else Posted()
+            if posted.complete:
+                log.info("inbox %s: the answer is in %s already (%d posts); not posted again",
+                         once.key, channel, posted.of or 0)
+                return
+            replies = self.bot.handle(message)
+
+            def deliver(part: int, reply: Reply) -> None:
+                if part in posted.parts:
+                    log.info("inbox %s: part %d is in %s already; not posted again", once.key,
+                             part, channel)
+                    return
+                self.post(channel, reply, thread_ts=thread_ts,
+                          metadata=once.metadata(part, len(replies)))
+
+            _deliver_each(replies, deliver, event_id)
+
+        self.submit(work, event_id=event_id)
+
+    def posted(self, channel: str, once: Once, *, thread_ts: str | None = None) -> Posted:
+        """Our posts naming `once.key` where the answer goes: the thread (conversations.replies)
+        or the channel's top level since the question (conversations.history). A look-up that
+        fails finds nothing: the answer is then posted (twice rather than never)."""
+        parts: set[int] = set()
+        of: int | None = None
+        cursor: str | None = None
+        try:
+            for _ in range(LOOKUP_PAGES):
+                if thread_ts:
+                    page = self.client.conversations_replies(
+                        channel=channel, ts=thread_ts, oldest=once.since, limit=200,
+                        include_all_metadata=True, cursor=cursor)
+                else:
+                    page = self.client.conversations_history(
+                        channel=channel, oldest=once.since, limit=200,
+                        include_all_metadata=True, cursor=cursor)
+                for found in page.get("messages") or []:
+                    metadata = found.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == ANSWER_EVENT and (
+                        payload.get("key") == once.key
+                    ):
+                        parts.add(int(payload.get("part") or 0))
+                        of = int(payload.get("parts") or 1)
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            error = (exc.response.data or {}).get("error") if isinstance(
+                exc.response.data, dict) else None
+            if error not in _NOTHING_TO_FIND:
+                log.warning("inbox %s: could not look in %s for an earlier answer (%s); "
+                            "answering", once.key, channel, error or exc.response.status_code)
+        except Exception:
+            log.exception("inbox %s: could not look in %s for an earlier answer; answering",
+                          once.key, channel)
+        return Posted(frozenset(parts), of)
+
+
+def _deliver_each(replies: list[Reply], deliver: Callable[[int, Reply], object],
+                  event_id: str | None) -> None:
+    """Deliver reply n as part n; if that fails, its part is a short apology instead."""
+    for part, reply in enumerate(replies):
+        try:
+            deliver(part, reply)
+        except Exception:
+            log.exception("could not deliver an answer (event %s)", event_id or "-")
+            apology = Reply(
+                text="Beklager, jeg fikk ikke sendt svaret. / Sorry, I could not send "
+                "the answer.",
+                parts=(Section("Beklager, jeg fikk ikke sendt svaret mitt. Prøv igjen."),),
+            )
+            deliver(part, apology)
 
 
 class InlineExecutor(Executor):

@@ -151,6 +151,21 @@ class FakeSlackAPI(LocalHTTPServer):
             self.users[user_id] = partial
         return self._user(user_id)
 
+    def add_message(
+        self, channel: str, text: str, *, user: str, ts: str | None = None,
+        thread_ts: str | None = None,
+    ) -> dict[str, Any]:
+        """A message a person wrote (an event's question), so history and threads hold it as
+        on Slack; returns it (ts from the fake's clock unless given)."""
+        with self._lock:
+            ts = ts or self._next_ts()
+            message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts,
+                                       "team": TEAM_ID}
+            if thread_ts is not None:
+                message["thread_ts"] = thread_ts
+            self._messages[(channel, ts)] = message
+            return copy.deepcopy(message)
+
     def set_response(self, method: str, response: dict[str, Any] | Handler) -> None:
         """Replace the canned answer for `method` (a dict, or a function of the params)."""
         with self._lock:
@@ -517,7 +532,7 @@ class FakeSlackAPI(LocalHTTPServer):
         latest = float(params.get("latest") or 1e12)
         limit = max(1, min(int(params.get("limit") or 100), 999))
         start = int(params.get("cursor") or 0)
-        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with_metadata = _flag(params.get("include_all_metadata"))
         found = sorted(
             (m for (c, ts), m in self._messages.items()
              if c == channel and oldest < float(ts) < latest
@@ -526,6 +541,42 @@ class FakeSlackAPI(LocalHTTPServer):
         )
         page = [copy.deepcopy(m) for m in found[start:start + limit]]
         if not with_metadata:
+            for m in page:
+                m.pop("metadata", None)
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: a thread (its parent, then the replies, oldest first) named by
+        the ts of any of its messages; `oldest`/`latest` exclusive unless `inclusive`; cursor
+        paging (limit 1000 at most); message metadata only with include_all_metadata."""
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        named = self._messages.get((channel, ts))
+        if named is None:
+            return {"ok": False, "error": "thread_not_found"}
+        root = str(named.get("thread_ts") or ts)
+        inclusive = _flag(params.get("inclusive"))
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or 1e12)
+
+        def in_range(stamp: float) -> bool:
+            if inclusive:
+                return oldest <= stamp <= latest
+            return oldest < stamp < latest
+
+        found = sorted(
+            (m for (c, stamp), m in self._messages.items()
+             if c == channel and (stamp == root or m.get("thread_ts") == root)
+             and in_range(float(stamp))),
+            key=lambda m: float(m["ts"]),
+        )
+        limit = max(1, min(int(params.get("limit") or 1000), 1000))
+        start = int(params.get("cursor") or 0)
+        page = [copy.deepcopy(m) for m in found[start:start + limit]]
+        if not _flag(params.get("include_all_metadata")):
             for m in page:
                 m.pop("metadata", None)
         more = start + limit < len(found)
@@ -549,6 +600,7 @@ _HANDLERS: dict[str, Callable[[FakeSlackAPI, dict[str, Any]], dict[str, Any]]] =
     "chat.postEphemeral": FakeSlackAPI._post_ephemeral,
     "conversations.open": FakeSlackAPI._conversations_open,
     "conversations.history": FakeSlackAPI._history,
+    "conversations.replies": FakeSlackAPI._replies,
     "views.open": FakeSlackAPI._views_open,
     "views.push": FakeSlackAPI._views_open,
     "views.update": FakeSlackAPI._views_update,
@@ -557,6 +609,11 @@ _HANDLERS: dict[str, Callable[[FakeSlackAPI, dict[str, Any]], dict[str, Any]]] =
     "users.lookupByEmail": FakeSlackAPI._lookup_by_email,
     "reactions.add": FakeSlackAPI._reactions_add,
 }
+
+
+def _flag(value: Any) -> bool:
+    """A boolean argument as Slack reads it (slack_sdk sends "1", JSON bodies true)."""
+    return str(value).lower() in ("1", "true")
 
 
 def _fault_response(fault: _Fault) -> Response:
