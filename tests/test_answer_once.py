@@ -15,7 +15,13 @@ from slack_sdk import WebClient
 
 from bot.replies import Reply, Section
 from integrations.slack.app import build_slack_app
-from integrations.slack.surface import ANSWER_EVENT, INBOX_ATTEMPTS, INBOX_KEY, SlackRuntime
+from integrations.slack.surface import (
+    ANSWER_EVENT,
+    INBOX_ATTEMPTS,
+    INBOX_KEY,
+    INBOX_STILL_MINE,
+    SlackRuntime,
+)
 from tests.support.slack_api import BOT_ID, FakeSlackAPI
 from tests.support.slack_signing import app_mention_event, event_body, new_event_id
 
@@ -117,3 +123,47 @@ def test_a_look_up_slack_refuses_answers_anyway(runtime, fake_slack, caplog):
     assert len(answers(fake_slack)) == 1
     assert f"inbox {key}: could not look in {CHANNEL} for an earlier answer (missing_scope)" \
         in caplog.text
+
+
+def test_a_process_that_hung_past_its_lease_does_not_post_over_its_successor(
+        runtime, fake_slack, caplog):
+    """Process A claimed the row and hung until its lease ran out; B took the row over. When A
+    comes back to post, renewing the lease fails (the row is B's attempt now): A posts nothing,
+    and B answers once."""
+    from datetime import UTC, datetime, timedelta
+    from functools import partial
+
+    from storage import inbox
+
+    db = inbox.inbox_database(runtime.bot.services.db)
+    event, key, now = mention(fake_slack, "hvem leder AP8?"), new_event_id(), datetime.now(UTC)
+    lease = timedelta(seconds=30)
+    with db.session() as session:
+        inbox.put(session, key=key, surface="slack", content_type="application/json", body="{}",
+                  now=now)
+    with db.session() as session:
+        [held] = inbox.claim(session, owner="1@a", now=now, lease=lease)
+    with db.session() as session:
+        [taken] = inbox.claim(session, owner="2@b", now=now + 2 * lease, lease=lease)
+
+    def renew(item: inbox.Claimed, owner: str) -> bool:
+        with db.session() as session:
+            return inbox.still_mine(session, item, owner=owner, now=now + 2 * lease, lease=lease)
+
+    def answer(item: inbox.Claimed, owner: str) -> None:
+        request = BoltRequest(
+            body=event_body(event, event_id=key).decode(),
+            headers={"content-type": ["application/json"]},
+            context={INBOX_KEY: key, INBOX_ATTEMPTS: item.attempts,
+                     INBOX_STILL_MINE: partial(renew, item, owner)})
+        assert runtime.app.dispatch(request).status == 200
+
+    with caplog.at_level(logging.WARNING, logger="norcrin_bot"):
+        answer(held, "1@a")
+    assert answers(fake_slack) == []
+    assert "taken over before part 0 was posted" in caplog.text
+    answer(taken, "2@b")
+    [posted] = answers(fake_slack)
+    assert "Cecilie Moe" in posted["text"]
+    if db is not runtime.bot.services.db:
+        db.dispose()

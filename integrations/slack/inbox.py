@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from slack_bolt import BoltRequest
@@ -34,7 +35,7 @@ from slack_bolt import BoltRequest
 from bot.config import Settings
 from bot.core import Bot
 from integrations.slack.app import build_slack_app
-from integrations.slack.surface import INBOX_ATTEMPTS, INBOX_KEY
+from integrations.slack.surface import INBOX_ATTEMPTS, INBOX_KEY, INBOX_STILL_MINE
 from storage import inbox
 
 log = logging.getLogger("norcrin_bot.inbox")
@@ -101,11 +102,22 @@ def answer_process(open_bot: Callable[[Settings], Bot], settings: Settings, leas
         for _ in range(threads):
             work.put(None)
 
+    def still_mine(item: inbox.Claimed) -> bool:
+        """Renew the row's lease just before a post; False once another process took it over
+        (this one hung past its lease), so the answer is not posted twice."""
+        try:
+            with db.session() as session:
+                return inbox.still_mine(session, item, owner=owner, now=clock.now(), lease=span)
+        except Exception:  # the inbox is unreachable: post (twice rather than never)
+            log.exception("inbox item %d: could not renew its lease; answering", item.id)
+            return True
+
     def answerer() -> None:
         while (item := work.get()) is not None:
             # the key names the answer's posts; a later attempt looks for them before posting
             request = BoltRequest(body=item.body, headers={"content-type": [item.content_type]},
-                                  context={INBOX_KEY: item.key, INBOX_ATTEMPTS: item.attempts})
+                                  context={INBOX_KEY: item.key, INBOX_ATTEMPTS: item.attempts,
+                                           INBOX_STILL_MINE: partial(still_mine, item)})
             try:
                 runtime.app.dispatch(request)
             except Exception:

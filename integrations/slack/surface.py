@@ -31,6 +31,7 @@ RUNTIME_KEY = "norcrin_runtime"  # where module-level listeners find the runtime
 # unknown).
 INBOX_KEY = "inbox_key"
 INBOX_ATTEMPTS = "inbox_attempts"
+INBOX_STILL_MINE = "inbox_still_mine"  # () -> bool: renews the row's lease, False if taken over
 ANSWER_EVENT = "norcrin_answer"  # message metadata event type of an inbox row's answer posts
 LOOKUP_PAGES = 5  # x 200 messages: how far a look for an earlier answer reads
 # A look-up error that only means there is nothing to find (no thread under that ts): no warning.
@@ -46,6 +47,7 @@ class Once:
     key: str
     look: bool
     since: str | None = None  # the question's ts: answers come after it
+    still_mine: Callable[[], bool] | None = None  # renew the lease just before a post
 
     @classmethod
     def from_context(cls, context: Any, since: str | None) -> Once | None:
@@ -54,7 +56,7 @@ class Once:
         if not key:
             return None
         return cls(key=str(key)[:200], look=int(context.get(INBOX_ATTEMPTS) or 1) > 1,
-                   since=since)
+                   since=since, still_mine=context.get(INBOX_STILL_MINE))
 
     def metadata(self, part: int, parts: int) -> dict[str, Any]:
         return {"event_type": ANSWER_EVENT,
@@ -196,6 +198,11 @@ class SlackRuntime:
                 if part in posted.parts:
                     log.info("inbox %s: part %d is in %s already; not posted again", once.key,
                              part, channel)
+                    return
+                if once.still_mine is not None and not once.still_mine():
+                    # this process hung past its lease: the next owner answers (and looks first)
+                    log.warning("inbox %s: taken over before part %d was posted; not posted",
+                                once.key, part)
                     return
                 self.post(channel, reply, thread_ts=thread_ts,
                           metadata=once.metadata(part, len(replies)))
