@@ -189,7 +189,6 @@ class AnswerWorkers:
     def __init__(self, open_bot: Callable[[Settings], Bot], settings: Settings, count: int, *,
                  inbox_db: Any, lease: float = LEASE.total_seconds(), poll: float = POLL,
                  threads: int = THREADS) -> None:
-        self._args = (open_bot, settings, lease, poll, threads)
         self._inbox_db = inbox_db
         # A fork server that has imported the bot once forks each answer process: N processes
         # (and every restart) cost one import, not N, and a replacement is up in milliseconds.
@@ -203,7 +202,7 @@ class AnswerWorkers:
         self._doorbell = self._context.BoundedSemaphore(count)
         for _ in range(count):
             self._doorbell.acquire()  # starts at 0; rings beyond one per process are dropped
-        self._args = (*self._args, self._doorbell)
+        self._args = (open_bot, settings, lease, poll, threads, self._doorbell)
         self.processes: list[Any] = [None] * count
         self.restarts = 0
         self._stopping = threading.Event()
