@@ -3,18 +3,45 @@
 
 from __future__ import annotations
 
+import importlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from bot.features import CliCommands, Feature
+from bot.jobs import JobFunction
 from commands import (
     agenda,
     ask,
     news,
-    posts,
     sources,
     status,
     status_delivery,
     teachback,
     teachback_admin,
 )
+
+if TYPE_CHECKING:
+    from bot.core import Services
+
+
+def lazy_jobs(module: str, table: str, names: tuple[str, ...]) -> dict[str, JobFunction]:
+    """The jobs `module.table` defines, by name, with `module` imported when one of them first
+    runs (the posting machinery is not loaded by the chat answers and CLI calls that run none).
+    `tests/test_features.py` checks the names against the table."""
+
+    def job(name: str) -> JobFunction:
+        def run(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
+            getattr(importlib.import_module(module), table)[name](services, args, occurrence)
+
+        run.__qualname__ = run.__name__ = f"{module}.{table}[{name!r}]"
+        return run
+
+    return {name: job(name) for name in names}
+
+
+AGENDA_JOBS = lazy_jobs("commands.posts", "AGENDA_JOBS",
+                        ("agenda", "agenda-reminder", "agenda-minutes"))
+DIGEST_JOBS = lazy_jobs("commands.posts", "DIGEST_JOBS", ("digest",))
 
 # Sub-commands by module, imported only when one of them runs (`bot.features.CliCommands`).
 STATUS_CLI = CliCommands(
@@ -36,9 +63,9 @@ DIRECTORY_CLI = CliCommands(
 FEATURES: tuple[Feature, ...] = (
     Feature("status", router=status.router, cli=STATUS_CLI,
             jobs=status_delivery.JOBS, listeners=("slack", "teams")),
-    Feature("agenda", router=agenda.router, jobs=posts.AGENDA_JOBS,
+    Feature("agenda", router=agenda.router, jobs=AGENDA_JOBS,
             listeners=("slack", "teams")),
-    Feature("news", router=news.router, jobs=posts.DIGEST_JOBS),
+    Feature("news", router=news.router, jobs=DIGEST_JOBS),
     Feature("sources", router=sources.router),
     Feature("teachback", router=teachback.router, cli=TEACHBACK_CLI,
             listeners=("slack", "teams")),
