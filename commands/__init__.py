@@ -15,7 +15,6 @@ from commands import (
     news,
     sources,
     status,
-    status_delivery,
     teachback,
     teachback_admin,
 )
@@ -42,6 +41,8 @@ def lazy_jobs(module: str, table: str, names: tuple[str, ...]) -> dict[str, JobF
 AGENDA_JOBS = lazy_jobs("commands.posts", "AGENDA_JOBS",
                         ("agenda", "agenda-reminder", "agenda-minutes"))
 DIGEST_JOBS = lazy_jobs("commands.posts", "DIGEST_JOBS", ("digest",))
+STATUS_JOBS = lazy_jobs("commands.status_delivery", "JOBS",
+                        ("status_open", "status_reminder", "status_deadline"))
 
 # Sub-commands by module, imported only when one of them runs (`bot.features.CliCommands`).
 STATUS_CLI = CliCommands(
@@ -62,7 +63,7 @@ DIRECTORY_CLI = CliCommands(
 
 FEATURES: tuple[Feature, ...] = (
     Feature("status", router=status.router, cli=STATUS_CLI,
-            jobs=status_delivery.JOBS, listeners=("slack", "teams")),
+            jobs=STATUS_JOBS, listeners=("slack", "teams")),
     Feature("agenda", router=agenda.router, jobs=AGENDA_JOBS,
             listeners=("slack", "teams")),
     Feature("news", router=news.router, jobs=DIGEST_JOBS),

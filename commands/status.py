@@ -26,7 +26,6 @@ from bot.interactions import FormModal
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
 from bot.router import Context, Router, may, refused
-from commands import status_delivery  # noqa: F401 - registers the status jobs
 from commands.status_campaigns import (
     CampaignError,
     NewCampaign,
@@ -49,7 +48,6 @@ from commands.status_campaigns import (
     save_submission,
     sort_groups,
 )
-from commands.status_delivery import launch_campaign, launched_reply
 from commands.status_messages import (
     campaign_modal,
     chooser_reply,
@@ -63,7 +61,6 @@ from commands.status_messages import (
     submitted_reply,
     waiting_note,
 )
-from commands.status_report import build_report
 from storage import directory
 from storage.forms import (
     ACTIVE,
@@ -79,6 +76,10 @@ from storage.forms import (
     submissions,
 )
 from storage.forms import filling as find_filling
+
+# Launching a campaign and compiling its report (status_delivery, status_report, with the
+# schedule and Teams tables) are imported by the functions that do it: every chat answer and CLI
+# call loads this module for its router and its interceptor, and only those need the rest.
 
 router = Router()
 
@@ -234,6 +235,8 @@ def _pending_list(services: Services, person: Person, language: str) -> list[Any
 
 def live_table(services: Services, language: str) -> list[Any]:
     """Every open (or scheduled) campaign's groups: who submitted, when, any deviations."""
+    from commands.status_report import build_report  # lazy: see the note above `router`
+
     zone = services.settings.timezone
     parts: list[Any] = []
     now = services.clock.now()
@@ -756,6 +759,8 @@ def create_from_modal(
     services: Services, person: Person, values: dict[str, Any], language: str
 ) -> Reply | dict[str, str]:
     """A campaign from the submitted `campaign_modal`: the confirmation, or messages by field."""
+    from commands.status_delivery import launch_campaign, launched_reply  # lazy: see `router`
+
     if not may(person):
         return {"name": refused(language).text}
     groups = values.get("groups")

@@ -193,13 +193,16 @@ def test_the_c_stemmers_stem_the_bots_own_words_as_the_python_ones():
 
 
 # Loaded only by the commands that need them, never by a chat answer (`norcrin-bot ask`): the
-# other commands' CLI modules (`CliCommands`), and the agenda's and news' tables, views and
-# posting machinery (imported inside the agenda and news handlers and the lazy posting jobs).
+# other commands' CLI modules (`CliCommands`), the terminal chat, the agenda's and news' tables,
+# views and posting machinery, launching and reporting status campaigns, the worker and the
+# schedule and Teams tables (imported inside the handlers, jobs and hooks that use them).
 NOT_FOR_AN_ANSWER = (
     "integrations.runtime.cli_posts", "integrations.runtime.cli_worker", "integrations.teams.cli",
     "commands.status_cli", "commands.teachback_cli", "commands.directory_cli",
+    "integrations.console.chat", "integrations.runtime.worker",
     "commands.posts", "commands.agenda_views", "commands.calendar_import",
-    "storage.agenda", "storage.news",
+    "commands.status_delivery", "commands.status_report",
+    "storage.agenda", "storage.news", "storage.schedules", "storage.teams",
 )
 
 
@@ -219,11 +222,12 @@ def test_an_answer_loads_no_other_commands_code(sqlite_url):
     assert json.loads(loaded) == []
 
 
-def test_an_agenda_command_and_the_posting_jobs_still_reach_their_code(make_bot, sqlite_url):
-    from commands import AGENDA_JOBS, DIGEST_JOBS, posts
+def test_agenda_and_news_commands_and_the_lazy_jobs_still_reach_their_code(make_bot, sqlite_url):
+    from commands import AGENDA_JOBS, DIGEST_JOBS, STATUS_JOBS, posts, status_delivery
 
     assert list(AGENDA_JOBS) == list(posts.AGENDA_JOBS)
     assert list(DIGEST_JOBS) == list(posts.DIGEST_JOBS)
+    assert list(STATUS_JOBS) == list(status_delivery.JOBS)
     bot = make_bot(sqlite_url)
     [reply] = bot.handle(Message(text="agenda", sender=Person("cli", "cli")))
     assert reply.intent == "agenda"

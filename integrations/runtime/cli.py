@@ -31,7 +31,6 @@ from bot.redact import install_log_masking
 from bot.replies import Message, Person, Reply
 from bot.terminal import CliError, CliTools
 from commands import FEATURES
-from integrations.console.chat import run_chat
 from integrations.console.render import render_reply
 from integrations.runtime.wiring import build_bot
 from storage.db import Database
@@ -108,6 +107,9 @@ def console_person(bot: Bot, name: str | None) -> Person:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: the terminal chat and its form-mode helpers load only for `chat`, not every call
+    from integrations.console.chat import run_chat
+
     bot = open_bot(settings)
     person = console_person(bot, args.user)
     return run_chat(bot, person, pending=bot.services.console_pending)
