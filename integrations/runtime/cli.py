@@ -35,7 +35,6 @@ from integrations.console.render import render_reply
 from integrations.runtime.wiring import build_bot
 from storage.db import Database
 from storage.directory import find_person_by_name
-from storage.loader import DataFileError, export_text, import_file
 
 log = logging.getLogger("norcrin_bot")
 
@@ -133,6 +132,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.loader import import_file  # lazy: the loader loads for import/export only
+
     db = Database(settings.database_url)
     db.prepare()
     with db.session() as session:
@@ -152,6 +153,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.loader import export_text  # lazy: the loader loads for import/export only
+
     db = Database(settings.database_url)
     db.prepare()
     target = Path(args.file)
@@ -293,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from storage.loader import DataFileError  # lazy: only on the way out with an error
+
         if isinstance(exc, DataFileError):
             print(f"norcrin-bot: {exc}", file=sys.stderr)
             return 1
