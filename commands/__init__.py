@@ -14,7 +14,7 @@ from commands import (
     ask,
     news,
     sources,
-    status,
+    status_router,
     teachback,
     teachback_admin,
 )
@@ -62,7 +62,7 @@ DIRECTORY_CLI = CliCommands(
 )
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("status", router=status.router, cli=STATUS_CLI,
+    Feature("status", router=status_router.router, cli=STATUS_CLI,
             jobs=STATUS_JOBS, listeners=("slack", "teams")),
     Feature("agenda", router=agenda.router, jobs=AGENDA_JOBS,
             listeners=("slack", "teams")),

@@ -195,14 +195,14 @@ def test_the_c_stemmers_stem_the_bots_own_words_as_the_python_ones():
 # Loaded only by the commands that need them, never by a chat answer (`norcrin-bot ask` of a
 # question whose words the index knows): the other commands' CLI modules (`CliCommands`), the
 # terminal chat, the agenda's and news' tables, views and posting machinery, launching and
-# reporting status campaigns, the worker, the schedule and Teams tables, the data loader and
+# reporting status campaigns (the form engine too, unless a form is open), the worker, the schedule and Teams tables, the data loader and
 # the fuzzy matcher (imported inside the handlers, jobs and hooks that use them).
 NOT_FOR_AN_ANSWER = (
     "integrations.runtime.cli_posts", "integrations.runtime.cli_worker", "integrations.teams.cli",
     "commands.status_cli", "commands.teachback_cli", "commands.directory_cli",
     "integrations.console.chat", "integrations.runtime.worker",
     "commands.posts", "commands.agenda_views", "commands.calendar_import",
-    "commands.status_delivery", "commands.status_report",
+    "commands.status", "commands.status_delivery", "commands.status_report", "bot.form_engine",
     "storage.agenda", "storage.news", "storage.schedules", "storage.teams",
     "storage.loader", "rich.progress", "rapidfuzz",  # first load, import/export; unknown words
 )
