@@ -194,9 +194,10 @@ def test_the_c_stemmers_stem_the_bots_own_words_as_the_python_ones():
 
 # Loaded only by the commands that need them, never by a chat answer (`norcrin-bot ask` of a
 # question whose words the index knows): the other commands' CLI modules (`CliCommands`), the
-# terminal chat, the agenda's and news' tables, views and posting machinery, launching and
-# reporting status campaigns (the form engine too, unless a form is open), the worker, the schedule and Teams tables, the data loader and
-# the fuzzy matcher (imported inside the handlers, jobs and hooks that use them).
+# terminal chat, the agenda's and news' tables, views and posting machinery, the status feature
+# beyond its router (form engine, campaigns, launching, reports: unless a form is open), the
+# worker, the schedule and Teams tables, the data loader and the fuzzy matcher (imported inside
+# the handlers, jobs and hooks that use them).
 NOT_FOR_AN_ANSWER = (
     "integrations.runtime.cli_posts", "integrations.runtime.cli_worker", "integrations.teams.cli",
     "commands.status_cli", "commands.teachback_cli", "commands.directory_cli",
