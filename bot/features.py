@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.jobs import JobFunction
 from bot.router import Router
@@ -18,7 +18,6 @@ from bot.router import Router
 if TYPE_CHECKING:
     from bot.core import Services
 
-CliRegistrar = Callable[[Any], None]  # (argparse sub-parsers) -> None; see bot.terminal.cli_tools
 ServicesHook = Callable[["Services"], None]
 
 
@@ -27,16 +26,35 @@ class FeatureError(Exception):
 
 
 @dataclass(frozen=True)
+class CliCommands:
+    """Top-level sub-commands that `module`'s `register_cli(sub)` adds (argparse sub-parsers;
+    see bot.terminal.cli_tools), named here with their one-line help.
+
+    Named, not imported: the CLI imports `module` only when one of `commands` runs or the full
+    command list is printed, so `norcrin-bot ask` does not load every feature's CLI code.
+    `tests/test_cli_registry.py` checks the names and help against what the module adds.
+    """
+
+    module: str
+    commands: tuple[tuple[str, str], ...]  # (name, help), in the order the module adds them
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _help in self.commands)
+
+
+@dataclass(frozen=True)
 class Feature:
     """A feature: its chat router, CLI sub-commands, jobs, worker hooks and surface listeners.
 
     `listeners` names the surfaces whose listener for this feature (registered under the
-    feature's `name`) it needs, e.g. `("slack",)` for buttons and modals.
+    feature's `name`) it needs, e.g. `("slack",)` for buttons and modals; `cli` names the module
+    that adds the feature's sub-commands.
     """
 
     name: str
     router: Router | None = None
-    cli: CliRegistrar | None = None
+    cli: CliCommands | None = None
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
     worker_start: tuple[ServicesHook, ...] = ()
     listeners: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ was already posted is queued as an in-place edit of that post.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,14 +18,17 @@ from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
-from commands import posts
-from commands.agenda_views import agenda_reply, dot_time
 from commands.ask import answer
 from commands.teachback import secretariat_destination
-from storage import agenda as store
 from storage import outbox
 from storage.models import Membership
-from storage.teams import personal_chat
+
+if TYPE_CHECKING:
+    from storage import agenda as store
+
+# The agenda's tables, views and posting machinery (storage.agenda, agenda_views, posts) are
+# imported by the functions that use them: every chat answer and CLI call loads this module for
+# its router, and only agenda commands need the rest (about 30 ms of every start otherwise).
 
 router = Router()
 
@@ -48,6 +51,8 @@ def owner_destination(meeting: store.Meeting, settings: Any, session: Session | 
         return secretariat_destination(settings)
     destination = TRANSPORTS.reach_id(owner)
     if destination.startswith("console:") and session is not None:
+        from storage.teams import personal_chat  # lazy: see the note at the top
+
         chat = personal_chat(session, owner)
         if chat is not None and chat.aad_object_id:
             handle = Person(platform="teams", user_id=chat.aad_object_id, person_id=owner)
@@ -83,6 +88,8 @@ def propose(
     presenter: str | None = None, kind: str = "discussion", note: str | None = None,
 ) -> Reply:
     """Record a proposal and tell the owner; shared by the text command and the Slack modal."""
+    from storage import agenda as store  # lazy: see the note at the top
+
     services = context.services
     sender = context.message.sender
     with services.db.session() as session:
@@ -117,6 +124,8 @@ PROPOSE_CALLBACK = "agenda_propose"  # the "propose an item" form (a Slack modal
 
 def propose_modal(services: Any, preselect: str | None = None) -> FormModal:
     """The whole proposal at once: which meeting (the next 100), the item, minutes, presenter."""
+    from storage import agenda as store  # lazy: see the note at the top
+
     tz = services.settings.timezone
     with services.db.session() as session:
         meetings = store.upcoming_meetings(session, services.clock.now(), limit=100)
@@ -171,6 +180,10 @@ def _tell_proposer(session: Session, proposal: store.Proposal, text: str) -> Non
 
 
 def decide(context: Context, proposal_id: str, accept: bool, extra: str = "") -> Reply:
+    from commands import posts  # lazy: see the note at the top
+    from commands.agenda_views import dot_time  # lazy: see the note at the top
+    from storage import agenda as store  # lazy: see the note at the top
+
     services = context.services
     tz = services.settings.timezone
     with services.db.session() as session:
@@ -207,6 +220,10 @@ def decide(context: Context, proposal_id: str, accept: bool, extra: str = "") ->
 
 
 def _owner_change(context: Context, item_id: str, change: str) -> Reply:
+    from commands import posts  # lazy: see the note at the top
+    from commands.agenda_views import agenda_reply  # lazy: see the note at the top
+    from storage import agenda as store  # lazy: see the note at the top
+
     tz = context.services.settings.timezone
     with context.services.db.session() as session:
         item = store.get_item(session, item_id)
@@ -243,6 +260,8 @@ def _usage(context: Context) -> Reply:
 
 
 def _list(context: Context) -> Reply:
+    from storage import agenda as store  # lazy: see the note at the top
+
     tz = context.services.settings.timezone
     with context.services.db.session() as session:
         meetings = store.upcoming_meetings(session, context.services.clock.now())
@@ -260,6 +279,8 @@ def _list(context: Context) -> Reply:
 
 
 def _proposals(context: Context, meeting_id: str) -> Reply:
+    from storage import agenda as store  # lazy: see the note at the top
+
     with context.services.db.session() as session:
         wanted = int(meeting_id) if meeting_id.isdigit() else None
         pending = store.pending_proposals(session, wanted)
@@ -280,6 +301,9 @@ def _proposals(context: Context, meeting_id: str) -> Reply:
                 help_nb="møter og dagsordener; foreslå saker",
                 help_en="meetings and agendas; propose items")
 def agenda_command(context: Context, rest: str) -> Reply:
+    from commands.agenda_views import agenda_reply  # lazy: see the note at the top
+    from storage import agenda as store  # lazy: see the note at the top
+
     action, tail = _split(rest)
     action = action.lower()
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -150,6 +149,8 @@ def smalltalk_reply(context: Context, kind: str, help_text: str) -> Reply:
 
 def people_named(session: Session, name_words: tuple[str, ...]) -> list[Person]:
     """Directory people whose name (or an alias) has a close match for every typed name word."""
+    from rapidfuzz import fuzz  # lazy: heavy dependency, only when a name is typed
+
     wanted = [fold(w) for w in name_words]
     found: list[Person] = []
     for person in session.scalars(select(Person)):

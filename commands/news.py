@@ -8,17 +8,21 @@ from bot.markup import esc
 from bot.ports import FeedError
 from bot.replies import Reply, Section
 from bot.router import Context, Router
-from commands import posts
-from storage.news import ImportReport, add_news
 
 if TYPE_CHECKING:
     from bot.core import Services
+    from storage.news import ImportReport
+
+# The news tables and the digest machinery (storage.news, posts) are imported by the functions
+# that use them: every chat answer and CLI call loads this module for its router.
 
 router = Router()
 
 
 def import_feed(services: Services, source: str | None = None) -> ImportReport:
     """Import a feed (default NEWS_FEED_URL); malformed entries are reported and skipped."""
+    from storage.news import ImportReport, add_news  # lazy: see the note at the top
+
     source = source or services.settings.news_feed_url
     if not source:
         raise FeedError("no feed given and NEWS_FEED_URL is not set")
@@ -51,6 +55,8 @@ def _text(context: Context, nb: str, en: str, intent: str = "news") -> Reply:
                 help_en="add an item to the next digest",
                 admin_only=True)
 def news_add(context: Context, rest: str) -> Reply:
+    from storage.news import add_news  # lazy: see the note at the top
+
     services = context.services
     fields = [f.strip() for f in rest.split("|")]
     if len(fields) < 2:
@@ -76,6 +82,8 @@ def news_add(context: Context, rest: str) -> Reply:
 @router.command("news", "nyheter", help_nb="nyhetene som venter på neste nyhetsbrev",
                 help_en="the news waiting for the next digest")
 def news_command(context: Context, rest: str) -> Reply:
+    from commands import posts  # lazy: see the note at the top
+
     services = context.services
     with services.db.session() as session:
         items = posts.preview_items(session)
@@ -85,6 +93,8 @@ def news_command(context: Context, rest: str) -> Reply:
 @router.command("digest", "nyhetsbrev", help_nb="forhåndsvis neste nyhetsbrev",
                 help_en="preview the next digest")
 def digest_command(context: Context, rest: str) -> Reply:
+    from commands import posts  # lazy: see the note at the top
+
     with context.services.db.session() as session:
         return posts.digest_reply(posts.preview_items(session), context.language,
                                   context.services.settings.timezone)

@@ -7,6 +7,10 @@ filling pauses and messages are handled as usual. `status` starts or resumes the
 form and asks which group when they answer for several. State is loaded, stepped, saved and
 committed before the replies are returned, so a crash between two messages loses nothing and any
 process resumes it.
+
+The router (the `status` command, the interceptor and the App Home section) is
+`commands.status_router`, which imports this module only when a status command runs, a form is
+open or an App Home is drawn.
 """
 
 from __future__ import annotations
@@ -25,8 +29,7 @@ from bot.i18n import t
 from bot.interactions import FormModal
 from bot.markup import esc
 from bot.replies import Heading, Note, Person, Reply, Section
-from bot.router import Context, Router, may, refused
-from commands import status_delivery  # noqa: F401 - registers the status jobs
+from bot.router import Context, may, refused
 from commands.status_campaigns import (
     CampaignError,
     NewCampaign,
@@ -49,7 +52,6 @@ from commands.status_campaigns import (
     save_submission,
     sort_groups,
 )
-from commands.status_delivery import launch_campaign, launched_reply
 from commands.status_messages import (
     campaign_modal,
     chooser_reply,
@@ -63,7 +65,6 @@ from commands.status_messages import (
     submitted_reply,
     waiting_note,
 )
-from commands.status_report import build_report
 from storage import directory
 from storage.forms import (
     ACTIVE,
@@ -73,14 +74,15 @@ from storage.forms import (
     StatusChooser,
     StatusFilling,
     active_filling,
-    claims_next_message,
     open_campaigns,
     submission,
     submissions,
 )
 from storage.forms import filling as find_filling
 
-router = Router()
+# Launching a campaign and compiling its report (status_delivery, status_report, with the
+# schedule and Teams tables) are imported by the functions that do it: the chat commands, forms
+# and modals need this module, and only those two the rest.
 
 _GROUP = re.compile(r"^(?:ap|wp|arbeidspakke|work package)?\s*(\d{1,2})$|^([a-z]{2,10})$")
 _TABLE_WORDS = {"table", "tabell", "oversikt", "overview", "live", "list", "liste"}
@@ -234,6 +236,8 @@ def _pending_list(services: Services, person: Person, language: str) -> list[Any
 
 def live_table(services: Services, language: str) -> list[Any]:
     """Every open (or scheduled) campaign's groups: who submitted, when, any deviations."""
+    from commands.status_report import build_report  # lazy: see the note above `router`
+
     zone = services.settings.timezone
     parts: list[Any] = []
     now = services.clock.now()
@@ -276,14 +280,8 @@ def live_table(services: Services, language: str) -> list[Any]:
     return parts
 
 
-@router.command(
-    "status",
-    help_nb="statusskjema for arbeidspakken din, eller en oversikt",
-    help_en="your work package's status form, or an overview",
-    usage="[GRUPPE | tabell]",
-    usage_en="[GROUP | table]",
-)
 def status_command(ctx: Context, rest: str) -> list[Reply]:
+    """`status` (routed by `commands.status_router`)."""
     services, person, language = ctx.services, ctx.message.sender, ctx.language
     word = rest.strip().lower()
     if word.startswith(("new", "ny")) and (
@@ -589,17 +587,12 @@ def _form_turn(ctx: Context) -> list[Reply] | None:
     return [*ctx.bot.dispatch(ctx), after]
 
 
-@router.intercept
-def claim_message(ctx: Context) -> list[Reply] | None:
-    """An open filling (or a pending "which group?") claims the person's next direct message."""
+def claimed_message(ctx: Context) -> list[Reply] | None:
+    """A direct message that a pending "which group?" or an active filling claims (the check is
+    `commands.status_router.claim_message`): the choice, or one turn of the form."""
     message = ctx.message
-    if not message.direct or _is_slash_command(ctx) or message.surface == "home":
-        return None
     services, person = ctx.services, message.sender
     key = respondent_key(person)
-    with services.db.shared_session() as session:
-        if not claims_next_message(session, key, services.clock.now()):
-            return None  # the common case: no open form, one query in the message's unit
     with services.db.session() as session:
         chooser = session.get(StatusChooser, key)
         choice = None
@@ -612,9 +605,9 @@ def claim_message(ctx: Context) -> list[Reply] | None:
     return _form_turn(ctx)
 
 
-@router.home
 def home_section(ctx: Context) -> list[Any]:
-    """The App Home: the person's pending forms with start buttons (and counts for admins)."""
+    """The App Home: the person's pending forms with start buttons (and counts for admins);
+    routed by `commands.status_router`."""
     services, person, language = ctx.services, ctx.message.sender, ctx.language
     parts: list[Any] = []
     mine = _pending_list(services, person, language)
@@ -756,6 +749,8 @@ def create_from_modal(
     services: Services, person: Person, values: dict[str, Any], language: str
 ) -> Reply | dict[str, str]:
     """A campaign from the submitted `campaign_modal`: the confirmation, or messages by field."""
+    from commands.status_delivery import launch_campaign, launched_reply  # lazy: see `router`
+
     if not may(person):
         return {"name": refused(language).text}
     groups = values.get("groups")

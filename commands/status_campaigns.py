@@ -32,6 +32,7 @@ from storage.forms import (
     campaign_by_name,
     fillings_of,
     open_campaigns,
+    respondent_key,
     submission,
     submissions,
 )
@@ -66,11 +67,6 @@ def resolve_form(name: str | None) -> FormDefinition:
 
 def campaign_form(campaign: StatusCampaign) -> FormDefinition:
     return parse_form(campaign.form, f"campaign {campaign.name!r}")
-
-
-def respondent_key(person: Person) -> str:
-    """One key per human across surfaces (the directory id), else per platform account."""
-    return person.person_id or f"{person.platform}:{person.user_id}"
 
 
 def display_name(person: Person) -> str:

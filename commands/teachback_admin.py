@@ -34,7 +34,7 @@ from commands.teachback import (
     taught_mark,
     tr,
 )
-from storage import directory, schedules
+from storage import directory
 from storage import questions_log as store
 from storage.models import Document
 from storage.outbox import enqueue
@@ -300,6 +300,9 @@ def purge_job(services: Services, args: dict[str, Any], occurrence: datetime) ->
 
 def ensure_purge_schedule(services: Services) -> None:
     """One daily purge schedule; created by the first worker that starts without one."""
+    # lazy: only a worker starting needs the schedule tables, not every chat answer or CLI call
+    from storage import schedules
+
     with services.db.session() as session:
         if not any(s.job == PURGE_JOB for s in schedules.active_schedules(session)):
             schedules.add_schedule(session, job=PURGE_JOB, cron=PURGE_CRON,

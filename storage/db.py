@@ -22,7 +22,6 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.loader import load_embedded_data, upgrade_embedded_directory
 from storage.models import Meta
 from storage.search import INDEX_FORMAT, rebuild_index
 
@@ -173,6 +172,9 @@ class Database:
         meta = self.get_metas("defaults_loaded", "directory_sources", "index_format")
         loaded, index_format = meta.get("defaults_loaded"), meta.get("index_format")
         if load_defaults and not loaded:
+            # lazy: the loader (with Rich's progress bars) runs once per database, not per start
+            from storage.loader import load_embedded_data
+
             with self.session() as session:
                 load_embedded_data(session)
                 session.merge(Meta(key="defaults_loaded", value="1"))
@@ -180,6 +182,8 @@ class Database:
             log.info("loaded the embedded directory and SOP catalogue")
             index_format = self.get_meta("index_format")
         elif load_defaults and loaded != "empty" and not meta.get("directory_sources"):
+            from storage.loader import upgrade_embedded_directory  # lazy: as above
+
             with self.session() as session:
                 upgrade_embedded_directory(session)
                 session.merge(Meta(key="directory_sources", value="1"))

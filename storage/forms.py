@@ -9,7 +9,7 @@ history (who, when, what changed) instead of overwriting silently.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, exists, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -17,6 +17,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from storage.models import Base
 from storage.search import index_version_column, remember_index_version
 from storage.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from bot.replies import Person
 
 ACTIVE, PAUSED, SUBMITTED, CANCELLED = "active", "paused", "submitted", "cancelled"
 
@@ -158,6 +161,12 @@ def active_filling(session: Session, respondent: str, now: datetime) -> StatusFi
         .limit(1)
     )
     return rows.first()
+
+
+def respondent_key(person: Person) -> str:
+    """One key per human across surfaces (the directory id), else per platform account: whose
+    fillings and "which group?" rows these are."""
+    return person.person_id or f"{person.platform}:{person.user_id}"
 
 
 def claims_next_message(session: Session, respondent: str, now: datetime) -> bool:

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -221,6 +220,8 @@ def _expanded_words(
     out: list[str] = []
     for word in words(text_value):
         if spelled and len(word) >= 9 and not set(stems(word)) & vocabulary:
+            from rapidfuzz import fuzz, process  # lazy: heavy dependency, for unknown words only
+
             close = process.extractOne(fold(word), spelled, scorer=fuzz.ratio, score_cutoff=88)
             if close:
                 out.append(close[0])
@@ -358,6 +359,9 @@ class SearchIndex:
             weight = 1.0
             if (not alternatives & vocabulary and 4 <= len(word) <= MAX_WORD
                     and not word.isdigit()):
+                # lazy: heavy dependency, only for a word the index lacks (not on every start)
+                from rapidfuzz import fuzz, process
+
                 close = process.extract(
                     fold(word), snapshot.vocabulary, scorer=fuzz.ratio, limit=2, score_cutoff=80
                 )

@@ -4,6 +4,7 @@ migration files, and Alembic is imported only when there is something to upgrade
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -189,3 +190,49 @@ def test_the_c_stemmers_stem_the_bots_own_words_as_the_python_ones():
         (Stemmer.Stemmer("english"), english_stemmer.EnglishStemmer()),
     ):
         assert [w for w in sorted(words) if fast.stemWord(w) != python.stemWord(w)] == []
+
+
+# Loaded only by the commands that need them, never by a chat answer (`norcrin-bot ask` of a
+# question whose words the index knows): the other commands' CLI modules (`CliCommands`), the
+# terminal chat, the agenda's and news' tables, views and posting machinery, the status feature
+# beyond its router (form engine, campaigns, launching, reports: unless a form is open), the
+# worker, the schedule and Teams tables, the data loader and the fuzzy matcher (imported inside
+# the handlers, jobs and hooks that use them).
+NOT_FOR_AN_ANSWER = (
+    "integrations.runtime.cli_posts", "integrations.runtime.cli_worker", "integrations.teams.cli",
+    "commands.status_cli", "commands.teachback_cli", "commands.directory_cli",
+    "integrations.console.chat", "integrations.runtime.worker",
+    "commands.posts", "commands.agenda_views", "commands.calendar_import",
+    "commands.status", "commands.status_delivery", "commands.status_report", "bot.form_engine",
+    "storage.agenda", "storage.news", "storage.schedules", "storage.teams",
+    "storage.loader", "rich.progress", "rapidfuzz",  # first load, import/export; unknown words
+)
+
+
+def test_an_answer_loads_no_other_commands_code(sqlite_url):
+    probe = (
+        "import json, runpy, sys\n"
+        "sys.argv = ['norcrin-bot', 'ask', '--json', 'who leads AP8']\n"
+        "try:\n    runpy.run_module('integrations.runtime', run_name='__main__')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        f"print(json.dumps([m for m in {NOT_FOR_AN_ANSWER!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True,
+                          env={**os.environ, "DATABASE_URL": sqlite_url})
+    answer, loaded = done.stdout.strip().splitlines()
+    assert json.loads(answer)["results"][0]["id"] == "cecilie-moe"
+    assert json.loads(loaded) == []
+
+
+def test_agenda_and_news_commands_and_the_lazy_jobs_still_reach_their_code(make_bot, sqlite_url):
+    from commands import AGENDA_JOBS, DIGEST_JOBS, STATUS_JOBS, posts, status_delivery
+
+    assert list(AGENDA_JOBS) == list(posts.AGENDA_JOBS)
+    assert list(DIGEST_JOBS) == list(posts.DIGEST_JOBS)
+    assert list(STATUS_JOBS) == list(status_delivery.JOBS)
+    bot = make_bot(sqlite_url)
+    [reply] = bot.handle(Message(text="agenda", sender=Person("cli", "cli")))
+    assert reply.intent == "agenda"
+    [reply] = bot.handle(Message(text="news", sender=Person("cli", "cli")))
+    assert reply.intent == "digest"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.questions import Vocabulary, parse_question
+from bot.questions import _ROLE_PATTERNS, Vocabulary, parse_question
 from bot.replies import Message, Person
+from bot.roles import ROLES
 from bot.router import clean_text
+from bot.text import fold
 from integrations.slack.render import render_blocks
 
 HOSTILE = [
@@ -61,6 +65,36 @@ def test_parser_never_raises(text):
     assert question.language in ("nb", "en")
     assert set(question.group_ids) <= VOCABULARY.group_ids
     assert set(question.organisation_ids) <= {"OUS", "UNN", "STOLAV"}
+
+
+ROLE_WORDS = sorted({fold(word) for role in ROLES.values() for word in role.words})
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([*ROLE_WORDS, *VOCABULARY.organisation_aliases]),
+            st.sampled_from(["s", "en", "ene", "x", "0"]),
+            st.text(max_size=4),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from([" ", "-", "", "  "]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_patterns_compiled_on_demand_match_as_the_whole_ones(parts, separator):
+    """Role patterns are compiled when their needle occurs, the organisation alternation over
+    the aliases that occur: both must find exactly what the full patterns find."""
+    text = separator.join(parts)
+    for role in _ROLE_PATTERNS:
+        whole = re.compile(role.source)
+        assert role.search(text) == bool(whole.search(text)), (role.source, text)
+        assert role.fullmatch(text) == bool(whole.fullmatch(text)), (role.source, text)
+    full = VOCABULARY.organisation_pattern()
+    assert full is not None
+    part = VOCABULARY.organisation_pattern(text)
+    found = [m.group(1) for m in part.finditer(text)] if part is not None else []
+    assert found == [m.group(1) for m in full.finditer(text)]
 
 
 @given(

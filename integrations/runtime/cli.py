@@ -2,17 +2,22 @@
 
 Every sub-command reads settings from the environment, so a wrong setting prints one clear line
 (exit 2) instead of a traceback. Features add their own sub-commands through `Feature.cli`
-(`commands.FEATURES`); the posting and worker machinery adds its own (`cli_posts`, `cli_worker`).
+(`commands.FEATURES`); the posting and worker machinery adds its own (`cli_posts`, `cli_worker`),
+and Teams its `teams` command. Those are named in `CliCommands` and their modules imported only
+when one of their commands runs: a call names its command first, so the parser is built with
+the core commands and that one module's (every module's for `--help`, an unknown command or
+anything unusual before the command).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +26,44 @@ from sqlalchemy.exc import OperationalError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import Bot
+from bot.features import CliCommands
 from bot.redact import install_log_masking
 from bot.replies import Message, Person, Reply
 from bot.terminal import CliError, CliTools
 from commands import FEATURES
-from integrations.console.chat import run_chat
 from integrations.console.render import render_reply
-from integrations.runtime import cli_posts, cli_worker
 from integrations.runtime.wiring import build_bot
-from integrations.teams import cli as teams_cli
 from storage.db import Database
 from storage.directory import find_person_by_name
-from storage.loader import DataFileError, export_text, import_file
 
 log = logging.getLogger("norcrin_bot")
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 __all__ = ["CliError", "build_parser", "main", "open_bot"]
+
+# The sub-commands of the posting, worker and Teams machinery, after the core ones below and
+# before the features' (`--help` lists them in this order).
+RUNTIME_CLI: tuple[CliCommands, ...] = (
+    CliCommands(
+        "integrations.runtime.cli_posts",
+        (
+            ("agenda", "meetings and agendas"),
+            ("news", "news items for digests"),
+            ("digest", "news digests"),
+        ),
+    ),
+    CliCommands(
+        "integrations.runtime.cli_worker",
+        (
+            ("schedule", "scheduled posts"),
+            ("outbox", "show pending/sent/failed posts (or deliver, retry)"),
+            ("worker", "run schedules and the outbox (no chat surface)"),
+            ("graph", "Microsoft Graph set-up"),
+        ),
+    ),
+    CliCommands("integrations.teams.cli", (("teams", "Microsoft Teams: the app package"),)),
+)
+CORE_COMMANDS = frozenset({"chat", "ask", "serve", "import", "export", "db"})
 
 
 def _configure_logging(verbose: bool, default: int = logging.WARNING) -> None:
@@ -80,6 +106,9 @@ def console_person(bot: Bot, name: str | None) -> Person:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    # lazy: the terminal chat and its form-mode helpers load only for `chat`, not every call
+    from integrations.console.chat import run_chat
+
     bot = open_bot(settings)
     person = console_person(bot, args.user)
     return run_chat(bot, person, pending=bot.services.console_pending)
@@ -103,6 +132,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.loader import import_file  # lazy: the loader loads for import/export only
+
     db = Database(settings.database_url)
     db.prepare()
     with db.session() as session:
@@ -122,6 +153,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.loader import export_text  # lazy: the loader loads for import/export only
+
     db = Database(settings.database_url)
     db.prepare()
     target = Path(args.file)
@@ -151,7 +184,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(args, settings, open_bot)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def cli_modules() -> tuple[CliCommands, ...]:
+    """Every module that adds sub-commands, in `--help` order."""
+    return (*RUNTIME_CLI, *(feature.cli for feature in FEATURES if feature.cli is not None))
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The sub-command `argv` runs, when it is plainly named: the first argument after any
+    `-v`/`--verbose`, and a known command. None for anything else (`--help`, no command, an
+    unknown one, an abbreviated option), which then gets the parser with every command."""
+    for arg in argv:
+        if arg in ("-v", "--verbose"):
+            continue
+        known = arg in CORE_COMMANDS or any(arg in group.names for group in cli_modules())
+        return arg if known else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (for every command when `argv` is None): the core commands, and
+    of the other modules' only the one that adds the command `argv` names (see `command_word`);
+    it parses `argv` exactly as the full parser does."""
+    wanted = None if argv is None else command_word(argv)
     parser = argparse.ArgumentParser(
         prog="norcrin-bot",
         description="NorCRIN's chat bot: people, work packages, SOPs, status forms, agendas.",
@@ -218,18 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--empty", action="store_true", help="do not load the embedded data")
     db.set_defaults(run=cmd_db)
 
-    cli_posts.register_cli(sub)
-    cli_worker.register_cli(sub)
-    teams_cli.register_cli(sub)
-    for feature in FEATURES:
-        if feature.cli is not None:
-            feature.cli(sub)
+    for group in cli_modules():
+        if wanted is None or wanted in group.names:
+            importlib.import_module(group.module).register_cli(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     _configure_logging(
         args.verbose, logging.INFO if args.command in ("serve", "worker") else logging.WARNING
     )
@@ -245,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from storage.loader import DataFileError  # lazy: only on the way out with an error
+
         if isinstance(exc, DataFileError):
             print(f"norcrin-bot: {exc}", file=sys.stderr)
             return 1

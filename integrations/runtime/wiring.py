@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import integrations.transports  # noqa: F401  registers every destination kind
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Bot, Services
 from bot.features import all_jobs, check_features
 from bot.redact import install_log_masking
+from bot.replies import Person, Reply
 from bot.router import Router
 from commands import FEATURES
 from integrations.delivery import DeliveryPolicy, OutboxDelivery
 from integrations.feeds import read_feed
 from integrations.graph.teams import GraphCalendar, GraphLink, bind_graph_link
-from integrations.runtime.worker import console_pending, start_background
 from integrations.transports.checks import check_settings
 from storage.db import Database
+from storage.outbox import console_inbox
 from storage.search import SearchIndex
+
+
+def start_background(bot: Bot, surface: Any | None = None) -> Callable[[], None]:
+    """`Services.background`: the worker (`serve` and `worker` call it; returns stop())."""
+    # lazy: the worker and its schedule tables load only for the processes that run one
+    from integrations.runtime.worker import start_background as start
+
+    return start(bot, surface)
+
+
+def console_pending(services: Services) -> Callable[[Person], list[Reply]]:
+    """The terminal inbox hook: a person's console posts, for `chat` to show."""
+
+    def pending(person: Person) -> list[Reply]:
+        with services.db.session() as session:
+            return console_inbox(session, person.person_id or person.user_id)
+
+    return pending
+
 
 # Surfaces that register per-feature listeners (a feature's `listeners` must name one of these;
 # Slack checks its own registrars against the features when its app is built).

@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import Bot, Services
 from bot.jobs import JobFunction
-from bot.replies import Person, Reply
 from integrations.transports.checks import check_schedules
 from storage import schedules as sched
-from storage.outbox import Outcome, console_inbox, deliver_due
+from storage.outbox import Outcome, deliver_due
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -231,13 +230,3 @@ class Worker:
 def start_background(bot: Bot, surface: Any | None = None) -> Callable[[], None]:
     """A `Services.background` starter: `serve` and `worker` call it; returns stop()."""
     return Worker(bot.services).start().stop
-
-
-def console_pending(services: Services) -> Callable[[Person], list[Reply]]:
-    """The terminal inbox hook: a person's console posts, for `chat` to show."""
-
-    def pending(person: Person) -> list[Reply]:
-        with services.db.session() as session:
-            return console_inbox(session, person.person_id or person.user_id)
-
-    return pending

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
 from bot.destinations import TRANSPORTS, DestinationError, secretariat_destination
-from storage import schedules
 
 if TYPE_CHECKING:
     from bot.core import Services
@@ -30,6 +29,9 @@ def check_settings(settings: Settings) -> None:
 
 def check_schedules(services: Services) -> None:
     """Every active schedule's destinations; one error naming each bad schedule."""
+    # lazy: the worker checks them when it starts; `build_bot` only checks the settings
+    from storage import schedules
+
     problems = []
     with services.db.session() as session:
         for row in schedules.active_schedules(session):
