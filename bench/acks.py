@@ -69,21 +69,26 @@ def serve_bare(api_url: str) -> None:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str]) -> Iterator[str]:
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError(proc.communicate()[1][-2000:])
-        yield json.loads(line)["listening"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
+    """A server process; its log goes to a file: a pipe nobody reads fills up (64 KB) and then
+    blocks every process writing a log line — which once showed as 30-s ack stalls."""
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+                                cwd=ROOT)
         try:
-            proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line:
+                proc.wait(10)
+                log.seek(0)
+                raise RuntimeError(log.read()[-2000:])
+            yield json.loads(line)["listening"]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float, float]:
