@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.i18n import t
+from bot.replies import Confirm as Confirm  # a Button's confirmation, re-exported (it lived here)
 
 # -- input hints: what kind of answer a field takes -----------------------------------------------
 
@@ -139,13 +140,3 @@ class FormModal:
         return replace(
             self, fields=tuple(replace(f, error=errors.get(f.id)) for f in self.fields)
         )
-
-
-@dataclass(frozen=True)
-class Confirm:
-    """Ask before an action with consequences: a title, what will happen, and the two answers."""
-
-    title: str
-    text: str
-    confirm: str
-    deny: str

@@ -13,9 +13,19 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.destinations import TRANSPORTS
-from bot.interactions import Confirm
 
 Language = str  # "nb" or "en" (bot.config.LANGUAGES)
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """Ask before an action with consequences: a title, what will happen, and the two answers
+    (a `Button`'s; here rather than in `bot.interactions`, which replies do not need)."""
+
+    title: str
+    text: str
+    confirm: str
+    deny: str
 
 
 @dataclass(frozen=True)

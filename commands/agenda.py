@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.destinations import TRANSPORTS
-from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
@@ -24,11 +23,13 @@ from storage import outbox
 from storage.models import Membership
 
 if TYPE_CHECKING:
+    from bot.interactions import FormModal
     from storage import agenda as store
 
-# The agenda's tables, views and posting machinery (storage.agenda, agenda_views, posts) are
-# imported by the functions that use them: every chat answer and CLI call loads this module for
-# its router, and only agenda commands need the rest (about 30 ms of every start otherwise).
+# The agenda's tables, views and posting machinery (storage.agenda, agenda_views, posts) and the
+# proposal form's fields (bot.interactions) are imported by the functions that use them: every
+# chat answer and CLI call loads this module for its router, and only agenda commands need the
+# rest (about 30 ms of every start otherwise).
 
 router = Router()
 
@@ -124,6 +125,7 @@ PROPOSE_CALLBACK = "agenda_propose"  # the "propose an item" form (a Slack modal
 
 def propose_modal(services: Any, preselect: str | None = None) -> FormModal:
     """The whole proposal at once: which meeting (the next 100), the item, minutes, presenter."""
+    from bot.interactions import Field, FormModal, FreeText, NumberEntry, Pick  # lazy: see top
     from storage import agenda as store  # lazy: see the note at the top
 
     tz = services.settings.timezone

@@ -204,6 +204,7 @@ NOT_FOR_AN_ANSWER = (
     "integrations.console.chat", "integrations.runtime.worker",
     "commands.posts", "commands.agenda_views", "commands.calendar_import",
     "commands.status", "commands.status_delivery", "commands.status_report", "bot.form_engine",
+    "bot.interactions",  # forms and modals: a reply's Button and Confirm are in bot.replies
     "storage.agenda", "storage.news", "storage.schedules", "storage.teams",
     "storage.loader", "rich.progress", "rapidfuzz",  # first load, import/export; unknown words
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rich.console import Group as RenderGroup
 from rich.console import RenderableType
@@ -18,17 +19,6 @@ from rich.style import Style
 from rich.text import Text
 
 from bot.i18n import t, word
-from bot.interactions import (
-    DateEntry,
-    Field,
-    FormModal,
-    FreeText,
-    InputHint,
-    Lookup,
-    NumberEntry,
-    Pick,
-    YesNo,
-)
 from bot.markup import Link as MarkupLink
 from bot.markup import tokens as markup_tokens
 from bot.replies import (
@@ -45,6 +35,9 @@ from bot.replies import (
     Table,
 )
 from bot.terminal import FittedTable, labelled
+
+if TYPE_CHECKING:
+    from bot.interactions import Field, FormModal, InputHint
 
 # our light chat formatting inside text runs: *bold*, _italic_ (links come from bot.markup.tokens)
 _FORMAT = re.compile(r"\*(?P<bold>[^*\n]+)\*|(?<!\w)_(?P<italic>[^_\n]+)_(?!\w)")
@@ -163,6 +156,9 @@ def render_part(part: Part) -> RenderableType | None:
 
 def _what(hint: InputHint, language: str) -> str:
     """What a field takes, said in words (a terminal has no widgets)."""
+    # lazy: forms only (`bot.interactions`); rendering a reply, every `ask`, needs none of it
+    from bot.interactions import DateEntry, FreeText, Lookup, NumberEntry, Pick, YesNo
+
     if isinstance(hint, Pick):
         return t(language, "flere valg", "several choices") if hint.multiple else t(
             language, "ett valg", "one choice"
@@ -182,6 +178,8 @@ def _what(hint: InputHint, language: str) -> str:
 
 
 def _field(number: int, field: Field, language: str) -> Text:
+    from bot.interactions import Pick, YesNo  # lazy: as in `_what`
+
     optional = f", {word('optional', language)}" if field.optional else ""
     head = Text.assemble((f"{number}. ", "bold"), (field.label, "bold"))
     head.append(f" ({_what(field.input, language)}{optional})", style="dim")

@@ -23,12 +23,12 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import t
-from bot.interactions import Confirm
 from bot.markup import esc
 from bot.replies import (
     Actions,
     Button,
     Choice,
+    Confirm,
     ContactCard,
     DocumentCard,
     GroupCard,
