@@ -26,6 +26,13 @@ from tests.support.slack_harness import SIGNING_SECRET, SlackHarness, serve_slac
 BOT_TOKEN = "xoxb-test-token"
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than cores. About a third of the suite's time is spent waiting
+    (real server processes starting, timeouts that must pass, answers in other processes), so a
+    spare worker uses the cores those waits leave idle (2 cores: 129 s against 145 s)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """The controlling process names the run's PostgreSQL template before workers start."""
     if not hasattr(config, "workerinput"):
