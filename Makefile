@@ -27,7 +27,8 @@ pg:
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && break; sleep 1; done
 
 # Byte-compile first: with PYTHONDONTWRITEBYTECODE set (as on CI) every CLI process the tests start
-# would otherwise compile the project from source again. Tests run on every core (pytest-xdist).
+# would otherwise compile the project from source again. Tests run on every core, plus one
+# worker for the time tests spend waiting (pytest-xdist; tests/conftest.py).
 test: install-test pg
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m compileall -q bot commands integrations storage
