@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import urllib.error
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import ConfigError, Settings
 from bot.replies import Reply
 from integrations.send_errors import SendError, parse_retry_after
+from integrations.slack.history import messages_with_key
 from integrations.slack.render import message_payload
 
 log = logging.getLogger("norcrin_bot.outbox")
@@ -68,27 +70,17 @@ class SlackSender:
     def find(self, channel: str, key: str, since: datetime) -> str | None:
         """The ts of our post with this outbox key in the channel since `since`, if any."""
         oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
-        cursor: str | None = None
+
+        def page(cursor: str | None) -> Any:
+            return self._call(lambda: self.client.conversations_history(
+                channel=channel, oldest=oldest, limit=200, include_all_metadata=True,
+                cursor=cursor))
+
         try:
-            for _ in range(HISTORY_PAGES):
-                page = self._call(
-                    lambda c=cursor: self.client.conversations_history(
-                        channel=channel, oldest=oldest, limit=200, include_all_metadata=True,
-                        cursor=c,
-                    )
-                )
-                for message in page.get("messages") or []:
-                    metadata = message.get("metadata") or {}
-                    payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == METADATA_EVENT and (
-                        payload.get("key") == key[:200]
-                    ):
-                        log.info("outbox %s: found in the channel (ts %s); not posted again",
-                                 key, message.get("ts"))
-                        return str(message["ts"])
-                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    break
+            for message in messages_with_key(page, METADATA_EVENT, key[:200], HISTORY_PAGES):
+                log.info("outbox %s: found in the channel (ts %s); not posted again",
+                         key, message.get("ts"))
+                return str(message["ts"])
         except SendError as exc:
             if not any(error in str(exc) for error in _LOOKUP_IMPOSSIBLE):
                 raise

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.core import Bot
 from bot.replies import Message, Person, Reply, Section
+from integrations.slack.history import messages_with_key
 from integrations.slack.render import fallback_text, render_blocks
 from storage.directory import person_by_slack_user
 from storage.models import Person as PersonRow
@@ -217,28 +218,21 @@ class SlackRuntime:
         fails finds nothing: the answer is then posted (twice rather than never)."""
         parts: set[int] = set()
         of: int | None = None
-        cursor: str | None = None
+
+        def page(cursor: str | None) -> Any:
+            if thread_ts:
+                return self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, oldest=once.since, limit=200,
+                    include_all_metadata=True, cursor=cursor)
+            return self.client.conversations_history(
+                channel=channel, oldest=once.since, limit=200, include_all_metadata=True,
+                cursor=cursor)
+
         try:
-            for _ in range(LOOKUP_PAGES):
-                if thread_ts:
-                    page = self.client.conversations_replies(
-                        channel=channel, ts=thread_ts, oldest=once.since, limit=200,
-                        include_all_metadata=True, cursor=cursor)
-                else:
-                    page = self.client.conversations_history(
-                        channel=channel, oldest=once.since, limit=200,
-                        include_all_metadata=True, cursor=cursor)
-                for found in page.get("messages") or []:
-                    metadata = found.get("metadata") or {}
-                    payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == ANSWER_EVENT and (
-                        payload.get("key") == once.key
-                    ):
-                        parts.add(int(payload.get("part") or 0))
-                        of = int(payload.get("parts") or 1)
-                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    break
+            for found in messages_with_key(page, ANSWER_EVENT, once.key, LOOKUP_PAGES):
+                payload = found["metadata"]["event_payload"]
+                parts.add(int(payload.get("part") or 0))
+                of = int(payload.get("parts") or 1)
         except SlackApiError as exc:
             error = (exc.response.data or {}).get("error") if isinstance(
                 exc.response.data, dict) else None
