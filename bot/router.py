@@ -47,6 +47,11 @@ class Context:
         """Pick the text in the language of the conversation."""
         return t(self.language, nb, en)
 
+    @property
+    def slash_command(self) -> bool:
+        """The message came as a slash command (`/norcrin …`: Slack gives it a trigger id)."""
+        return "trigger_id" in self.message.extra
+
 
 @dataclass(frozen=True)
 class Route:

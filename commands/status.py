@@ -102,10 +102,6 @@ def _today(services: Services) -> date:
     return services.clock.now().astimezone(services.settings.timezone).date()
 
 
-def _is_slash_command(ctx: Context) -> bool:
-    return "trigger_id" in ctx.message.extra
-
-
 # -- starting -------------------------------------------------------------------------------------
 
 
@@ -295,7 +291,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
             "`norcrin-bot status new --name NAME --deadline YYYY-MM-DD` in the terminal.",
         )
         return [_reply(text, language)]
-    if word in _TABLE_WORDS or (not word and _is_slash_command(ctx)):
+    if word in _TABLE_WORDS or (not word and ctx.slash_command):
         return [_overview(ctx)]
     if word:
         with services.db.session() as session:

@@ -35,7 +35,7 @@ def status_command(ctx: Context, rest: str) -> list[Reply]:
 def claim_message(ctx: Context) -> list[Reply] | None:
     """An open filling (or a pending "which group?") claims the person's next direct message."""
     message = ctx.message
-    if not message.direct or "trigger_id" in message.extra or message.surface == "home":
+    if not message.direct or ctx.slash_command or message.surface == "home":
         return None  # a slash command, a channel message or the App Home is never a form answer
     services = ctx.services
     with services.db.shared_session() as session:
