@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def lazy_jobs(module: str, table: str, names: tuple[str, ...]) -> dict[str, JobFunction]:
     """The jobs `module.table` defines, by name, with `module` imported when one of them first
     runs (the posting machinery is not loaded by the chat answers and CLI calls that run none).
-    `tests/test_features.py` checks the names against the table."""
+    `tests/test_fast_start.py` checks the names against the table."""
 
     def job(name: str) -> JobFunction:
         def run(services: Services, args: dict[str, Any], occurrence: datetime) -> None:
