@@ -121,7 +121,7 @@ def test_a_look_up_slack_refuses_answers_anyway(runtime, fake_slack, caplog):
     with caplog.at_level(logging.WARNING, logger="norcrin_bot.slack"):
         dispatch(runtime, event, key, attempts=3)
     assert len(answers(fake_slack)) == 1
-    assert f"inbox {key}: could not look in {CHANNEL} for an earlier answer (missing_scope)" \
+    assert f"answer {key}: could not look in {CHANNEL} for an earlier post (missing_scope)" \
         in caplog.text
 
 

@@ -51,11 +51,13 @@ SLACK_COMMAND = "/norcrin"
 SLACK_BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 SLACK_SCOPES = (
     "app_mentions:read",  # app_mention
-    "channels:history",  # outbox, inbox answers: look for a post of unknown outcome first
+    "channels:history",  # outbox posts, answers: look for a post of unknown outcome first
     "chat:write",  # answers, prompts, posts (chat.postMessage / chat.update)
     "commands",  # /norcrin
+    "groups:history",  # the same look in private channels the bot was invited to
     "im:history",  # message.im; a DM answer of unknown outcome is looked for in the DM
     "im:write",  # conversations.open for DMs
+    "mpim:history",  # the same look in group DMs the bot was added to
     "users:read",  # users.info
     "users:read.email",  # match Slack users to the directory by e-mail
 )

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import ConfigError, Settings
 from bot.replies import Reply
 from integrations.send_errors import SendError, parse_retry_after
+from integrations.slack.client import TRANSIENT_ERRORS
 from integrations.slack.history import messages_with_key
 from integrations.slack.render import message_payload
 
@@ -31,9 +32,6 @@ HISTORY_PAGES = 5  # x 200 messages: how far back a look-up reads a busy channel
 # Look-ups that cannot work with this installation: post anyway (at least once) and say so.
 _LOOKUP_IMPOSSIBLE = frozenset({"missing_scope", "not_in_channel", "channel_not_found"})
 
-_TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
-)
 
 
 class SlackSender:
@@ -109,7 +107,7 @@ class SlackSender:
                 after = parse_retry_after(exc.response.headers.get("Retry-After"))
                 raise SendError(f"Slack 429 {error}", retryable=True,
                                 retry_after=after if after is not None else 1.0) from None
-            if status >= 500 or error in _TRANSIENT_ERRORS:  # may have been posted: look first
+            if status >= 500 or error in TRANSIENT_ERRORS:  # may have been posted: look first
                 raise SendError(f"Slack {status} {error}", retryable=True, ambiguous=True) from None
             raise SendError(f"Slack refused: {error}", retryable=False) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:

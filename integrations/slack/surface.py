@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 
 from bot.core import Bot
 from bot.replies import Message, Person, Reply, Section
+from integrations.slack.client import unknown_outcome
 from integrations.slack.history import messages_with_key
 from integrations.slack.render import fallback_text, render_blocks
 from storage.directory import person_by_slack_user
@@ -38,16 +41,21 @@ LOOKUP_PAGES = 5  # x 200 messages: how far a look for an earlier answer reads
 # A look-up error that only means there is nothing to find (no thread under that ts): no warning.
 # Any other failure (a private channel without groups:history, Slack down) is logged, then posted.
 _NOTHING_TO_FIND = frozenset({"thread_not_found"})
+# A post whose outcome is unknown (a 5xx, a cut connection) is looked for, then tried again:
+# this many tries in all, the first wait POST_BACKOFF seconds, doubling.
+POST_TRIES = 4
+POST_BACKOFF = 0.5
 
 
 @dataclass(frozen=True)
 class Once:
-    """An inbox row's answer: each post names the row's key in its metadata, and when an earlier
-    attempt's outcome is unknown (`look`), the posts already there are not made again."""
+    """An answer's identity in Slack: each of its posts names `key` (an inbox row's, or a fresh
+    one for a post of its own) in its metadata, and when an earlier attempt's outcome is unknown
+    (`look`), the posts already there are not made again."""
 
     key: str
     look: bool
-    since: str | None = None  # the question's ts: answers come after it
+    since: str | None = None  # the question's ts: answers come after it (None: the newest)
     still_mine: Callable[[], bool] | None = None  # renew the lease just before a post
 
     @classmethod
@@ -66,10 +74,14 @@ class Once:
 
 @dataclass(frozen=True)
 class Posted:
-    """The parts of an answer found where it would be posted, and how many it has."""
+    """The parts of an answer found where it would be posted (part -> ts), and how many it has."""
 
-    parts: frozenset[int] = frozenset()
+    ts: Mapping[int, str] = field(default_factory=dict)
     of: int | None = None
+
+    @property
+    def parts(self) -> frozenset[int]:
+        return frozenset(self.ts)
 
     @property
     def complete(self) -> bool:
@@ -88,6 +100,7 @@ class SlackRuntime:
     command_hooks: list[Callable[[dict[str, Any], Person, Callable[..., Any]], bool]] = field(
         default_factory=list
     )
+    post_backoff: float = POST_BACKOFF  # seconds before a post's second try, doubling
     _users: dict[str, Person] = field(default_factory=dict)
     _users_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -131,17 +144,39 @@ class SlackRuntime:
 
     # -- sending --------------------------------------------------------------------------------
     def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None,
-             metadata: dict[str, Any] | None = None) -> str | None:
-        response = self.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            text=fallback_text(reply),
-            blocks=render_blocks(reply),
-            metadata=metadata,
-        )
-        ts = response.get("ts")
-        return str(ts) if ts else None
+             once: Once | None = None, part: int = 0, parts: int = 1) -> str | None:
+        """Post `reply` as part `part` of `parts` of the answer `once` (a post of its own if
+        None). Every post names its key in its metadata, so when a try's outcome is unknown (a
+        5xx, a connection cut: the client does not retry those blindly) the channel or thread is
+        read for it before the next try: posted once, not once per failure."""
+        # a post of its own is looked for among the newest messages (no `since`: no clocks)
+        once = once or Once(key=uuid.uuid4().hex, look=False)
+        wait = self.post_backoff
+        for tries in range(1, POST_TRIES + 1):
+            try:
+                response = self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    text=fallback_text(reply),
+                    blocks=render_blocks(reply),
+                    metadata=once.metadata(part, parts),
+                )
+                ts = response.get("ts")
+                return str(ts) if ts else None
+            except Exception as exc:
+                if tries == POST_TRIES or not unknown_outcome(exc):
+                    raise
+                log.warning("post %s (part %d) to %s: outcome unknown (%s); looking before "
+                            "trying again", once.key, part, channel, type(exc).__name__)
+            time.sleep(wait)
+            wait *= 2
+            found = self.posted(channel, once, thread_ts=thread_ts).ts.get(part)
+            if found is not None:
+                log.info("post %s (part %d) is in %s (ts %s); not posted again", once.key,
+                         part, channel, found)
+                return found
+        return None  # not reached: the last try returns or raises
 
     def dm(self, user_id: str, reply: Reply) -> str | None:
         channel = self.client.conversations_open(users=user_id)["channel"]["id"]
@@ -205,8 +240,8 @@ class SlackRuntime:
                     log.warning("inbox %s: taken over before part %d was posted; not posted",
                                 once.key, part)
                     return
-                self.post(channel, reply, thread_ts=thread_ts,
-                          metadata=once.metadata(part, len(replies)))
+                self.post(channel, reply, thread_ts=thread_ts, once=once, part=part,
+                          parts=len(replies))
 
             _deliver_each(replies, deliver, event_id)
 
@@ -216,7 +251,7 @@ class SlackRuntime:
         """Our posts naming `once.key` where the answer goes: the thread (conversations.replies)
         or the channel's top level since the question (conversations.history). A look-up that
         fails finds nothing: the answer is then posted (twice rather than never)."""
-        parts: set[int] = set()
+        ts: dict[int, str] = {}
         of: int | None = None
 
         def page(cursor: str | None) -> Any:
@@ -231,18 +266,18 @@ class SlackRuntime:
         try:
             for found in messages_with_key(page, ANSWER_EVENT, once.key, LOOKUP_PAGES):
                 payload = found["metadata"]["event_payload"]
-                parts.add(int(payload.get("part") or 0))
+                ts.setdefault(int(payload.get("part") or 0), str(found.get("ts") or ""))
                 of = int(payload.get("parts") or 1)
         except SlackApiError as exc:
             error = (exc.response.data or {}).get("error") if isinstance(
                 exc.response.data, dict) else None
             if error not in _NOTHING_TO_FIND:
-                log.warning("inbox %s: could not look in %s for an earlier answer (%s); "
+                log.warning("answer %s: could not look in %s for an earlier post (%s); "
                             "answering", once.key, channel, error or exc.response.status_code)
         except Exception:
-            log.exception("inbox %s: could not look in %s for an earlier answer; answering",
+            log.exception("answer %s: could not look in %s for an earlier post; answering",
                           once.key, channel)
-        return Posted(frozenset(parts), of)
+        return Posted(ts, of)
 
 
 def _deliver_each(replies: list[Reply], deliver: Callable[[int, Reply], object],

@@ -79,6 +79,7 @@ class _Fault:
     error: str | None = None
     delay: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    accepted: bool = False  # the call takes effect (a message is posted), then the error answers
 
 
 class FakeSlackAPI(LocalHTTPServer):
@@ -194,6 +195,11 @@ class FakeSlackAPI(LocalHTTPServer):
             method, _Fault(status=status, remaining=times, retry_after=retry_after, body=body)
         )
 
+    def accept_then_fail(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method` (a chat.postMessage is posted), then
+        answer HTTP `status` anyway: a failure whose outcome the caller cannot know."""
+        self._add_fault(method, _Fault(status=status, remaining=times, accepted=True))
+
     def error_next(self, method: str, error: str, times: int = 1, **extra: Any) -> None:
         """Answer the next `times` calls with HTTP 200 `{"ok": false, "error": error, **extra}`."""
         self._add_fault(method, _Fault(status=200, remaining=times, error=error, extra=extra))
@@ -264,7 +270,7 @@ class FakeSlackAPI(LocalHTTPServer):
             )
 
         fault = self._take_fault(method)
-        if fault is not None and (fault.status != 200 or fault.error):
+        if fault is not None and (fault.status != 200 or fault.error) and not fault.accepted:
             return self._record(method, params, request, _fault_response(fault))
 
         if method == "response_url":
@@ -275,7 +281,9 @@ class FakeSlackAPI(LocalHTTPServer):
                 resp = json_response({"ok": False, "error": auth_error})
             else:
                 resp = json_response(self._answer(method, params))
-        if fault is not None:
+        if fault is not None and fault.accepted:
+            resp = _fault_response(fault)
+        elif fault is not None:
             resp.delay = fault.delay
         return self._record(method, params, request, resp)
 
