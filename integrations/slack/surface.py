@@ -22,7 +22,7 @@ from bot.core import Bot
 from bot.replies import Message, Person, Reply, Section
 from integrations.slack.client import unknown_outcome
 from integrations.slack.history import messages_with_key
-from integrations.slack.render import fallback_text, render_blocks
+from integrations.slack.render import message_payload
 from storage.directory import person_by_slack_user
 from storage.models import Person as PersonRow
 
@@ -158,9 +158,8 @@ class SlackRuntime:
                     channel=channel,
                     thread_ts=thread_ts,
                     unfurl_links=False,
-                    text=fallback_text(reply),
-                    blocks=render_blocks(reply),
                     metadata=once.metadata(part, parts),
+                    **message_payload(reply),
                 )
                 ts = response.get("ts")
                 return str(ts) if ts else None
