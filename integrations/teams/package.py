@@ -1,10 +1,13 @@
-"""The Teams app package: `manifest.json`, a colour and an outline icon, zipped for upload.
+"""The Teams app package: `manifest.json`, its Norwegian strings, a colour and an outline icon,
+zipped for upload.
 
-Teams installs a bot from a zip with those three files at its root (Teams admin centre, or the
+Teams installs a bot from a zip with those files at its root (Teams admin centre, or the
 Developer Portal's "Import app"). The manifest follows schema 1.22; its command menu is taken from
-the router's routes, so Teams suggests exactly what the bot answers. The icons are drawn here and
-written as PNG with zlib/struct, so building a package needs no imaging library. The same inputs
-give the same bytes (fixed zip timestamps), so a package can be rebuilt and compared.
+the router's routes, so Teams suggests exactly what the bot answers. English is the manifest's own
+language; `nb.json` (Microsoft's localisation file) gives Teams users whose language is Norwegian
+the name, descriptions and command menu in bokmål, from the routes' nb texts. The icons are drawn
+here and written as PNG with zlib/struct, so building a package needs no imaging library. The same
+inputs give the same bytes (fixed zip timestamps), so a package can be rebuilt and compared.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings
+from bot.i18n import Text
 from bot.router import Route
 
 MANIFEST_VERSION = "1.22"
@@ -35,6 +39,18 @@ MAX_COMMANDS = 10  # per command list, the schema's maxItems
 TITLE_MAX = 32  # Teams shows at most 32 characters of a command title (the schema allows 128)
 DESCRIPTION_MAX = 128  # Teams' limit for a command description (the schema allows 4000)
 SHORT_NAME_MAX = 30
+FULL_NAME_MAX = 100
+SHORT_DESCRIPTION_MAX = 80
+# Microsoft: the default language is the last fallback; language-only tags ("en", not "en-us")
+# cover every region, so "nb" serves nb-NO. Its file follows the localisation schema of the same
+# version as the manifest.
+DEFAULT_LANGUAGE = "en"
+NORWEGIAN = "nb"
+NORWEGIAN_FILE = f"{NORWEGIAN}.json"
+LOCALIZATION_SCHEMA_URL = (
+    f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}"
+    "/MicrosoftTeams.Localization.schema.json"
+)
 ACCENT = "#00558C"
 COLOR_ICON, OUTLINE_ICON = "color.png", "outline.png"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -42,6 +58,21 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 Pixel = tuple[int, int, int, int]
+
+SHORT_DESCRIPTION = Text(
+    "Spør om NorCRINs folk, arbeidspakker og SOP-er.",
+    "Ask about NorCRIN's people, work packages and SOPs.",
+)
+FULL_DESCRIPTION = Text(
+    "Chatboten til NorCRIN, Norwegian Clinical Research Infrastructure Network. Spør på norsk "
+    "eller engelsk hvem som leder en arbeidspakke, hvem du kan kontakte ved et sykehus, eller "
+    "hvilken SOP som gjelder en oppgave; svar på arbeidspakkens statusskjema; les og foreslå "
+    "saker til dagsordenen; få nyhetsbrevet.",
+    "The chat bot of NorCRIN, the Norwegian Clinical Research Infrastructure Network. "
+    "Ask in Norwegian or English who leads a work package, who to contact at a "
+    "hospital, or which SOP covers a task; answer your work package's status form; "
+    "read and propose agenda items; get the news digest.",
+)
 
 
 @dataclass(frozen=True)
@@ -72,24 +103,47 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def bot_commands(routes: Iterable[Route]) -> list[dict[str, str]]:
-    """The command menu: members' routes (no admin ones), `help` first, at most ten."""
+def _menu_routes(routes: Iterable[Route]) -> list[Route]:
+    """The routes the menu offers: members' ones (no admin ones), `help` first, at most ten."""
     members = [route for route in routes if not route.admin_only and route.names]
     members.sort(key=lambda route: "help" not in route.names)  # stable: otherwise router order
-    commands: list[dict[str, str]] = []
+    chosen: list[Route] = []
     seen: set[str] = set()
     for route in members:
         title = _trim(route.names[0], TITLE_MAX)
-        if title in seen:
-            continue
+        if title not in seen:
+            seen.add(title)
+            chosen.append(route)
+    return chosen[:MAX_COMMANDS]
+
+
+def command_word(route: Route, language: str) -> str:
+    """The route's word in `language`: routes name the English word first and the Norwegian ones
+    after it (`help`, `hjelp`, `?`). Teams sends the title a user picks as the message, so a
+    title must be one of the route's own names; a route without a Norwegian word keeps its one."""
+    if language == "en":
+        return route.names[0]
+    return next((name for name in route.names[1:] if name[:1].isalpha()), route.names[0])
+
+
+def bot_commands(routes: Iterable[Route], language: str = "en") -> list[dict[str, str]]:
+    """The command menu in `language`: members' routes (no admin ones), `help` first, at most ten;
+    the same routes in the same order in every language, so entry N is the same command."""
+    commands: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for route in _menu_routes(routes):
+        word = command_word(route, language)
+        if _trim(word, TITLE_MAX) in seen:  # two routes sharing a word: each keeps its own
+            word = route.names[0]
+        title = _trim(word, TITLE_MAX)
         seen.add(title)
-        usage = route.synopsis("en")[len(route.names[0]):].strip()  # the English argument names
-        text = route.help("en").strip()
+        usage = route.synopsis(language)[len(route.names[0]):].strip()  # argument names
+        text = route.help(language).strip()
         text = text[:1].upper() + text[1:]
-        mentioned = re.search(rf"\b{re.escape(route.names[0])}\b", text, re.IGNORECASE)
+        mentioned = re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)
         description = f"{text} ({title} {usage})" if usage and not mentioned else text
         commands.append({"title": title, "description": _trim(description, DESCRIPTION_MAX)})
-    return commands[:MAX_COMMANDS]
+    return commands
 
 
 def manifest(app_id: str, routes: Iterable[Route], info: AppInfo | None = None) -> dict[str, Any]:
@@ -108,15 +162,13 @@ def manifest(app_id: str, routes: Iterable[Route], info: AppInfo | None = None) 
             "privacyUrl": info.developer_url,
             "termsOfUseUrl": info.developer_url,
         },
-        "name": {"short": _trim(info.name, SHORT_NAME_MAX), "full": _trim(info.name, 100)},
+        "name": {
+            "short": _trim(info.name, SHORT_NAME_MAX),
+            "full": _trim(info.name, FULL_NAME_MAX),
+        },
         "description": {
-            "short": "Ask about NorCRIN's people, work packages and SOPs.",
-            "full": (
-                "The chat bot of NorCRIN, the Norwegian Clinical Research Infrastructure Network. "
-                "Ask in Norwegian or English who leads a work package, who to contact at a "
-                "hospital, or which SOP covers a task; answer your work package's status form; "
-                "read and propose agenda items; get the news digest."
-            ),
+            "short": _trim(SHORT_DESCRIPTION.en, SHORT_DESCRIPTION_MAX),
+            "full": FULL_DESCRIPTION.en,
         },
         "icons": {"color": COLOR_ICON, "outline": OUTLINE_ICON},
         "accentColor": ACCENT,
@@ -134,7 +186,35 @@ def manifest(app_id: str, routes: Iterable[Route], info: AppInfo | None = None) 
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],
+        "localizationInfo": {
+            "defaultLanguageTag": DEFAULT_LANGUAGE,
+            "additionalLanguages": [{"languageTag": NORWEGIAN, "file": NORWEGIAN_FILE}],
+        },
     }
+
+
+def norwegian_strings(
+    document: dict[str, Any], routes: Iterable[Route], info: AppInfo | None = None
+) -> dict[str, str]:
+    """`nb.json` for the manifest `document`: name, descriptions and one title and description
+    per command of each command list, keyed by their paths in the manifest (Microsoft's
+    localisation format), from the same routes in the same order as the English menu."""
+    info = info or AppInfo()
+    strings = {
+        "$schema": LOCALIZATION_SCHEMA_URL,
+        "name.short": _trim(info.name, SHORT_NAME_MAX),  # a name: the same in both languages
+        "name.full": _trim(info.name, FULL_NAME_MAX),
+        "description.short": _trim(SHORT_DESCRIPTION.nb, SHORT_DESCRIPTION_MAX),
+        "description.full": FULL_DESCRIPTION.nb,
+    }
+    commands = bot_commands(routes, NORWEGIAN)
+    for bot_index, bot in enumerate(document["bots"]):
+        for list_index, entry in enumerate(bot.get("commandLists", [])):
+            for index, _ in enumerate(entry["commands"]):
+                path = f"bots[{bot_index}].commandLists[{list_index}].commands[{index}]"
+                strings[f"{path}.title"] = commands[index]["title"]
+                strings[f"{path}.description"] = commands[index]["description"]
+    return strings
 
 
 def _installed_version() -> str:
@@ -222,12 +302,17 @@ def outline_icon(size: int = 32) -> bytes:
 
 def package_files(app_id: str, routes: Sequence[Route], info: AppInfo | None = None
                   ) -> dict[str, bytes]:
-    body = json.dumps(manifest(app_id, routes, info), ensure_ascii=False, indent=2) + "\n"
+    document = manifest(app_id, routes, info)
     return {
-        "manifest.json": body.encode("utf-8"),
+        "manifest.json": _json(document),
+        NORWEGIAN_FILE: _json(norwegian_strings(document, routes, info)),
         COLOR_ICON: color_icon(),
         OUTLINE_ICON: outline_icon(),
     }
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def build_package(
