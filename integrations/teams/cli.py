@@ -42,7 +42,7 @@ def register_cli(sub: Any) -> None:
     teams = sub.add_parser("teams", help="Microsoft Teams: the app package")
     actions = teams.add_subparsers(dest="teams_action", required=True, metavar="ACTION")
     package = actions.add_parser(
-        "package", help="build the Teams app package (manifest.json and icons) as a zip"
+        "package", help="build the Teams app package (manifest.json, nb.json and icons) as a zip"
     )
     package.add_argument("-o", "--output", required=True, metavar="FILE",
                          help="the zip to write, e.g. norcrin-bot.zip")
