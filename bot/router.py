@@ -73,10 +73,17 @@ class Route:
     def allows(self, person: Person) -> bool:
         return may(person, admin_only=self.admin_only)
 
+    def word(self, language: str) -> str:
+        """The route's word in `language`. Routes name the English word first and the Norwegian
+        one second where it differs (`help`, `hjelp`, `?`); aliases such as `?` come after."""
+        if language != "en" and len(self.names) > 1 and self.names[1][:1].isalpha():
+            return self.names[1]
+        return self.names[0]
+
     def synopsis(self, language: str) -> str:
-        """`wp CODE`: the first name and its arguments, in `language`."""
+        """`wp CODE` / `ap KODE`: the route's word and its arguments, in `language`."""
         usage = self.usage_en if language == "en" and self.usage_en else self.usage
-        return f"{self.names[0]} {usage}".strip()
+        return f"{self.word(language)} {usage}".strip()
 
     def help(self, language: str) -> str:
         return t(language, self.help_nb, self.help_en)

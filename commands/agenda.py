@@ -299,7 +299,8 @@ def _proposals(context: Context, meeting_id: str) -> Reply:
                  language=context.language, intent="proposals")  # type: ignore[arg-type]
 
 
-@router.command("agenda", "dagsorden", usage="[show|propose|proposals|accept|decline] …",
+@router.command("agenda", "dagsorden", usage="[vis|foreslå|forslagene|godta|avslå] …",
+                usage_en="[show|propose|proposals|accept|decline] …",
                 help_nb="møter og dagsordener; foreslå saker",
                 help_en="meetings and agendas; propose items")
 def agenda_command(context: Context, rest: str) -> Reply:

@@ -49,7 +49,7 @@ def _text(context: Context, nb: str, en: str, intent: str = "news") -> Reply:
                  intent=intent)
 
 
-@router.command("news add", "news legg", "nyheter add", "nyheter legg",
+@router.command("news add", "nyheter legg", "news legg", "nyheter add",
                 usage="Tittel | URL | sammendrag", usage_en="Title | URL | summary",
                 help_nb="legg en nyhet i neste nyhetsbrev",
                 help_en="add an item to the next digest",

@@ -36,8 +36,8 @@ def news_count(bot: Bot) -> int:
 
 def test_help_lists_every_command_a_member_may_use_and_no_admin_command(bot: Bot) -> None:
     text = say(bot, "hjelp", admin=False).text
-    for word in ("`agenda", "`news`", "`digest`", "`status", "`contact ORG`", "`wp KODE`",
-                 "`sop TEKST`", "`help`"):
+    for word in ("`dagsorden [vis|", "`nyheter`", "`nyhetsbrev`", "`status", "`kontakt ORG`",
+                 "`ap KODE`", "`sop TEKST`", "`hjelp`"):
         assert word in text, word
     for route in bot.router.routes:
         shown = f"`{route.synopsis('nb')}` — {route.help_nb}"
@@ -49,7 +49,7 @@ def test_an_admin_also_sees_the_secretariat_commands(bot: Bot) -> None:
     text = say(bot, "hjelp", admin=True).text
     assert "*Bare for sekretariatet:*" in text
     admin_part = text.split("*Bare for sekretariatet:*", 1)[1]
-    for word in ("`triage", "`taught", "`news add Tittel | URL | sammendrag`"):
+    for word in ("`triage", "`lært", "`nyheter legg Tittel | URL | sammendrag`"):
         assert word in admin_part, word
     for route in bot.router.routes:
         assert f"`{route.synopsis('nb')}`" in text, route.names
@@ -61,7 +61,8 @@ def test_help_follows_the_conversation_language(bot: Bot) -> None:
     assert "*Commands:*" in english.text and "`wp CODE` — about a work package" in english.text
     norwegian = say(bot, "hva kan du hjelpe meg med?", admin=False)
     assert norwegian.language == "nb" and "*Kommandoer:*" in norwegian.text
-    assert "`wp KODE` — om en arbeidspakke" in norwegian.text
+    assert "`ap KODE` — om en arbeidspakke" in norwegian.text  # the Norwegian command word
+    assert "`agenda [show|propose|" in english.text and "`dagsorden [vis|" in norwegian.text
 
 
 def test_every_admin_command_is_refused_to_a_member_before_its_handler(bot: Bot) -> None:
@@ -114,11 +115,11 @@ def command_reply(slack: SlackHarness, user: str, text: str) -> dict[str, Any]:
 
 def test_slack_help_is_generated_per_person(admin_slack: SlackHarness) -> None:
     member = command_reply(admin_slack, MEMBER, "hjelp")["text"]
-    for word in ("`agenda", "`news`", "`digest`", "`contact ORG`"):
+    for word in ("`dagsorden", "`nyheter`", "`nyhetsbrev`", "`kontakt ORG`"):
         assert word in member, word
     assert "triage" not in member
     admin = command_reply(admin_slack, ADMIN, "hjelp")["text"]
-    assert "`triage" in admin and "`news add" in admin and "`digest`" in admin
+    assert "`triage" in admin and "`nyheter legg" in admin and "`nyhetsbrev`" in admin
 
 
 def test_slack_refuses_an_admin_command_to_a_member_and_runs_it_for_an_admin(
@@ -149,10 +150,10 @@ def home_view(slack: SlackHarness, user: str) -> str:
 
 def test_app_home_lists_the_commands_for_the_person(admin_slack: SlackHarness) -> None:
     member = home_view(admin_slack, MEMBER)
-    assert "`agenda" in member and "`digest`" in member and "`news`" in member
+    assert "`dagsorden" in member and "`nyhetsbrev`" in member and "`nyheter`" in member
     assert "triage" not in member
     admin = home_view(admin_slack, ADMIN)
-    assert "`triage" in admin and "`taught" in admin and "Bare for sekretariatet" in admin
+    assert "`triage" in admin and "`lært" in admin and "Bare for sekretariatet" in admin
 
 
 def test_buttons_forms_and_modals_refuse_a_member_with_the_routers_words(bot: Bot) -> None:

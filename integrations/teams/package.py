@@ -117,27 +117,18 @@ def _menu_routes(routes: Iterable[Route]) -> list[Route]:
     return chosen[:MAX_COMMANDS]
 
 
-def command_word(route: Route, language: str) -> str:
-    """The route's word in `language`: routes name the English word first and the Norwegian ones
-    after it (`help`, `hjelp`, `?`). Teams sends the title a user picks as the message, so a
-    title must be one of the route's own names; a route without a Norwegian word keeps its one."""
-    if language == "en":
-        return route.names[0]
-    return next((name for name in route.names[1:] if name[:1].isalpha()), route.names[0])
-
-
 def bot_commands(routes: Iterable[Route], language: str = "en") -> list[dict[str, str]]:
     """The command menu in `language`: members' routes (no admin ones), `help` first, at most ten;
     the same routes in the same order in every language, so entry N is the same command."""
     commands: list[dict[str, str]] = []
     seen: set[str] = set()
     for route in _menu_routes(routes):
-        word = command_word(route, language)
+        word = route.word(language)
+        usage = route.synopsis(language)[len(word):].strip()  # argument names
         if _trim(word, TITLE_MAX) in seen:  # two routes sharing a word: each keeps its own
             word = route.names[0]
         title = _trim(word, TITLE_MAX)
         seen.add(title)
-        usage = route.synopsis(language)[len(route.names[0]):].strip()  # argument names
         text = route.help(language).strip()
         text = text[:1].upper() + text[1:]
         mentioned = re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)
