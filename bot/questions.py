@@ -306,6 +306,8 @@ class Question:
     smalltalk: str | None = None  # "greeting" | "thanks" | "help": not a search at all
     name_words: tuple[str, ...] = ()  # capitalised words that look like a person's name
     excluded_roles: tuple[str, ...] = ()  # "besides the chair": roles not to answer with
+    # "AP15", "wp 20": a work-package code the directory has no group for (nor had)
+    unknown_group_codes: tuple[str, ...] = ()
 
     @property
     def wants_people(self) -> bool:
@@ -437,10 +439,14 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
     folded = " " + " ".join(folded_tokens) + " "
 
     group_ids: list[str] = []
+    unknown_codes: list[str] = []
     for match in _WP.finditer(folded):
         candidate = f"AP{int(match.group(1))}"
-        if candidate in vocabulary.group_ids and candidate not in group_ids:
-            group_ids.append(candidate)
+        if candidate in vocabulary.group_ids:
+            if candidate not in group_ids:
+                group_ids.append(candidate)
+        elif vocabulary.group_ids and candidate not in unknown_codes:
+            unknown_codes.append(candidate)
     folded = _blank(_WP, folded)
     mentions_group = bool(_GROUP_PHRASE.search(folded))
     folded = _blank(_GROUP_PHRASE, folded)
@@ -533,4 +539,5 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         smalltalk=smalltalk_kind(original),
         name_words=name_words(text),
         excluded_roles=tuple(excluded),
+        unknown_group_codes=tuple(unknown_codes),
     )
