@@ -251,6 +251,12 @@ _EXCLUDING = re.compile(
     r"\b(?:besides|except|apart\s+from|other\s+than|utenom|bortsett\s+fra|foruten|unntatt)"
     r"\s+(?:the\s+|a\s+)?(\w+)"
 )
+# "each team member", "members of the study team": the trial's own team, not a NorCRIN body, so
+# "member" there is no role asked for (a document question stays one).
+_TRIAL_TEAM_MEMBER = re.compile(
+    r"\bteam\s+(members?)\b|\b(members?)\s+(?:of|in|on)\s+(?:the|our|a|my)\s+"
+    r"(?:study\s+|trial\s+|research\s+)?team\b"
+)
 MAX_NAME_WORDS = 4  # a name is at most this long; bounds what a reply repeats of the question
 _NAME_WORD = re.compile(r"[A-ZÆØÅÄÖÜÉ][a-zæøåäöüéèáàóòç'\-]+")
 
@@ -468,6 +474,11 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
                     + folded[match.end() :]
                 )
                 break
+
+    for match in _TRIAL_TEAM_MEMBER.finditer(folded):
+        group = 1 if match.group(1) else 2
+        start, end = match.span(group)
+        folded = folded[:start] + " " * (end - start) + folded[end:]
 
     roles: list[str] = []
     about_people = any(t in _WHO for t in folded_tokens) or mentions_group or bool(group_ids)
