@@ -119,6 +119,13 @@ _WHAT_WORDS = frozenset(
 )
 
 _LIST_PREPOSITIONS = frozenset({"of", "over", "av"})
+# "study team", "trial team": the trial's own team, not a NorCRIN group.
+_TRIAL_WORDS = frozenset({"study", "trial", "research", "studie", "our", "vart"})
+# "contact list", "kontakt informasjon": the who-word names a document, it asks for no one.
+_DOC_AFTER_WHO = frozenset(
+    {"list", "lists", "liste", "lista", "information", "informasjon", "info", "details", "sheet",
+     "log", "logg", "form", "skjema"}
+)
 _HOW_WORDS = frozenset(
     {"how", "hvordan", "korleis", "where", "hvor", "which", "hvilket", "hvilken"}
 )
@@ -511,23 +518,33 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
                 organisation_ids.append(org_id)
         folded = _blank(org_pattern, folded)
 
+    # Words that only look like cues: "contact" in "contact list" names a document, "team" in
+    # "study team" is the trial's own team; both stay ordinary search words.
+    plain = {
+        i
+        for i, t in enumerate(folded_tokens)
+        if (t in _WHO and i + 1 < len(folded_tokens) and folded_tokens[i + 1] in _DOC_AFTER_WHO)
+        or (t in _GROUP_WORDS and i and folded_tokens[i - 1] in _TRIAL_WORDS)
+    }
     kept = [
-        (orig, fold_token)
-        for orig, fold_token, start in zip(original, folded_tokens, offsets, strict=True)
+        (orig, fold_token, i in plain)
+        for i, (orig, fold_token, start) in enumerate(
+            zip(original, folded_tokens, offsets, strict=True)
+        )
         if folded[start : start + len(fold_token)].strip()
     ]
-    tokens = [fold_token for _, fold_token in kept]
+    tokens = [fold_token for _, fold_token, is_plain in kept if not is_plain]
     # "log of who does data management", "oversikt over hvem": a list asked for, not a person.
     asks_who = any(
-        t in _WHO and not (i and folded_tokens[i - 1] in _LIST_PREPOSITIONS)
+        t in _WHO and not (i and folded_tokens[i - 1] in _LIST_PREPOSITIONS) and i not in plain
         for i, t in enumerate(folded_tokens)
     )
     asks_what = any(t in _WHAT_WORDS for t in folded_tokens)
     mentions_group = mentions_group or bool(group_ids) or any(t in _GROUP_WORDS for t in tokens)
     doc_cue = any(t in _DOC_WORDS for t in original) or bool(concepts(original) & _DOC_CONCEPTS)
     remainder: list[str] = []
-    for orig, fold_token in kept:
-        if fold_token in _WHO | _GROUP_WORDS:
+    for orig, fold_token, is_plain in kept:
+        if fold_token in _WHO | _GROUP_WORDS and not is_plain:
             continue
         head = _GROUP_SUFFIX.sub("", orig) if len(orig) > 9 else orig
         if head != orig and len(head) >= 3:
