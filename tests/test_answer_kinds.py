@@ -82,9 +82,8 @@ def test_a_work_package_that_does_not_exist_is_declined(bot, question):
 def test_an_existing_work_package_is_still_answered(bot, db, question, group):
     answer = ask(bot, question)
     with db.session() as session:
-        leaders = {
-            h.person.id for h in directory.role_holders(session, group_ids=[group], roles=["leader"])
-        }
+        holders = directory.role_holders(session, group_ids=[group], roles=["leader"])
+        leaders = {h.person.id for h in holders}
     assert answer["results"][0]["id"] in leaders, answer
 
 
@@ -99,6 +98,8 @@ def test_unknown_codes_are_parsed_only_against_the_directory():
 
 
 # ------------------------------------------------ lay words for a document's topic
+
+STAFF_CVS = {"lm-cv-mal-non-medical", "ct-files-cv-for-non-investigators"}
 
 
 @pytest.mark.parametrize(
@@ -119,8 +120,8 @@ def test_unknown_codes_are_parsed_only_against_the_directory():
             {"lm-identification-enrollment-log", "ct-files-identification-and-enrollment-log"},
         ),
         # a nurse or coordinator is trial staff other than the investigator
-        ("cv template for the research nurse", {"lm-cv-mal-non-medical", "ct-files-cv-for-non-investigators"}),
-        ("cv-mal for studiekoordinator", {"lm-cv-mal-non-medical", "ct-files-cv-for-non-investigators"}),
+        ("cv template for the research nurse", STAFF_CVS),
+        ("cv-mal for studiekoordinator", STAFF_CVS),
         # someone else applying for the sponsor -> the power of attorney
         ("tredjepart skal sende inn søknaden for oss, hva trenger vi?", {"ct-power-of-attorney"}),
         (
