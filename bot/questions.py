@@ -119,6 +119,13 @@ _WHAT_WORDS = frozenset(
 )
 
 _LIST_PREPOSITIONS = frozenset({"of", "over", "av"})
+# "study team", "trial team": the trial's own team, not a NorCRIN group.
+_TRIAL_WORDS = frozenset({"study", "trial", "research", "studie", "our", "vart"})
+# "contact list", "kontakt informasjon": the who-word names a document, it asks for no one.
+_DOC_AFTER_WHO = frozenset(
+    {"list", "lists", "liste", "lista", "information", "informasjon", "info", "details", "sheet",
+     "log", "logg", "form", "skjema"}
+)
 _HOW_WORDS = frozenset(
     {"how", "hvordan", "korleis", "where", "hvor", "which", "hvilket", "hvilken"}
 )
@@ -251,6 +258,12 @@ _EXCLUDING = re.compile(
     r"\b(?:besides|except|apart\s+from|other\s+than|utenom|bortsett\s+fra|foruten|unntatt)"
     r"\s+(?:the\s+|a\s+)?(\w+)"
 )
+# "each team member", "members of the study team": the trial's own team, not a NorCRIN body, so
+# "member" there is no role asked for (a document question stays one).
+_TRIAL_TEAM_MEMBER = re.compile(
+    r"\bteam\s+(members?)\b|\b(members?)\s+(?:of|in|on)\s+(?:the|our|a|my)\s+"
+    r"(?:study\s+|trial\s+|research\s+)?team\b"
+)
 MAX_NAME_WORDS = 4  # a name is at most this long; bounds what a reply repeats of the question
 _NAME_WORD = re.compile(r"[A-ZÆØÅÄÖÜÉ][a-zæøåäöüéèáàóòç'\-]+")
 
@@ -306,6 +319,8 @@ class Question:
     smalltalk: str | None = None  # "greeting" | "thanks" | "help": not a search at all
     name_words: tuple[str, ...] = ()  # capitalised words that look like a person's name
     excluded_roles: tuple[str, ...] = ()  # "besides the chair": roles not to answer with
+    # "AP15", "wp 20": a work-package code the directory has no group for (nor had)
+    unknown_group_codes: tuple[str, ...] = ()
 
     @property
     def wants_people(self) -> bool:
@@ -437,10 +452,14 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
     folded = " " + " ".join(folded_tokens) + " "
 
     group_ids: list[str] = []
+    unknown_codes: list[str] = []
     for match in _WP.finditer(folded):
         candidate = f"AP{int(match.group(1))}"
-        if candidate in vocabulary.group_ids and candidate not in group_ids:
-            group_ids.append(candidate)
+        if candidate in vocabulary.group_ids:
+            if candidate not in group_ids:
+                group_ids.append(candidate)
+        elif vocabulary.group_ids and candidate not in unknown_codes:
+            unknown_codes.append(candidate)
     folded = _blank(_WP, folded)
     mentions_group = bool(_GROUP_PHRASE.search(folded))
     folded = _blank(_GROUP_PHRASE, folded)
@@ -462,6 +481,11 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
                     + folded[match.end() :]
                 )
                 break
+
+    for match in _TRIAL_TEAM_MEMBER.finditer(folded):
+        group = 1 if match.group(1) else 2
+        start, end = match.span(group)
+        folded = folded[:start] + " " * (end - start) + folded[end:]
 
     roles: list[str] = []
     about_people = any(t in _WHO for t in folded_tokens) or mentions_group or bool(group_ids)
@@ -494,23 +518,33 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
                 organisation_ids.append(org_id)
         folded = _blank(org_pattern, folded)
 
+    # Words that only look like cues: "contact" in "contact list" names a document, "team" in
+    # "study team" is the trial's own team; both stay ordinary search words.
+    plain = {
+        i
+        for i, t in enumerate(folded_tokens)
+        if (t in _WHO and i + 1 < len(folded_tokens) and folded_tokens[i + 1] in _DOC_AFTER_WHO)
+        or (t in _GROUP_WORDS and i and folded_tokens[i - 1] in _TRIAL_WORDS)
+    }
     kept = [
-        (orig, fold_token)
-        for orig, fold_token, start in zip(original, folded_tokens, offsets, strict=True)
+        (orig, fold_token, i in plain)
+        for i, (orig, fold_token, start) in enumerate(
+            zip(original, folded_tokens, offsets, strict=True)
+        )
         if folded[start : start + len(fold_token)].strip()
     ]
-    tokens = [fold_token for _, fold_token in kept]
+    tokens = [fold_token for _, fold_token, is_plain in kept if not is_plain]
     # "log of who does data management", "oversikt over hvem": a list asked for, not a person.
     asks_who = any(
-        t in _WHO and not (i and folded_tokens[i - 1] in _LIST_PREPOSITIONS)
+        t in _WHO and not (i and folded_tokens[i - 1] in _LIST_PREPOSITIONS) and i not in plain
         for i, t in enumerate(folded_tokens)
     )
     asks_what = any(t in _WHAT_WORDS for t in folded_tokens)
     mentions_group = mentions_group or bool(group_ids) or any(t in _GROUP_WORDS for t in tokens)
     doc_cue = any(t in _DOC_WORDS for t in original) or bool(concepts(original) & _DOC_CONCEPTS)
     remainder: list[str] = []
-    for orig, fold_token in kept:
-        if fold_token in _WHO | _GROUP_WORDS:
+    for orig, fold_token, is_plain in kept:
+        if fold_token in _WHO | _GROUP_WORDS and not is_plain:
             continue
         head = _GROUP_SUFFIX.sub("", orig) if len(orig) > 9 else orig
         if head != orig and len(head) >= 3:
@@ -533,4 +567,5 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         smalltalk=smalltalk_kind(original),
         name_words=name_words(text),
         excluded_roles=tuple(excluded),
+        unknown_group_codes=tuple(unknown_codes),
     )

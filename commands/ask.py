@@ -148,6 +148,8 @@ def _decide(
         return smalltalk_reply(context, question.smalltalk, help_reply(context).text)
     if off_topic(question.text):
         return decline(context, session, reason_nb=OFF_TOPIC_NB, reason_en=OFF_TOPIC_EN)
+    if question.unknown_group_codes and not question.group_ids and not documents_only:
+        return _no_such_group(context, session, question.unknown_group_codes)
     query = _query(session, index, question)
     hits = index.search(session, query, kinds=kinds, limit=1000) if query else []
     people_hits = [h for h in hits if h.kind == "person"]
@@ -199,6 +201,22 @@ def _decide(
     if people_hits and not documents_only and not doc_hits:
         return _people_by_name(context, session, [h.ref_id for h in people_hits])
     return _weak_evidence(context, session, question, group_hits, documents_only)
+
+
+def _no_such_group(context: Context, session: Session, codes: tuple[str, ...]) -> Reply:
+    """A work package the network does not have ("who leads AP15?"): say so and name the
+    ones it has, instead of answering with the leaders of others."""
+    numbers = sorted(
+        int(g.id[2:]) for g in directory.groups(session) if g.id[:2] == "AP" and g.id[2:].isdigit()
+    )
+    asked = ", ".join(codes)
+    have = ", ".join(f"AP{n}" for n in numbers)
+    return decline(
+        context,
+        session,
+        reason_nb=f"NorCRIN har ingen {esc(asked)}. Arbeidspakkene er {have}.",
+        reason_en=f"NorCRIN has no {esc(asked)}. Its work packages are {have}.",
+    )
 
 
 def _enough_evidence(hit: Hit) -> bool:
@@ -393,7 +411,7 @@ def _role_holders(
         and any(h.role in (ROLE_FILTERS.get(r) or [r]) for r in question.excluded_roles)
     }
     holders = [h for h in holders if h.person.id not in excluded]
-    holders = _rank_holders(holders, asked, groups)
+    holders = _rank_holders(holders, asked, groups, bool(question.organisation_ids))
     group_objects = [g for g in (directory.group(session, gid) for gid in groups) if g]
     scope = esc(", ".join(g.title(language) for g in group_objects))  # group titles are data
     if not holders:
@@ -439,9 +457,12 @@ def _role_holders(
     )
 
 
-def _rank_holders(holders: list, asked: list[str], groups: list[str]) -> list:
+def _rank_holders(
+    holders: list, asked: list[str], groups: list[str], by_organisation: bool = False
+) -> list:
     """People with the role asked for first (the deputy for a deputy question, alternates for
-    alternates), then people in every group named, then by role rank."""
+    alternates), then, when a hospital is asked about, those who sit for it rather than for the
+    network, then people in every group named, then by role rank."""
     # "member" asks for anyone in the group: no role comes first for it.
     wanted = [m for r in asked for m in (ROLE_FILTERS.get(r, [r]) or [])]
     in_groups = {h.person.id: {m.group_id for m in h.person.memberships} for h in holders}
@@ -449,7 +470,8 @@ def _rank_holders(holders: list, asked: list[str], groups: list[str]) -> list:
     def key(h) -> tuple:
         role_pos = wanted.index(h.role) if h.role in wanted else len(wanted)
         coverage = len(in_groups[h.person.id] & set(groups))
-        return (role_pos, -coverage, role_rank(h.role), h.group.id, h.person.name)
+        for_network = by_organisation and h.for_network
+        return (role_pos, for_network, -coverage, role_rank(h.role), h.group.id, h.person.name)
 
     return sorted(holders, key=key)
 

@@ -26,6 +26,13 @@ class RoleHolder:
     note: str | None
     inferred: bool = False
 
+    @property
+    def for_network(self) -> bool:
+        """Held for the network, not for the person's own hospital: the report lists the network
+        coordinator under "NorCRIN:" in every work package, and secretariat staff sit on the
+        board as observers. "Who from HUS is in AP8" is about HUS's own members first."""
+        return self.role == "observer" or fold(self.note or "").startswith("norcrin")
+
 
 def organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
