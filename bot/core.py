@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.features import ServicesHook
 from bot.jobs import JobFunction
 from bot.ports import CalendarSource, Database, Delivery, FeedReader
-from bot.replies import Message, Person, Reply
+from bot.replies import Message, Person, Reply, Section
 from bot.router import Context, Router, clean_text, language_for
 
 log = logging.getLogger(__name__)
@@ -113,15 +113,20 @@ class Bot:
         """
         return _as_list(self.router.run(context))
 
-    def home(self, person: Person) -> Reply:
-        """What a person's home screen shows: what the bot can do, then each feature's section."""
+    def _help(self, person: Person, surface: str) -> tuple[Context, Reply]:
+        """The `help` command's reply for `person`, in the bot's language (BOT_LANGUAGE): the one
+        list of what the bot can do, shared by the home screen and the welcome."""
         context = Context(
             bot=self,
-            message=Message(text="help", sender=person, surface="home"),
+            message=Message(text="help", sender=person, surface=surface),
             language=self.services.settings.language,
         )
         route, _ = self.router.find("help")
-        base = _as_list(route.handler(context, ""))[0] if route else Reply(text="")
+        return context, (_as_list(route.handler(context, ""))[0] if route else Reply(text=""))
+
+    def home(self, person: Person) -> Reply:
+        """What a person's home screen shows: what the bot can do, then each feature's section."""
+        context, base = self._help(person, "home")
         parts = list(base.parts)
         for section in self.router.home_sections:
             try:
@@ -129,6 +134,17 @@ class Bot:
             except Exception:
                 log.exception("home section failed")
         return Reply(text=base.text, parts=tuple(parts), language=base.language, intent="home")
+
+    def welcome(self, person: Person) -> Reply:
+        """What a surface says once when the bot is added to a chat: thanks, then the help.
+        Private feature sections (pending forms) stay out: a channel may read it."""
+        context, base = self._help(person, "welcome")
+        greeting = context.t(
+            "Takk for at du la meg til! Skriv «hjelp» når som helst for å se dette igjen.",
+            "Thanks for adding me! Type “help” any time to see this again.",
+        )
+        return Reply(text=f"{greeting}\n\n{base.text}", parts=(Section(greeting), *base.parts),
+                     language=context.language, intent="welcome")
 
     @staticmethod
     def apology(context: Context, incident: str) -> Reply:

@@ -43,7 +43,12 @@ def teams(sqlite_url: str) -> Iterator[TeamsHarness]:
 
 
 def install(teams: TeamsHarness, member: Member) -> None:
+    """The app installed in the person's chat; its welcome (tests/test_teams_welcome.py) is
+    waited for and forgotten, so a test sees only what it causes itself."""
     assert teams.post(teams.activities.installed(member)).status_code == 200
+    [welcome] = teams.stand_in.wait_for(1)
+    assert welcome.conversation_id == teams.activities.personal_conversation(member)["id"]
+    teams.stand_in.clear_sent()
 
 
 def invoke(teams: TeamsHarness, member: Member, verb: str, **data: Any) -> dict[str, Any]:

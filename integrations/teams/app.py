@@ -239,9 +239,13 @@ def _claim_key(body: dict[str, Any]) -> str | None:
     if not activity_id or kind not in CLAIMED_TYPES:
         return None
     conversation = body.get("conversation") if isinstance(body.get("conversation"), dict) else {}
-    key = f"teams:{(conversation or {}).get('id', '')}:{activity_id}"
-    if len(key) > 120:  # the column's width; the tail (the activity id) is the distinct part
-        import hashlib
+    return fit_key(f"teams:{(conversation or {}).get('id', '')}:{activity_id}")
 
-        key = "teams:" + hashlib.sha256(key.encode()).hexdigest()
-    return key
+
+def fit_key(key: str, prefix: str = "teams:") -> str:
+    """A claim key within the column's width (120): a longer one becomes its hash."""
+    if len(key) <= 120:
+        return key
+    import hashlib
+
+    return prefix + hashlib.sha256(key.encode()).hexdigest()

@@ -2,18 +2,21 @@
 
 Each person is linked to the directory once, by the Entra user's e-mail or UPN (the roster look-up
 `GET /v3/conversations/{id}/members/{user}`), and the link is kept in `teams_conversations` with
-the conversation reference, so proactive prompts can reach them later.
+the conversation reference, so proactive prompts can reach them later. Added to a chat (an install,
+or the bot among a conversationUpdate's new members), the bot introduces itself once: `welcome`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from typing import Any
 
 from bot.replies import Message, Person, Reply, Section
-from integrations.teams.app import InvokeHandler, TeamsRuntime, Turn
+from integrations.teams.app import InvokeHandler, TeamsRuntime, Turn, fit_key
 from integrations.teams.cards import reply_card
+from storage.claims import claim_event
 
 log = logging.getLogger("norcrin_bot.teams")
 
@@ -142,6 +145,32 @@ async def answer(turn: Turn, message: Message, reply_to: str | None) -> None:
             await turn.send(APOLOGY, reply_to=reply_to)
 
 
+def _bot_added(activity: Any) -> bool:
+    """A conversationUpdate that adds the bot itself (not another person joining)."""
+    bot_id = getattr(activity.recipient, "id", None)
+    return bool(bot_id) and any(m.id == bot_id for m in activity.members_added or ())
+
+
+def welcome_key(conversation_id: str) -> str:
+    return fit_key(f"teams-welcome:{_base_conversation(conversation_id)}", "teams-welcome:")
+
+
+async def welcome(turn: Turn) -> None:
+    """Introduce the bot once in a conversation it was added to. Teams announces one install
+    twice (installationUpdate and conversationUpdate, each with its own id), so the conversation
+    is claimed as well as each activity; that claim is forgotten with old activity ids (two
+    hours at the earliest), so a reinstall later on is welcomed again. A channel or group chat
+    is shown only what everyone may use, even when an admin added the bot."""
+    runtime = turn.runtime
+    if not await turn.run(claim_event, runtime.bot, welcome_key(turn.conversation_id)):
+        return
+    person = turn.person
+    if _scope(turn.activity) != "personal":
+        person = dataclasses.replace(person, is_admin=False)
+    reply: Reply = await turn.run(runtime.bot.welcome, person)
+    await turn.send(reply)
+
+
 def register(runtime: TeamsRuntime) -> None:
     app = runtime.app
 
@@ -176,11 +205,15 @@ def register(runtime: TeamsRuntime) -> None:
 
     @app.on_installation_update
     async def on_install(ctx: Any) -> None:
-        await person_for(runtime, ctx)
+        person = await person_for(runtime, ctx)
+        if getattr(ctx.activity, "action", None) == "add":
+            runtime.background(welcome(Turn(runtime, ctx, person)), "welcome")
 
     @app.on_conversation_update
     async def on_conversation_update(ctx: Any) -> None:
-        await person_for(runtime, ctx)
+        person = await person_for(runtime, ctx)
+        if _bot_added(ctx.activity):
+            runtime.background(welcome(Turn(runtime, ctx, person)), "welcome")
 
     # The invoke body is returned as a plain dict (statusCode/type/value): the SDK passes a dict
     # through as the response body; its typed models would need our card as its own model.

@@ -132,6 +132,11 @@ class BotFrameworkStandIn(LocalHTTPServer):
             self._failures.extend([(status, retry_after)] * times)
 
     # -- waiting ------------------------------------------------------------------------------
+    def clear_sent(self) -> None:
+        """Forget what was sent so far (a test's setup, e.g. the welcome on install)."""
+        with self._changed:
+            self.sent.clear()
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Sent]:
         return self._wait_until(lambda: self.sent[:] if len(self.sent) >= count else None,
                                 timeout, lambda: f"{len(self.sent)} activities, wanted {count}")
@@ -313,6 +318,39 @@ class Activities:
         activity = self._base("installationUpdate", member,
                               self.personal_conversation(member), {"source": {"name": "message"}})
         activity["action"] = "add"
+        return activity
+
+    def uninstalled(self, member: Member) -> dict[str, Any]:
+        activity = self.installed(member)
+        activity["action"] = "remove"
+        return activity
+
+    @staticmethod
+    def team_conversation(channel: str = "19:general-norcrin@thread.tacv2") -> dict[str, Any]:
+        """A team's General channel (its id is the team's), where team events arrive."""
+        return {"isGroup": True, "conversationType": "channel", "tenantId": TENANT_ID,
+                "id": channel}
+
+    @staticmethod
+    def _team_data(channel: str) -> dict[str, Any]:
+        return {"teamsChannelId": channel, "teamsTeamId": channel, "channel": {"id": channel},
+                "team": {"id": channel, "name": "NorCRIN", "aadGroupId": "aad-team-0001"}}
+
+    def installed_in_team(self, member: Member,
+                          channel: str = "19:general-norcrin@thread.tacv2") -> dict[str, Any]:
+        """The app added to a team by `member` (Teams also sends `members_added` for it)."""
+        activity = self._base("installationUpdate", member, self.team_conversation(channel), {
+            **self._team_data(channel), "settings": {"selectedChannel": {"id": channel}},
+            "source": {"name": "message"}})
+        activity["action"] = "add"
+        return activity
+
+    def members_added(self, member: Member, added: list[dict[str, Any]],
+                      channel: str = "19:general-norcrin@thread.tacv2") -> dict[str, Any]:
+        """`member` added `added` (accounts: the bot is `{"id": bot_id}`) to a team."""
+        activity = self._base("conversationUpdate", member, self.team_conversation(channel), {
+            **self._team_data(channel), "eventType": "teamMemberAdded"})
+        activity["membersAdded"] = added
         return activity
 
     def card_action(self, member: Member, verb: str, data: dict[str, Any],
