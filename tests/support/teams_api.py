@@ -226,7 +226,7 @@ class BotFrameworkStandIn(LocalHTTPServer):
             return json_response({"error": {"code": "Throttled"}}, status, headers)
         target = tail.removeprefix("activities").strip("/") or None
         activity = request.json() or {}
-        new_id = target if request.method == "PUT" else f"1:{uuid.uuid4().hex[:12]}"
+        new_id = target if request.method == "PUT" and target else f"1:{uuid.uuid4().hex[:12]}"
         with self._changed:
             self.sent.append(Sent(request.method, conversation, activity, new_id, target, auth))
             self._changed.notify_all()
