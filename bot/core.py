@@ -136,12 +136,13 @@ class Bot:
         return Reply(text=base.text, parts=tuple(parts), language=base.language, intent="home")
 
     def welcome(self, person: Person) -> Reply:
-        """What a surface says once when the bot is added to a chat: thanks, then the help.
+        """What a surface says once when a chat with the bot begins (the app added to a Teams
+        chat, a Slack DM opened for the first time): a greeting, then the help.
         Private feature sections (pending forms) stay out: a channel may read it."""
         context, base = self._help(person, "welcome")
         greeting = context.t(
-            "Takk for at du la meg til! Skriv «hjelp» når som helst for å se dette igjen.",
-            "Thanks for adding me! Type “help” any time to see this again.",
+            "Velkommen! Skriv «hjelp» når som helst for å se dette igjen.",
+            "Welcome! Type “help” any time to see this again.",
         )
         return Reply(text=f"{greeting}\n\n{base.text}", parts=(Section(greeting), *base.parts),
                      language=context.language, intent="welcome")

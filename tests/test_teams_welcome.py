@@ -62,7 +62,7 @@ def synopses(teams: TeamsHarness, *, admin: bool, language: str = "nb") -> list[
 def test_a_personal_install_is_welcomed_once_with_what_the_bot_can_do(teams):
     assert teams.post(teams.activities.installed(KARI)).status_code == 200
     shown = only_welcome(teams, teams.activities.personal_conversation(KARI)["id"])
-    assert "Takk for at du la meg til" in shown
+    assert "Velkommen! Skriv «hjelp»" in shown
     assert "Spør meg om folk" in shown  # the help's own introduction
     for synopsis in synopses(teams, admin=False):
         assert synopsis in shown
@@ -73,7 +73,7 @@ def test_the_welcome_is_in_the_bots_language(make_bot, sqlite_url, stand_in):
     with serve(make_bot, sqlite_url, stand_in, BOT_LANGUAGE="en") as teams:
         assert teams.post(teams.activities.installed(KARI)).status_code == 200
         shown = only_welcome(teams, teams.activities.personal_conversation(KARI)["id"])
-    assert "Thanks for adding me" in shown and "Ask me about people" in shown
+    assert "Welcome! Type “help”" in shown and "Ask me about people" in shown
     assert "Takk" not in shown
     for synopsis in synopses(teams, admin=False, language="en"):
         assert synopsis in shown
@@ -83,7 +83,7 @@ def test_added_to_a_team_the_bot_is_welcomed_once_in_its_channel(teams):
     bot = {"id": teams.activities.bot_id, "name": teams.activities.bot_name}
     assert teams.post(teams.activities.members_added(KARI, [bot])).status_code == 200
     shown = only_welcome(teams, CHANNEL)
-    assert "Takk for at du la meg til" in shown
+    assert "Velkommen! Skriv «hjelp»" in shown
 
 
 def test_one_install_announced_twice_is_welcomed_once(teams):

@@ -266,11 +266,15 @@ def on_link(ack: Callable[..., None]) -> None:
 
 
 def on_home(event: dict[str, Any], context: BoltContext) -> None:
-    if event.get("tab") not in (None, "home"):
-        return
+    """The Home tab is (re)drawn for its person; the Messages tab opened on an empty DM gets the
+    welcome."""
     runtime = runtime_of(context)
-    user_id = event.get("user", "")
-    runtime.submit(lambda: publish_home(runtime, user_id))
+    user_id = str(event.get("user") or "")
+    tab, channel = event.get("tab"), str(event.get("channel") or "")
+    if tab in (None, "home"):
+        runtime.submit(lambda: publish_home(runtime, user_id))
+    elif tab == "messages" and user_id and channel:
+        runtime.submit(lambda: welcome_once(runtime, user_id, channel))
 
 
 def _register_fallbacks(app: App) -> None:
@@ -289,6 +293,18 @@ def _register_fallbacks(app: App) -> None:
     app.view_closed(anything)(ignore)
     app.shortcut(anything)(ignore)
     app.options(anything)(ignore)
+
+
+def welcome_once(runtime: SlackRuntime, user_id: str, channel: str) -> None:
+    """Say the welcome in a DM the person opens for the first time: Slack sends
+    app_home_opened (tab "messages") on every visit, so the DM must hold no message yet, and a
+    claim on the person keeps two quick visits from both finding it empty."""
+    history = runtime.client.conversations_history(channel=channel, limit=1)
+    if history.get("messages"):
+        return
+    if not claim_event(runtime.bot, f"slack-welcome:{user_id}"[:120]):
+        return
+    runtime.post(channel, runtime.bot.welcome(runtime.person(user_id)))
 
 
 def publish_home(runtime: SlackRuntime, user_id: str) -> None:
