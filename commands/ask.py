@@ -22,12 +22,15 @@ from bot.replies import (
     Section,
     Table,
 )
+from bot.requests import asks_for_action
 from bot.roles import role_label, role_rank
 from bot.router import Context, Router
 from bot.text import content_words, document_codes, fold, off_topic
 from commands import retired_groups as retired
 from commands import teachback
 from commands.answer_policy import (
+    CANNOT_DO_EN,
+    CANNOT_DO_NB,
     DONT_KNOW_EN,
     DONT_KNOW_NB,
     OFF_TOPIC_EN,
@@ -47,6 +50,7 @@ from commands.cards import (
     group_card,
     person_card,
 )
+from commands.document_evidence import enough_evidence
 from storage import directory
 from storage.models import Group, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex, index_version
@@ -65,10 +69,6 @@ ROLE_FILTERS = {
 # Roles that only say "is in the body": a more specific role asked beside them is the one wanted
 # ("alternate board members" are the alternates).
 GENERIC_ROLES = frozenset({"member", "board_member"})
-# Evidence a document answer needs: the share of the question's weight (idf) the document covers.
-# Below it the bot declines instead of guessing (calibrated on the dev and held-out sets).
-MIN_DOCUMENT_COVERAGE = 0.2
-MIN_COVERAGE_WITHOUT_CONCEPT = 0.65
 MIN_TOPIC_COVERAGE = 0.34
 
 
@@ -146,6 +146,8 @@ def _decide(
     documents_only = kinds == ("document",)
     if question.smalltalk and not documents_only:
         return smalltalk_reply(context, question.smalltalk, help_reply(context).text)
+    if asks_for_action(question.text):
+        return decline(context, session, reason_nb=CANNOT_DO_NB, reason_en=CANNOT_DO_EN)
     if off_topic(question.text):
         return decline(context, session, reason_nb=OFF_TOPIC_NB, reason_en=OFF_TOPIC_EN)
     if question.unknown_group_codes and not question.group_ids and not documents_only:
@@ -196,7 +198,7 @@ def _decide(
         if topical:
             groups = [topical, *groups]
         return _describe_groups(context, session, groups, [h.ref_id for h in group_hits])
-    if doc_hits and _enough_evidence(doc_hits[0]):
+    if doc_hits and enough_evidence(doc_hits[0], query, index.weights(session, query)):
         return _documents(context, session, doc_hits)
     if people_hits and not documents_only and not doc_hits:
         return _people_by_name(context, session, [h.ref_id for h in people_hits])
@@ -217,20 +219,6 @@ def _no_such_group(context: Context, session: Session, codes: tuple[str, ...]) -
         reason_nb=f"NorCRIN har ingen {esc(asked)}. Arbeidspakkene er {have}.",
         reason_en=f"NorCRIN has no {esc(asked)}. Its work packages are {have}.",
     )
-
-
-def _enough_evidence(hit: Hit) -> bool:
-    """A document answers when it shares a field concept (glossary) or a catalogue code with
-    the question and covers a fair part of it, or when it covers nearly all of it. Questions
-    outside the field share words with documents but no concept (calibrated on the dev and
-    held-out sets: every out-of-scope question there lacks one)."""
-    shared = any(
-        word.startswith("#") or (word.startswith("~") and not word.startswith("~common_"))
-        for word in hit.matched
-    )
-    if shared and hit.coverage >= MIN_DOCUMENT_COVERAGE:
-        return True
-    return hit.coverage >= MIN_COVERAGE_WITHOUT_CONCEPT
 
 
 def _has_holders(session: Session, groups: list[str]) -> bool:
