@@ -24,7 +24,13 @@ _WHO = frozenset(
         "hvem's",
         "contact",
         "kontakt",
+        "kontakte",
+        "kontakter",
+        "contacts",
         "kontaktperson",
+        "kontaktpersonen",
+        "kontaktpersoner",
+        "kontaktpersonene",
         "personer",
         "people",
     }

@@ -71,25 +71,32 @@ _ACTIONS = frozenset(
         "arrange", "ordne", "ordn",
         # fetch, bring, deliver
         "hente", "hent", "levere", "lever", "fetch", "bring", "deliver", "collect",
-        # sign, approve, submit, upload, fix, install
-        "signere", "signer", "underskrive", "godkjenne", "godkjenn", "sign", "approve", "submit",
-        "upload", "fikse", "fiks", "reparere", "reparer", "installere", "installer", "fix",
-        "repair", "install",
+        # sign, upload, fix, install, change, delete, translate ("approve" and "submit" are the
+        # agenda's and the status form's own words)
+        "signere", "signer", "underskrive", "sign", "upload", "fikse", "fiks", "reparere",
+        "reparer", "installere", "installer", "fix", "repair", "install", "oppdatere", "oppdater",
+        "update", "slette", "slett", "delete", "fjerne", "fjern", "remove", "oversette",
+        "oversett", "translate",
     }
 )
 _TWO_WORD_ACTIONS = frozenset(
     {
-        ("skrive", "ut"), ("skriv", "ut"), ("fylle", "ut"), ("fyll", "ut"), ("sende", "inn"),
-        ("send", "inn"), ("laste", "opp"), ("last", "opp"), ("sette", "opp"), ("sett", "opp"),
+        ("skrive", "ut"), ("skriv", "ut"), ("fylle", "ut"), ("fyll", "ut"), ("laste", "opp"),
+        ("last", "opp"), ("sette", "opp"), ("sett", "opp"),
         ("kalle", "inn"), ("kall", "inn"), ("melde", "meg"), ("meld", "meg"), ("melde", "oss"),
         ("meld", "oss"), ("ta", "med"), ("fill", "in"), ("fill", "out"), ("set", "up"),
         ("sign", "up"), ("pick", "up"), ("register", "me"), ("register", "us"), ("enrol", "me"),
         ("enroll", "me"), ("sign", "me"), ("sign", "us"),
     }
 )
-# "send" is an action only with something to carry ("send an e-mail to the board"); "send me the
-# SUSAR SOP" asks for a document, "send videre" passes a question on (teach-back).
+# "send" is an action only with something to carry ("send an e-mail to the board") or someone else
+# to send it to ("send the protocol to my colleague"); "send me the SUSAR SOP" asks for a
+# document, "send videre" and sending to the secretariat pass a question on (teach-back).
 _SEND = frozenset({"send", "sende"})
+_PASSING_ON = frozenset({"videre", "on", "forward", "sekretariatet", "secretariat", "sporsmalet",
+                         "question"})
+_TO = frozenset({"til", "to"})
+_ASKER = frozenset({"meg", "me", "oss", "us"})
 _SENT_THINGS = frozenset(
     {"epost", "eposter", "mail", "mails", "email", "emails", "sms", "invitasjon", "invitasjoner",
      "innkalling", "innkallinger", "brev", "pakke", "pakken", "blomster", "invitation",
@@ -100,10 +107,10 @@ _SEND_REACH = 4  # how many words after "send" the thing sent may stand
 # Bare imperatives that open a request ("book et møterom", "print the consent forms"): only verbs
 # that are no search words for the catalogue ("order"/"bestill" study drug, "submit" an application
 # and "schedule" of assessments are).
+# A lone word is none ("cancel" is a status form's word).
 _OPENING_IMPERATIVES = frozenset(
     {"reserver", "book", "kjop", "betal", "print", "kopier", "ring", "reserve", "buy", "purchase",
-     "pay", "photocopy", "phone", "fetch", "bring", "deliver", "invite", "inviter", "avlys",
-     "cancel"}
+     "pay", "photocopy", "phone", "fetch", "bring", "deliver", "invite", "inviter"}
 )
 # An imperative opening is no verb before these ("print version of …", "book of …").
 _NOT_AFTER_IMPERATIVE = frozenset(
@@ -123,13 +130,25 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def _sends_something(tokens: list[str], at: int, *, to_others: bool) -> bool:
+    after = tokens[at + 1 : at + 1 + _SEND_REACH + 2]
+    if any(t in _PASSING_ON for t in after):
+        return False
+    if any(t in _SENT_THINGS for t in after[:_SEND_REACH]):
+        return True
+    return to_others and any(
+        t in _TO and i + 1 < len(after) and after[i + 1] not in _ASKER
+        for i, t in enumerate(after)
+    )
+
+
 def _is_action(tokens: list[str], at: int) -> bool:
     if at >= len(tokens):
         return False
     word = tokens[at]
     following = tokens[at + 1] if at + 1 < len(tokens) else ""
     if word in _SEND:
-        return any(t in _SENT_THINGS for t in tokens[at + 1 : at + 1 + _SEND_REACH])
+        return _sends_something(tokens, at, to_others=True)
     return word in _ACTIONS or (word, following) in _TWO_WORD_ACTIONS
 
 
@@ -145,8 +164,10 @@ def asks_for_action(text: str) -> bool:
     if not tokens:
         return False
     first, second = tokens[0], tokens[1] if len(tokens) > 1 else ""
-    if first in _OPENING_IMPERATIVES and second not in _NOT_AFTER_IMPERATIVE:
+    if second and first in _OPENING_IMPERATIVES and second not in _NOT_AFTER_IMPERATIVE:
         return True
+    if first in _SEND and _sends_something(tokens, 0, to_others=False):
+        return True  # "send en e-post til styret"; "send SUSAR til SLV" asks how
     for start in range(len(tokens)):
         if tokens[start] in _QUESTION_WORDS:
             return False  # the asking that follows is a question's ("how can you book …")

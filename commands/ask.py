@@ -70,6 +70,8 @@ ROLE_FILTERS = {
 # ("alternate board members" are the alternates).
 GENERIC_ROLES = frozenset({"member", "board_member"})
 MIN_TOPIC_COVERAGE = 0.34
+# How much better a document must cover a who-question than the best group to be the answer.
+DOCUMENT_OVER_GROUP = 1.6
 
 
 class _VocabularyCache:
@@ -337,6 +339,8 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
     threshold = 0.34 if question.wants_people or question.mentions_group else 0.5
     if top.coverage < threshold:
         return None
+    if question.wants_people and doc_hits and _documents_cover_far_more(doc_hits[0], top):
+        return None  # "who can help me order study drug?": the requisition, not a group
     if question.wants_people or not doc_hits:
         return top.ref_id
     if (question.doc_cue or question.asks_how) and not question.mentions_group:
@@ -344,6 +348,17 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
     if top.score >= doc_hits[0].score * 0.7 or (question.mentions_group and not question.doc_cue):
         return top.ref_id
     return None
+
+
+def _documents_cover_far_more(document: Hit, group: Hit) -> bool:
+    """A who-question whose words a document covers far better than any group's topic ('help'
+    and 'study' are in a group's text, 'order study drug' is the requisition's): the group is
+    no answer."""
+    return (
+        document.coverage >= group.coverage * DOCUMENT_OVER_GROUP
+        and document.score >= group.score * DOCUMENT_OVER_GROUP
+        and document.coverage >= 0.5
+    )
 
 
 def _people_by_name(context: Context, session: Session, person_ids: list[str]) -> Reply:
