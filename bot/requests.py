@@ -11,6 +11,8 @@ asks nothing of the bot and is not one; neither is "can you help me order …", 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from bot.text import fold, words
 
 # What a message says to ask the bot itself (folded tokens), longest first.
@@ -92,7 +94,7 @@ _TWO_WORD_ACTIONS = frozenset(
 # "send" is an action only with something to carry ("send an e-mail to the board") or someone else
 # to send it to ("send the protocol to my colleague"); "send me the SUSAR SOP" asks for a
 # document, "send videre" and sending to the secretariat pass a question on (teach-back).
-_SEND = frozenset({"send", "sende"})
+_SEND = frozenset({"send", "sende", "forward", "videresende", "videresend"})
 _PASSING_ON = frozenset({"videre", "on", "forward", "sekretariatet", "secretariat", "sporsmalet",
                          "question"})
 _TO = frozenset({"til", "to"})
@@ -107,6 +109,10 @@ _SEND_REACH = 4  # how many words after "send" the thing sent may stand
 # Bare imperatives that open a request ("book et møterom", "print the consent forms"): only verbs
 # that are no search words for the catalogue ("order"/"bestill" study drug, "submit" an application
 # and "schedule" of assessments are).
+# Any action verb opens a request when it is done for the asker ("bestill et møterom til oss").
+_FOR_THE_ASKER = frozenset(
+    {("til", "oss"), ("til", "meg"), ("for", "oss"), ("for", "meg"), ("for", "us"), ("for", "me")}
+)
 # A lone word is none ("cancel" is a status form's word).
 _OPENING_IMPERATIVES = frozenset(
     {"reserver", "book", "kjop", "betal", "print", "kopier", "ring", "reserve", "buy", "purchase",
@@ -165,6 +171,10 @@ def asks_for_action(text: str) -> bool:
         return False
     first, second = tokens[0], tokens[1] if len(tokens) > 1 else ""
     if second and first in _OPENING_IMPERATIVES and second not in _NOT_AFTER_IMPERATIVE:
+        return True
+    if (first in _ACTIONS or (first, second) in _TWO_WORD_ACTIONS) and any(
+        pair in _FOR_THE_ASKER for pair in pairwise(tokens)
+    ):
         return True
     if first in _SEND and _sends_something(tokens, 0, to_others=False):
         return True  # "send en e-post til styret"; "send SUSAR til SLV" asks how

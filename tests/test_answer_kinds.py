@@ -1,6 +1,7 @@
-"""Kinds of failure found with the fourth question set (tests/data/questions_fourth.yaml), one
-test each, on questions that are in no question set: they show that a fix carries over to other
-wording of the same kind, not that one question was fitted.
+"""Kinds of failure found with the fourth question set (tests/data/questions_fourth.yaml) and by
+the lead's held-out check (a document kind for a topic the catalogue lacks, requests to act,
+"kontaktperson for <topic>"), one test each, on questions that are in no question set: they show
+that a fix carries over to other wording of the same kind, not that one question was fitted.
 
 Expectations about people are read from the directory, so a data correction does not break them.
 """
@@ -236,6 +237,8 @@ def test_a_document_kind_for_a_covered_topic_still_answers(bot, question, accept
         ("kan du skrive ut protokollen til oss?", "nb"),
         ("vil du sende en e-post til styret om møtet?", "nb"),
         ("kan du melde meg på studiesykepleierkurset?", "nb"),
+        ("bestill et møterom til oss", "nb"),
+        ("could you forward the SUSAR to the sponsor?", "en"),
         ("could you photocopy the delegation log for me?", "en"),
         ("please email the monitoring report to the sponsor", "en"),
         ("would you call the study nurse at Haukeland for me?", "en"),
@@ -270,7 +273,8 @@ def test_a_question_about_doing_it_is_still_answered(bot, question, kind):
 @pytest.mark.parametrize(
     "text",
     ["send videre", "pass it on", "send det videre", "agenda propose budget for 2027",
-     "foreslå sak: budsjett", "hvordan kan du bestille studiemedisin?", "kan du hjelpe meg?"],
+     "foreslå sak: budsjett", "hvordan kan du bestille studiemedisin?", "kan du hjelpe meg?",
+     "kan du videresende spørsmålet til sekretariatet?", "cancel", "send SUSAR til SLV"],
 )
 def test_the_bots_own_commands_and_how_questions_are_no_requests(text):
     assert not asks_for_action(text)
