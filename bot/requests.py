@@ -88,7 +88,8 @@ _TWO_WORD_ACTIONS = frozenset(
         ("kalle", "inn"), ("kall", "inn"), ("melde", "meg"), ("meld", "meg"), ("melde", "oss"),
         ("meld", "oss"), ("ta", "med"), ("fill", "in"), ("fill", "out"), ("set", "up"),
         ("sign", "up"), ("pick", "up"), ("register", "me"), ("register", "us"), ("enrol", "me"),
-        ("enroll", "me"), ("sign", "me"), ("sign", "us"),
+        ("enroll", "me"), ("sign", "me"), ("sign", "us"), ("ta", "notater"), ("ta", "referat"),
+        ("take", "notes"), ("take", "minutes"),
     }
 )
 # "send" is an action only with something to carry ("send an e-mail to the board") or someone else

@@ -239,6 +239,7 @@ def test_a_document_kind_for_a_covered_topic_still_answers(bot, question, accept
         ("kan du melde meg på studiesykepleierkurset?", "nb"),
         ("bestill et møterom til oss", "nb"),
         ("could you forward the SUSAR to the sponsor?", "en"),
+        ("can you take minutes at the AU meeting?", "en"),
         ("could you photocopy the delegation log for me?", "en"),
         ("please email the monitoring report to the sponsor", "en"),
         ("would you call the study nurse at Haukeland for me?", "en"),
