@@ -24,7 +24,13 @@ _WHO = frozenset(
         "hvem's",
         "contact",
         "kontakt",
+        "kontakte",
+        "kontakter",
+        "contacts",
         "kontaktperson",
+        "kontaktpersonen",
+        "kontaktpersoner",
+        "kontaktpersonene",
         "personer",
         "people",
     }
@@ -126,6 +132,11 @@ _DOC_AFTER_WHO = frozenset(
     {"list", "lists", "liste", "lista", "information", "informasjon", "info", "details", "sheet",
      "log", "logg", "form", "skjema"}
 )
+# "lokal kontakt", "NorCRIN contact": the hospitals' local contacts. A plain "kontaktperson" or
+# "contact person for statistics" asks whom to contact about a topic, like "who do I contact about".
+_LOCAL_CONTACT = re.compile(r"\b(?:lokale?|local|norcrin)[\s-]*(?:kontakt|contact)")
+# "point of contact": "of" here makes no list of people ("log of who …") but the person asked for.
+_POINT_OF_CONTACT = re.compile(r"\bpoints?\s+of\s+contacts?\b")
 _HOW_WORDS = frozenset(
     {"how", "hvordan", "korleis", "where", "hvor", "which", "hvilket", "hvilken"}
 )
@@ -487,6 +498,8 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
         start, end = match.span(group)
         folded = folded[:start] + " " * (end - start) + folded[end:]
 
+    local_contact_named = bool(_LOCAL_CONTACT.search(folded))
+    point_of_contact = bool(_POINT_OF_CONTACT.search(folded))
     roles: list[str] = []
     about_people = any(t in _WHO for t in folded_tokens) or mentions_group or bool(group_ids)
     for role_pattern in _ROLE_PATTERNS:
@@ -517,6 +530,8 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
             if org_id not in organisation_ids:
                 organisation_ids.append(org_id)
         folded = _blank(org_pattern, folded)
+    if "local_contact" in roles and not local_contact_named and not organisation_ids:
+        roles.remove("local_contact")  # "kontaktperson for statistikk": whom to ask, not a role
 
     # Words that only look like cues: "contact" in "contact list" names a document, "team" in
     # "study team" is the trial's own team; both stay ordinary search words.
@@ -535,7 +550,7 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
     ]
     tokens = [fold_token for _, fold_token, is_plain in kept if not is_plain]
     # "log of who does data management", "oversikt over hvem": a list asked for, not a person.
-    asks_who = any(
+    asks_who = point_of_contact or any(
         t in _WHO and not (i and folded_tokens[i - 1] in _LIST_PREPOSITIONS) and i not in plain
         for i, t in enumerate(folded_tokens)
     )

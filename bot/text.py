@@ -36,6 +36,7 @@ STOPWORDS_NB = frozenset(
         "at",
         "en",
         "et",
+        "ene",  # "SOP-ene": the definite plural ending, split off at the hyphen
         "den",
         "til",
         "er",

@@ -129,6 +129,18 @@ OFF_TOPIC_NB = "Det kan jeg dessverre ikke svare på — jeg svarer bare på sp�
 OFF_TOPIC_EN = "I'm sorry, I can't answer that — I only answer questions about NorCRIN."
 
 
+CANNOT_DO_NB = (
+    "Det kan jeg dessverre ikke gjøre — jeg kan ikke bestille, reservere, skrive ut eller sende "
+    "noe for deg. Jeg svarer på spørsmål om NorCRINs folk, arbeidspakker og prosedyrer "
+    "(SOP-er, maler og sjekklister)."
+)
+CANNOT_DO_EN = (
+    "I'm sorry, I can't do that — I can't order, book, print or send anything for you. I answer "
+    "questions about NorCRIN's people, work packages and procedures (SOPs, templates and "
+    "checklists)."
+)
+
+
 def smalltalk_reply(context: Context, kind: str, help_text: str) -> Reply:
     """A greeting or a question about the bot gets the short help; thanks get a short welcome."""
     if kind == "thanks":

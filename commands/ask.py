@@ -22,12 +22,15 @@ from bot.replies import (
     Section,
     Table,
 )
+from bot.requests import asks_for_action
 from bot.roles import role_label, role_rank
 from bot.router import Context, Router
 from bot.text import content_words, document_codes, fold, off_topic
 from commands import retired_groups as retired
 from commands import teachback
 from commands.answer_policy import (
+    CANNOT_DO_EN,
+    CANNOT_DO_NB,
     DONT_KNOW_EN,
     DONT_KNOW_NB,
     OFF_TOPIC_EN,
@@ -47,6 +50,7 @@ from commands.cards import (
     group_card,
     person_card,
 )
+from commands.document_evidence import enough_evidence
 from storage import directory
 from storage.models import Group, Organisation, Person
 from storage.search import Hit, QueryWord, SearchIndex, index_version
@@ -65,11 +69,9 @@ ROLE_FILTERS = {
 # Roles that only say "is in the body": a more specific role asked beside them is the one wanted
 # ("alternate board members" are the alternates).
 GENERIC_ROLES = frozenset({"member", "board_member"})
-# Evidence a document answer needs: the share of the question's weight (idf) the document covers.
-# Below it the bot declines instead of guessing (calibrated on the dev and held-out sets).
-MIN_DOCUMENT_COVERAGE = 0.2
-MIN_COVERAGE_WITHOUT_CONCEPT = 0.65
 MIN_TOPIC_COVERAGE = 0.34
+# How much better a document must cover a who-question than the best group to be the answer.
+DOCUMENT_OVER_GROUP = 1.6
 
 
 class _VocabularyCache:
@@ -146,6 +148,8 @@ def _decide(
     documents_only = kinds == ("document",)
     if question.smalltalk and not documents_only:
         return smalltalk_reply(context, question.smalltalk, help_reply(context).text)
+    if asks_for_action(question.text):
+        return decline(context, session, reason_nb=CANNOT_DO_NB, reason_en=CANNOT_DO_EN)
     if off_topic(question.text):
         return decline(context, session, reason_nb=OFF_TOPIC_NB, reason_en=OFF_TOPIC_EN)
     if question.unknown_group_codes and not question.group_ids and not documents_only:
@@ -196,7 +200,7 @@ def _decide(
         if topical:
             groups = [topical, *groups]
         return _describe_groups(context, session, groups, [h.ref_id for h in group_hits])
-    if doc_hits and _enough_evidence(doc_hits[0]):
+    if doc_hits and enough_evidence(doc_hits[0], query, index.weights(session, query)):
         return _documents(context, session, doc_hits)
     if people_hits and not documents_only and not doc_hits:
         return _people_by_name(context, session, [h.ref_id for h in people_hits])
@@ -217,20 +221,6 @@ def _no_such_group(context: Context, session: Session, codes: tuple[str, ...]) -
         reason_nb=f"NorCRIN har ingen {esc(asked)}. Arbeidspakkene er {have}.",
         reason_en=f"NorCRIN has no {esc(asked)}. Its work packages are {have}.",
     )
-
-
-def _enough_evidence(hit: Hit) -> bool:
-    """A document answers when it shares a field concept (glossary) or a catalogue code with
-    the question and covers a fair part of it, or when it covers nearly all of it. Questions
-    outside the field share words with documents but no concept (calibrated on the dev and
-    held-out sets: every out-of-scope question there lacks one)."""
-    shared = any(
-        word.startswith("#") or (word.startswith("~") and not word.startswith("~common_"))
-        for word in hit.matched
-    )
-    if shared and hit.coverage >= MIN_DOCUMENT_COVERAGE:
-        return True
-    return hit.coverage >= MIN_COVERAGE_WITHOUT_CONCEPT
 
 
 def _has_holders(session: Session, groups: list[str]) -> bool:
@@ -349,6 +339,8 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
     threshold = 0.34 if question.wants_people or question.mentions_group else 0.5
     if top.coverage < threshold:
         return None
+    if question.wants_people and doc_hits and _documents_cover_far_more(doc_hits[0], top):
+        return None  # "who can help me order study drug?": the requisition, not a group
     if question.wants_people or not doc_hits:
         return top.ref_id
     if (question.doc_cue or question.asks_how) and not question.mentions_group:
@@ -356,6 +348,17 @@ def _guess_group(question: Question, group_hits: list[Hit], doc_hits: list[Hit])
     if top.score >= doc_hits[0].score * 0.7 or (question.mentions_group and not question.doc_cue):
         return top.ref_id
     return None
+
+
+def _documents_cover_far_more(document: Hit, group: Hit) -> bool:
+    """A who-question whose words a document covers far better than any group's topic ('help'
+    and 'study' are in a group's text, 'order study drug' is the requisition's): the group is
+    no answer."""
+    return (
+        document.coverage >= group.coverage * DOCUMENT_OVER_GROUP
+        and document.score >= group.score * DOCUMENT_OVER_GROUP
+        and document.coverage >= 0.5
+    )
 
 
 def _people_by_name(context: Context, session: Session, person_ids: list[str]) -> Reply:

@@ -87,6 +87,7 @@ class Hit:
     title_coverage: float  # share of the question's weight found in the title/name
     coverage: float  # share of the question's weight found anywhere
     matched: tuple[str, ...] = ()  # the query words found (sources; "~concept", "#code")
+    partly: tuple[str, ...] = ()  # words found only through their glossary concept
 
 
 @dataclass
@@ -416,6 +417,7 @@ class SearchIndex:
                 continue
             score = title_weight = any_weight = 0.0
             matched: list[str] = []
+            partly: list[str] = []
             for word, weight in weighted:
                 if word.alternatives & entry.title:
                     score += 2.0 * weight
@@ -431,6 +433,7 @@ class SearchIndex:
                     # but less than the word itself.
                     score += RELATED_CREDIT * weight
                     any_weight += RELATED_CREDIT * weight
+                    partly.append(word.source)
             if score <= 0:
                 continue
             coverage = any_weight / total
@@ -439,10 +442,24 @@ class SearchIndex:
             precision = len(asked & entry.title) / max(len(entry.title), 1)
             final = score * (0.35 + 0.65 * coverage) * (1 + 0.3 * precision)
             hits.append(
-                Hit(entry.kind, entry.ref_id, final, title_coverage, coverage, tuple(matched))
+                Hit(
+                    entry.kind,
+                    entry.ref_id,
+                    final,
+                    title_coverage,
+                    coverage,
+                    tuple(matched),
+                    tuple(partly),
+                )
             )
         hits.sort(key=lambda h: (-h.score, h.kind, h.ref_id))
         return hits[:limit]
+
+    def weights(self, session: Session, query: Sequence[QueryWord]) -> dict[str, float]:
+        """Each query word's weight in coverage (by source), so a caller can ask how much of a
+        part of the question (its topic, say) an entry covers."""
+        snapshot = self._current(session)
+        return {word.source: self._weight(snapshot, word) for word in query}
 
     @staticmethod
     def _weight(snapshot: _Snapshot, word: QueryWord) -> float:
