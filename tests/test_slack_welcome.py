@@ -24,8 +24,10 @@ def open_tab(slack: SlackHarness, tab: str, *, user: str = "U0NEW", channel: str
     assert slack.http.send_event(event, event_id=new_event_id()).status == 200
 
 
-def settled(slack: SlackHarness) -> None:
-    """Every open's work is over (the answer pool drained)."""
+def settled(slack: SlackHarness, looks: int) -> None:
+    """Every open's work is over: bolt runs the listener after the ack, so wait until all `looks`
+    at the DM were made, then for the pool that posts after them."""
+    slack.fake.wait_for("conversations.history", count=looks, timeout=10)
     slack.runtime.pool.shutdown(wait=True)
 
 
@@ -52,7 +54,7 @@ def test_later_visits_and_a_dm_with_messages_get_no_welcome(slack):
     open_tab(slack, "messages")  # the DM holds the welcome now
     slack.fake.add_message("D0OLD", "hei", user="U0OLD")
     open_tab(slack, "messages", user="U0OLD", channel="D0OLD")  # a DM used before the bot
-    settled(slack)
+    settled(slack, looks=3)
     assert len(welcomes(slack.fake)) == 1
     assert welcomes(slack.fake, "D0OLD") == []
     assert len(slack.fake.calls("conversations.history")) == 3
@@ -62,15 +64,15 @@ def test_two_quick_visits_while_the_dm_is_still_empty_are_welcomed_once(slack):
     slack.fake.delay_next("conversations.history", 0.3, times=2)  # both look before any post
     open_tab(slack, "messages")
     open_tab(slack, "messages")
-    settled(slack)
+    settled(slack, looks=2)
     assert len(slack.fake.calls("conversations.history")) == 2
     assert len(welcomes(slack.fake)) == 1
 
 
 def test_the_home_tab_is_drawn_and_not_welcomed(slack):
     open_tab(slack, "home")
-    slack.fake.wait_for("views.publish", timeout=10)
-    settled(slack)
+    slack.fake.wait_for("views.publish", timeout=10)  # the Home tab's whole work
+    assert slack.fake.calls("conversations.history") == []
     assert slack.fake.calls("chat.postMessage") == []
 
 
