@@ -9,21 +9,14 @@ Expectations about people are read from the directory, so a data correction does
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
 from bot.questions import Vocabulary, parse_question
-from bot.replies import Message, Person
 from bot.requests import asks_for_action
 from commands.answer_policy import CANNOT_DO_EN, CANNOT_DO_NB
 from storage import directory
-
-
-def ask(bot: Any, text: str) -> dict:
-    [reply] = bot.handle(Message(text=text, sender=Person("cli", "t")))
-    return reply.as_json()
-
+from tests.support.answers import ask, assert_document_first
 
 # ------------------------------------------------ a seat held for the network is not the hospital's
 
@@ -141,9 +134,7 @@ STAFF_CVS = {"lm-cv-mal-non-medical", "ct-files-cv-for-non-investigators"}
     ],
 )
 def test_lay_words_reach_the_document(bot, question, acceptable):
-    answer = ask(bot, question)
-    assert answer["intent"] == "document", answer
-    assert answer["results"][0]["id"] in acceptable, answer
+    assert_document_first(bot, question, acceptable)
 
 
 @pytest.mark.parametrize(
@@ -172,9 +163,7 @@ def test_a_staff_word_alone_is_no_evidence_for_a_document(bot, question):
     ],
 )
 def test_team_members_in_a_document_question_are_no_role(bot, question, acceptable):
-    answer = ask(bot, question)
-    assert answer["intent"] == "document", answer
-    assert answer["results"][0]["id"] in acceptable, answer
+    assert_document_first(bot, question, acceptable)
 
 
 def test_members_of_a_norcrin_group_are_still_a_role():
@@ -222,9 +211,7 @@ def test_a_document_kind_for_a_topic_the_catalogue_lacks_is_declined(bot, questi
     ],
 )
 def test_a_document_kind_for_a_covered_topic_still_answers(bot, question, acceptable):
-    answer = ask(bot, question)
-    assert answer["intent"] == "document", answer
-    assert answer["results"][0]["id"] in acceptable, answer
+    assert_document_first(bot, question, acceptable)
 
 
 # ------------------------------------------------ a request to act is declined, not searched

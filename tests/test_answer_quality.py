@@ -16,18 +16,13 @@ import pytest
 import yaml
 
 from bot.questions import Vocabulary, name_words, parse_question, smalltalk_kind
-from bot.replies import Message, Person
 from storage import directory
+from tests.support.answers import ask, assert_document_first
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions_dev.yaml"
 HELD_OUT = ROOT / "tests" / "data" / "questions_heldout.yaml"
 FRESH = ROOT / "tests" / "data" / "questions_fresh.yaml"
-
-
-def ask(bot: Any, text: str) -> dict:
-    [reply] = bot.handle(Message(text=text, sender=Person("cli", "t")))
-    return reply.as_json()
 
 
 def _norm(value: object) -> str:
@@ -215,9 +210,7 @@ def test_a_role_the_directory_does_not_hold_says_so(bot):
     ],
 )
 def test_everyday_wording_finds_the_document(bot, question, acceptable):
-    answer = ask(bot, question)
-    assert answer["intent"] == "document", answer
-    assert answer["results"][0]["id"] in acceptable, answer
+    assert_document_first(bot, question, acceptable)
 
 
 # ---------------------------------------------------------------- topics and roles

@@ -9,6 +9,7 @@ from bot.replies import Message, Person
 from storage.db import Database
 from storage.models import Document, Group, Membership, SearchEntry
 from storage.models import Person as PersonRow
+from tests.support.answers import ask
 
 QUESTIONS = [
     "who leads AP3?",
@@ -29,11 +30,6 @@ QUESTIONS = [
     "who are the alternate board members?",
     "vi må endre protokollen midt i studien",
 ]
-
-
-def ask(bot, text: str) -> dict:
-    [reply] = bot.handle(Message(text=text, sender=Person("cli", "t")))
-    return reply.as_json()
 
 
 def test_embedded_data_is_loaded(any_db_url):
