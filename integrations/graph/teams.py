@@ -5,12 +5,17 @@ on a dedicated thread and hands coroutines to it (`asyncio.run` per call breaks 
 Writes (channel POST/PATCH, sendMail) run with kiota's RetryHandler off: it would re-send a POST
 on 503/504, which after Teams accepted the message doubles the post. The outbox retries instead;
 reads (calendarView, message listing) keep the SDK's retries.
+
+Mail carries a digest of its outbox key in a custom header; when a try's outcome is unknown the
+next one looks for that header in the sender's Sent Items before sending again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
+import logging
 import re
 import threading
 from collections.abc import Awaitable, Callable
@@ -31,6 +36,11 @@ if TYPE_CHECKING:
     from bot.core import Services
 
 T = TypeVar("T")
+log = logging.getLogger("norcrin_bot.outbox")
+
+MAIL_KEY_HEADER = "x-norcrin-outbox-key"
+SENT_ITEMS_PAGE = 50  # messages per Sent Items page read by a look-up
+SENT_ITEMS_PAGES = 4  # how far back a look-up reads a busy mailbox
 
 
 class GraphGateway:
@@ -219,7 +229,8 @@ class GraphSender:
         self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
     ) -> str | None:
         if kind == "mail":
-            return self._mail(target, reply)
+            self._mail(target, reply, key, look_since)
+            return None
         team, _, channel = target.partition("/")
         content = reply_html(reply)
         if look_since is not None:
@@ -275,13 +286,16 @@ class GraphSender:
         self._run("channel", patch, writing=False)  # PATCH is idempotent: safe to repeat
         return ref
 
-    def _mail(self, target: str, reply: Reply) -> str | None:
+    def _mail(self, target: str, reply: Reply, key: str, look_since: datetime | None) -> None:
         sender = self.settings.graph_mail_sender
         if not sender:
             raise SendError("GRAPH_MAIL_SENDER is not set", retryable=False)
+        if look_since is not None and self._find_mail(sender, key, look_since):
+            return None
         # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.email_address import EmailAddress
+        from msgraph.generated.models.internet_message_header import InternetMessageHeader
         from msgraph.generated.models.item_body import ItemBody
         from msgraph.generated.models.message import Message
         from msgraph.generated.models.recipient import Recipient
@@ -300,6 +314,8 @@ class GraphSender:
             to_recipients=people if len(people) == 1 else [
                 Recipient(email_address=EmailAddress(address=sender))],
             bcc_recipients=people if len(people) > 1 else None,
+            internet_message_headers=[
+                InternetMessageHeader(name=MAIL_KEY_HEADER, value=mail_key_digest(key))],
         )
         body = SendMailPostRequestBody(message=message, save_to_sent_items=True)
 
@@ -310,6 +326,61 @@ class GraphSender:
 
         self._run("app", send, writing=True)
         return None
+
+    def _find_mail(self, sender: str, key: str, since: datetime) -> bool:
+        """After an unknown outcome: is a mail with this key in the sender's Sent Items?
+
+        A refused look-up (403: no Mail.Read on that mailbox) sends anyway, at least once."""
+        # lazy: heavy optional dependency
+        from kiota_abstractions.api_error import APIError
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.mail_folders.item.messages.messages_request_builder import (  # noqa: E501
+            MessagesRequestBuilder,
+        )
+
+        oldest = (since - timedelta(minutes=5)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
+            filter=f"sentDateTime ge {oldest}",
+            select=["internetMessageHeaders", "sentDateTime"],
+            top=SENT_ITEMS_PAGE,
+        )
+        config = RequestConfiguration(query_parameters=query)
+        wanted = mail_key_digest(key)
+
+        async def look(client: Any) -> str | None:
+            folder = client.users.by_user_id(sender).mail_folders.by_mail_folder_id("sentitems")
+            page = await folder.messages.get(request_configuration=config)
+            for _ in range(SENT_ITEMS_PAGES):
+                if page is None:
+                    return None
+                for message in page.value or []:
+                    if any((h.name or "").lower() == MAIL_KEY_HEADER and h.value == wanted
+                           for h in message.internet_message_headers or []):
+                        return str(message.id)
+                if not page.odata_next_link:
+                    return None
+                page = await folder.messages.with_url(page.odata_next_link).get()
+            return None
+
+        try:
+            found = self.gateway.run("app", look)
+        except APIError as exc:
+            if exc.response_status_code != 403:
+                raise _send_error(exc, writing=False) from None
+            log.warning("outbox %s: cannot read the Sent Items of %s to look for an earlier try "
+                        "(403; grant Mail.Read); sending", key, sender)
+            return False
+        except Exception as exc:
+            raise _send_error(exc, writing=False) from None
+        if found:
+            log.info("outbox %s: found in Sent Items (%s); not sent again", key, found)
+        return found is not None
+
+
+def mail_key_digest(key: str) -> str:
+    """The outbox key as a header value: a digest, since the key can name the Bcc list and every
+    recipient receives the headers."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
 
 # -- calendar ----------------------------------------------------------------------------------

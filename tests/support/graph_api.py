@@ -4,6 +4,11 @@ msgraph-sdk talks to it over real HTTP (see `tests/support/graph_client.py`), so
 middleware, URL encoding and (de)serialisation run as in production. Faults can be queued per
 method + path prefix, including "accept then fail", where the message is stored but the client
 sees a 504: the case in which a transport retry would post twice.
+
+sendMail with saveToSentItems keeps a copy, custom headers included, in the user's Sent Items,
+listed as Graph lists a mail folder: `$filter` on sentDateTime, `$select` (internetMessageHeaders
+only when selected), `$top` (capped by `max_page_size`) and `@odata.nextLink` paging;
+`deny_mail_read(user)` makes that listing answer 403 as for an app without Mail.Read.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -116,7 +122,10 @@ class FakeGraphAPI(LocalHTTPServer):
     def __init__(self, *, page_size: int = 10, require_auth: bool = False, port: int = 0) -> None:
         super().__init__(port=port)
         self.page_size = page_size
+        self.max_page_size = 1000  # Graph's cap on $top for messages
         self.require_auth = require_auth
+        self._sent_items: dict[str, list[dict[str, Any]]] = {}
+        self._mail_read_denied: set[str] = set()
         self._requests: list[GraphRequest] = []
         self._faults: list[_Fault] = []
         self._messages: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -157,6 +166,18 @@ class FakeGraphAPI(LocalHTTPServer):
         with self._lock:
             self._events.setdefault(user.lower(), []).append(stored)
         return copy.deepcopy(stored)
+
+    def add_sent_item(
+        self, user: str, message: dict[str, Any], sent_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Put a message in `user`'s Sent Items as if sent at `sent_at` (default now)."""
+        with self._lock:
+            return copy.deepcopy(self._store_sent(user, message, sent_at or datetime.now(UTC)))
+
+    def deny_mail_read(self, user: str) -> None:
+        """Answer 403 to listings of `user`'s mail folders (the app lacks Mail.Read there)."""
+        with self._lock:
+            self._mail_read_denied.add(user.lower())
 
     def fail_next(
         self,
@@ -216,6 +237,14 @@ class FakeGraphAPI(LocalHTTPServer):
                 if user is None or m["user"].lower() == user.lower()
             ]
 
+    def sent_items(self, user: str) -> list[dict[str, Any]]:
+        """`user`'s Sent Items as stored (all properties, headers included), oldest first."""
+        with self._lock:
+            return [
+                {k: copy.deepcopy(v) for k, v in m.items() if not k.startswith("_")}
+                for m in self._sent_items.get(user.lower(), [])
+            ]
+
     def webhook_posts(self, name: str | None = None) -> list[dict[str, Any]]:
         """Payloads posted to webhook URLs: dicts with name and payload."""
         with self._lock:
@@ -251,6 +280,8 @@ class FakeGraphAPI(LocalHTTPServer):
             self._faults.clear()
             self._messages.clear()
             self._mails.clear()
+            self._sent_items.clear()
+            self._mail_read_denied.clear()
             self._events.clear()
             self._webhooks.clear()
 
@@ -434,17 +465,101 @@ class FakeGraphAPI(LocalHTTPServer):
         # Action parameter names are case-insensitive: msgraph-sdk sends "Message" and
         # "SaveToSentItems", the docs show camelCase.
         params = {k.lower(): v for k, v in body.items()} if isinstance(body, dict) else {}
-        if not isinstance(params.get("message"), dict):
+        message = params.get("message")
+        if not isinstance(message, dict):
             return _graph_error(400, "Required property 'message' is missing.", req)
+        for header in message.get("internetMessageHeaders") or []:
+            name = str(header.get("name") or "") if isinstance(header, dict) else ""
+            if not name.lower().startswith("x-"):
+                return _graph_error(
+                    400,
+                    f"The internet message header name '{name}' should start with 'x-' or 'X-'.",
+                    req,
+                    code="InvalidInternetMessageHeader",
+                )
+        save = params.get("savetosentitems", True)
         self._mails.append(
             {
                 "user": user,
-                "message": copy.deepcopy(params["message"]),
-                "saveToSentItems": params.get("savetosentitems", True),
+                "message": copy.deepcopy(message),
+                "saveToSentItems": save,
                 "at": time.time(),
             }
         )
+        if save not in (False, "false", "False"):
+            self._store_sent(user, message, datetime.now(UTC))
         return Response(202)
+
+    def _store_sent(self, user: str, message: dict[str, Any], sent_at: datetime) -> dict[str, Any]:
+        stamp = sent_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        msg_id = f"AAMkAGSent{next(self._ids):012d}="
+        stored: dict[str, Any] = {
+            "id": msg_id,
+            "createdDateTime": stamp,
+            "lastModifiedDateTime": stamp,
+            "sentDateTime": stamp,
+            "receivedDateTime": stamp,
+            "subject": message.get("subject", ""),
+            "bodyPreview": _TAG.sub("", str((message.get("body") or {}).get("content", "")))[:255],
+            "body": copy.deepcopy(message.get("body") or {"contentType": "text", "content": ""}),
+            "from": {"emailAddress": {"address": user}},
+            "sender": {"emailAddress": {"address": user}},
+            "toRecipients": copy.deepcopy(message.get("toRecipients") or []),
+            "ccRecipients": copy.deepcopy(message.get("ccRecipients") or []),
+            "bccRecipients": copy.deepcopy(message.get("bccRecipients") or []),
+            "isDraft": False,
+            "isRead": True,
+            "parentFolderId": "sentitems",
+            "internetMessageId": f"<{msg_id}@fake.graph>",
+            "internetMessageHeaders": [
+                {"name": "Message-ID", "value": f"<{msg_id}@fake.graph>"},
+                {"name": "Subject", "value": message.get("subject", "")},
+                *copy.deepcopy(message.get("internetMessageHeaders") or []),
+            ],
+            "_sent_at": sent_at.astimezone(UTC),
+        }
+        self._sent_items.setdefault(user.lower(), []).append(stored)
+        return {k: v for k, v in stored.items() if not k.startswith("_")}
+
+    def _folder_messages(self, req: Request, body: Any, user: str, folder: str) -> Response:
+        if user.lower() in self._mail_read_denied:
+            return _graph_error(403, "Access is denied. Check credentials and try again.", req,
+                                code="ErrorAccessDenied")
+        if folder.lower() != "sentitems":
+            return _graph_error(404, "The specified folder could not be found in the store.",
+                                req, code="ErrorItemNotFound")
+        query = {k.lower(): v for k, v in req.query.items()}
+        try:
+            keep = _sent_filter(query.get("$filter", ""))
+        except ValueError as exc:
+            return _graph_error(400, str(exc), req, code="BadRequest")
+        hits = [m for m in self._sent_items.get(user.lower(), []) if keep(m["_sent_at"])]
+        hits.sort(key=lambda m: m["_sent_at"], reverse=True)  # newest first, as Graph lists
+        size = min(int(query.get("$top") or self.page_size), self.max_page_size)
+        skip = int(query.get("$skip") or 0)
+        selected = [s.strip() for s in query.get("$select", "").split(",") if s.strip()]
+        page = []
+        for message in hits[skip : skip + size]:
+            visible = {k: v for k, v in message.items() if not k.startswith("_")}
+            if selected:  # $select names what comes back (plus id); headers only this way
+                wanted = {s.lower() for s in selected} | {"id"}
+                visible = {k: v for k, v in visible.items() if k.lower() in wanted}
+            else:
+                visible.pop("internetMessageHeaders")
+            page.append({"@odata.etag": f'W/"{message["id"]}"', **visible})
+        payload: dict[str, Any] = {
+            "@odata.context": f"{self.base_url}/$metadata#users('{user}')/mailFolders"
+                              f"('{folder}')/messages",
+            "value": page,
+        }
+        if skip + size < len(hits):
+            next_query = {k: v for k, v in req.query.items() if k.lower() != "$skip"}
+            next_query["$skip"] = str(skip + size)
+            payload["@odata.nextLink"] = (
+                f"{self.base_url}{quote(req.path[len('/v1.0') :])}?"
+                + urlencode(next_query, safe="$:", quote_via=quote)
+            )
+        return json_response(payload, headers={"Content-Type": _JSON_CT})
 
     def _calendar_view(self, req: Request, body: Any, user: str) -> Response:
         query = {k.lower(): v for k, v in req.query.items()}
@@ -524,9 +639,29 @@ _ROUTES: list[_Route] = [
         FakeGraphAPI._post_reply,
     ),
     (("users", "{}", "sendMail"), "POST", FakeGraphAPI._send_mail),
+    (("users", "{}", "mailFolders", "{}", "messages"), "GET", FakeGraphAPI._folder_messages),
     (("users", "{}", "calendar", "calendarView"), "GET", FakeGraphAPI._calendar_view),
     (("users", "{}", "calendarView"), "GET", FakeGraphAPI._calendar_view),
 ]
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SENT_FILTER = re.compile(r"^\s*sentDateTime\s+(ge|gt|le|lt)\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def _sent_filter(expression: str) -> Callable[[datetime], bool]:
+    """The one `$filter` form the bot sends, `sentDateTime ge|gt|le|lt <ISO>`; 400 otherwise."""
+    if not expression.strip():
+        return lambda _when: True
+    match = _SENT_FILTER.match(expression)
+    if match is None:
+        raise ValueError(f"Invalid filter clause: {expression!r} (the fake knows sentDateTime).")
+    op, value = match.group(1).lower(), _parse_query_dt(match.group(2))
+    tests: dict[str, Callable[[datetime], bool]] = {
+        "ge": lambda when: when >= value, "gt": lambda when: when > value,
+        "le": lambda when: when <= value, "lt": lambda when: when < value,
+    }
+    return tests[op]
 
 
 def _matches(method: str, path: str, want_method: str | None, want_prefix: str | None) -> bool:
