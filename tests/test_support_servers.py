@@ -18,11 +18,15 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.chat_message import ChatMessage
 from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.internet_message_header import InternetMessageHeader
 from msgraph.generated.models.item_body import ItemBody
 from msgraph.generated.models.message import Message
 from msgraph.generated.models.recipient import Recipient
 from msgraph.generated.users.item.calendar.calendar_view.calendar_view_request_builder import (
     CalendarViewRequestBuilder,
+)
+from msgraph.generated.users.item.mail_folders.item.messages.messages_request_builder import (
+    MessagesRequestBuilder,
 )
 from msgraph.generated.users.item.send_mail.send_mail_post_request_body import (
     SendMailPostRequestBody,
@@ -385,6 +389,68 @@ def test_graph_sends_mail(graph: FakeGraphAPI) -> None:
     assert mail["message"]["toRecipients"][0]["emailAddress"]["address"] == "kari@example.no"
     (sent,) = graph.requests("POST", "/users/")
     assert sent.status == 202 and sent.headers["authorization"] == "Bearer tok-2"
+
+
+def _mail_with(subject: str, *headers: tuple[str, str]) -> SendMailPostRequestBody:
+    return SendMailPostRequestBody(message=Message(
+        subject=subject,
+        body=ItemBody(content_type=BodyType.Text, content="x"),
+        to_recipients=[Recipient(email_address=EmailAddress(address="kari@example.no"))],
+        internet_message_headers=[InternetMessageHeader(name=n, value=v) for n, v in headers],
+    ), save_to_sent_items=True)
+
+
+def _sent_items_query(**kwargs: Any) -> RequestConfiguration[Any]:
+    query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(**kwargs)
+    return RequestConfiguration(query_parameters=query)
+
+
+def test_graph_sent_items_keep_headers_shown_only_when_selected(graph: FakeGraphAPI) -> None:
+    graph.max_page_size = 2
+    graph.add_sent_item("bot@example.no", {"subject": "old"},
+                        datetime.now(UTC) - timedelta(days=3))
+    since = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    async def run() -> tuple[Any, Any, Any]:
+        async with open_graph_client(graph.base_url) as client:
+            user = client.users.by_user_id("bot@example.no")
+            for n in range(3):
+                await user.send_mail.post(_mail_with(f"m{n}", ("x-norcrin-test", f"v{n}")))
+            folder = user.mail_folders.by_mail_folder_id("sentitems").messages
+            plain = await folder.get()
+            first = await folder.get(request_configuration=_sent_items_query(
+                filter=f"sentDateTime ge {since}", select=["internetMessageHeaders", "subject"],
+                top=5))
+            assert first is not None and first.odata_next_link
+            second = await folder.with_url(first.odata_next_link).get()
+            return plain, first, second
+
+    plain, first, second = asyncio.run(run())
+    assert len(plain.value) == 2 and all(m.internet_message_headers is None for m in plain.value)
+    assert [m.subject for m in plain.value] == ["m2", "m1"]  # newest first, the cap of 2
+    assert [m.subject for m in [*first.value, *second.value]] == ["m2", "m1", "m0"]  # not "old"
+    assert second.odata_next_link is None
+    custom = [(h.name, h.value) for h in first.value[0].internet_message_headers
+              if h.name.startswith("x-")]
+    assert custom == [("x-norcrin-test", "v2")]
+    assert first.value[0].sent_date_time is None  # not selected, not returned
+
+
+def test_graph_sent_items_refusals(graph: FakeGraphAPI) -> None:
+    async def run() -> tuple[APIError, APIError]:
+        async with open_graph_client(graph.base_url) as client:
+            user = client.users.by_user_id("bot@example.no")
+            with pytest.raises(APIError) as bad_header:
+                await user.send_mail.post(_mail_with("m", ("Norcrin-Key", "v")))
+            graph.deny_mail_read("bot@example.no")
+            with pytest.raises(APIError) as denied:
+                await user.mail_folders.by_mail_folder_id("sentitems").messages.get()
+            return bad_header.value, denied.value
+
+    bad_header, denied = asyncio.run(run())
+    assert bad_header.response_status_code == 400 and graph.sent_items("bot@example.no") == []
+    assert denied.response_status_code == 403
+    assert denied.error.code == "ErrorAccessDenied"  # type: ignore[attr-defined]
 
 
 def test_graph_calendar_view_pages_with_next_link(graph: FakeGraphAPI) -> None:

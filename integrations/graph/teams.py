@@ -350,14 +350,14 @@ class GraphSender:
         async def look(client: Any) -> str | None:
             folder = client.users.by_user_id(sender).mail_folders.by_mail_folder_id("sentitems")
             page = await folder.messages.get(request_configuration=config)
-            for _ in range(SENT_ITEMS_PAGES):
+            for read in range(1, SENT_ITEMS_PAGES + 1):
                 if page is None:
                     return None
                 for message in page.value or []:
                     if any((h.name or "").lower() == MAIL_KEY_HEADER and h.value == wanted
                            for h in message.internet_message_headers or []):
                         return str(message.id)
-                if not page.odata_next_link:
+                if not page.odata_next_link or read == SENT_ITEMS_PAGES:
                     return None
                 page = await folder.messages.with_url(page.odata_next_link).get()
             return None
