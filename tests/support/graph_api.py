@@ -5,10 +5,12 @@ middleware, URL encoding and (de)serialisation run as in production. Faults can 
 method + path prefix, including "accept then fail", where the message is stored but the client
 sees a 504: the case in which a transport retry would post twice.
 
-sendMail with saveToSentItems keeps a copy, custom headers included, in the user's Sent Items,
-listed as Graph lists a mail folder: `$filter` on sentDateTime, `$select` (internetMessageHeaders
-only when selected), `$top` (capped by `max_page_size`) and `@odata.nextLink` paging;
-`deny_mail_read(user)` makes that listing answer 403 as for an app without Mail.Read.
+sendMail with saveToSentItems keeps a copy, singleValueExtendedProperties included, in the user's
+Sent Items. The folder is listed as Graph documents it for extended properties: `$filter` only in
+the form `singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')` (Name in the id
+case-sensitive, value not), any other filter 400; `$select`, `$top`; neither the properties nor the
+internet headers come back (Graph does not return headers for Sent Items). `deny_mail_read(user)`
+makes the listing answer 403 as for an app without Mail.Read.
 """
 
 from __future__ import annotations
@@ -122,7 +124,6 @@ class FakeGraphAPI(LocalHTTPServer):
     def __init__(self, *, page_size: int = 10, require_auth: bool = False, port: int = 0) -> None:
         super().__init__(port=port)
         self.page_size = page_size
-        self.max_page_size = 1000  # Graph's cap on $top for messages
         self.require_auth = require_auth
         self._sent_items: dict[str, list[dict[str, Any]]] = {}
         self._mail_read_denied: set[str] = set()
@@ -166,13 +167,6 @@ class FakeGraphAPI(LocalHTTPServer):
         with self._lock:
             self._events.setdefault(user.lower(), []).append(stored)
         return copy.deepcopy(stored)
-
-    def add_sent_item(
-        self, user: str, message: dict[str, Any], sent_at: datetime | None = None
-    ) -> dict[str, Any]:
-        """Put a message in `user`'s Sent Items as if sent at `sent_at` (default now)."""
-        with self._lock:
-            return copy.deepcopy(self._store_sent(user, message, sent_at or datetime.now(UTC)))
 
     def deny_mail_read(self, user: str) -> None:
         """Answer 403 to listings of `user`'s mail folders (the app lacks Mail.Read there)."""
@@ -238,7 +232,7 @@ class FakeGraphAPI(LocalHTTPServer):
             ]
 
     def sent_items(self, user: str) -> list[dict[str, Any]]:
-        """`user`'s Sent Items as stored (all properties, headers included), oldest first."""
+        """`user`'s Sent Items as stored (extended properties, headers), oldest first."""
         with self._lock:
             return [
                 {k: copy.deepcopy(v) for k, v in m.items() if not k.startswith("_")}
@@ -477,6 +471,11 @@ class FakeGraphAPI(LocalHTTPServer):
                     req,
                     code="InvalidInternetMessageHeader",
                 )
+        for prop in message.get("singleValueExtendedProperties") or []:
+            prop_id = str(prop.get("id") or "") if isinstance(prop, dict) else ""
+            if not _PROPERTY_ID.match(prop_id):
+                return _graph_error(400, f"The extended property id '{prop_id}' is not valid.",
+                                    req, code="ErrorInvalidProperty")
         save = params.get("savetosentitems", True)
         self._mails.append(
             {
@@ -516,6 +515,8 @@ class FakeGraphAPI(LocalHTTPServer):
                 {"name": "Subject", "value": message.get("subject", "")},
                 *copy.deepcopy(message.get("internetMessageHeaders") or []),
             ],
+            "singleValueExtendedProperties": copy.deepcopy(
+                message.get("singleValueExtendedProperties") or []),
             "_sent_at": sent_at.astimezone(UTC),
         }
         self._sent_items.setdefault(user.lower(), []).append(stored)
@@ -530,36 +531,25 @@ class FakeGraphAPI(LocalHTTPServer):
                                 req, code="ErrorItemNotFound")
         query = {k.lower(): v for k, v in req.query.items()}
         try:
-            keep = _sent_filter(query.get("$filter", ""))
+            keep = _property_filter(query.get("$filter", ""))
         except ValueError as exc:
             return _graph_error(400, str(exc), req, code="BadRequest")
-        hits = [m for m in self._sent_items.get(user.lower(), []) if keep(m["_sent_at"])]
+        hits = [m for m in self._sent_items.get(user.lower(), [])
+                if keep(m["singleValueExtendedProperties"])]
         hits.sort(key=lambda m: m["_sent_at"], reverse=True)  # newest first, as Graph lists
-        size = min(int(query.get("$top") or self.page_size), self.max_page_size)
-        skip = int(query.get("$skip") or 0)
-        selected = [s.strip() for s in query.get("$select", "").split(",") if s.strip()]
+        selected = {s.strip().lower() for s in query.get("$select", "").split(",") if s.strip()}
         page = []
-        for message in hits[skip : skip + size]:
-            visible = {k: v for k, v in message.items() if not k.startswith("_")}
-            if selected:  # $select names what comes back (plus id); headers only this way
-                wanted = {s.lower() for s in selected} | {"id"}
-                visible = {k: v for k, v in visible.items() if k.lower() in wanted}
-            else:
-                visible.pop("internetMessageHeaders")
+        for message in hits[: int(query.get("$top") or self.page_size)]:
+            visible = {k: v for k, v in message.items() if not k.startswith("_")
+                       and k not in ("internetMessageHeaders", "singleValueExtendedProperties")}
+            if selected:  # $select names what comes back (plus id)
+                visible = {k: v for k, v in visible.items() if k.lower() in selected | {"id"}}
             page.append({"@odata.etag": f'W/"{message["id"]}"', **visible})
-        payload: dict[str, Any] = {
+        return json_response({
             "@odata.context": f"{self.base_url}/$metadata#users('{user}')/mailFolders"
                               f"('{folder}')/messages",
             "value": page,
-        }
-        if skip + size < len(hits):
-            next_query = {k: v for k, v in req.query.items() if k.lower() != "$skip"}
-            next_query["$skip"] = str(skip + size)
-            payload["@odata.nextLink"] = (
-                f"{self.base_url}{quote(req.path[len('/v1.0') :])}?"
-                + urlencode(next_query, safe="$:", quote_via=quote)
-            )
-        return json_response(payload, headers={"Content-Type": _JSON_CT})
+        }, headers={"Content-Type": _JSON_CT})
 
     def _calendar_view(self, req: Request, body: Any, user: str) -> Response:
         query = {k.lower(): v for k, v in req.query.items()}
@@ -646,22 +636,42 @@ _ROUTES: list[_Route] = [
 
 
 _TAG = re.compile(r"<[^>]+>")
-_SENT_FILTER = re.compile(r"^\s*sentDateTime\s+(ge|gt|le|lt)\s+(\S+)\s*$", re.IGNORECASE)
+_GUID = r"\{[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}"
+# The documented id forms: "{type} {guid} Name {name}", "{type} {guid} Id {id}", "{type} {tag}"
+_PROPERTY_ID = re.compile(
+    rf"^[A-Za-z]+ (?:{_GUID} Name \S+|{_GUID} Id 0x[0-9A-Fa-f]{{1,4}}|0x[0-9A-Fa-f]{{4,8}})$")
+_PROPERTY_FILTER = re.compile(
+    r"^\s*singleValueExtendedProperties/any\((\w+):\s*(\w+)/id eq '([^']*)'"
+    r" and (\w+)/value eq '([^']*)'\)\s*$",
+    re.IGNORECASE,
+)
 
 
-def _sent_filter(expression: str) -> Callable[[datetime], bool]:
-    """The one `$filter` form the bot sends, `sentDateTime ge|gt|le|lt <ISO>`; 400 otherwise."""
+def _property_filter(expression: str) -> Callable[[list[dict[str, Any]]], bool]:
+    """The documented filter on a string extended property, `…/Any(ep: ep/id eq '<id>' and
+    ep/value eq '<value>')`, as a test of a message's properties; no filter keeps all; 400 else."""
     if not expression.strip():
-        return lambda _when: True
-    match = _SENT_FILTER.match(expression)
-    if match is None:
-        raise ValueError(f"Invalid filter clause: {expression!r} (the fake knows sentDateTime).")
-    op, value = match.group(1).lower(), _parse_query_dt(match.group(2))
-    tests: dict[str, Callable[[datetime], bool]] = {
-        "ge": lambda when: when >= value, "gt": lambda when: when > value,
-        "le": lambda when: when <= value, "lt": lambda when: when < value,
-    }
-    return tests[op]
+        return lambda _props: True
+    match = _PROPERTY_FILTER.match(expression)
+    if match is None or not match.group(1) == match.group(2) == match.group(4):
+        raise ValueError(f"Invalid filter clause: {expression!r} (the fake knows "
+                         "singleValueExtendedProperties/Any(ep: ep/id eq … and ep/value eq …)).")
+    wanted_id, wanted_value = match.group(3), match.group(5)
+    if not _PROPERTY_ID.match(wanted_id):
+        raise ValueError(f"The extended property id '{wanted_id}' is not valid.")
+
+    def keep(props: list[dict[str, Any]]) -> bool:
+        # The type and GUID compare as Exchange resolves them (case-insensitively); Name exactly.
+        return any(_same_property(str(p.get("id", "")), wanted_id)
+                   and str(p.get("value", "")).lower() == wanted_value.lower() for p in props)
+
+    return keep
+
+
+def _same_property(stored: str, wanted: str) -> bool:
+    head_stored, _, name_stored = stored.partition(" Name ")
+    head_wanted, _, name_wanted = wanted.partition(" Name ")
+    return head_stored.lower() == head_wanted.lower() and name_stored == name_wanted
 
 
 def _matches(method: str, path: str, want_method: str | None, want_prefix: str | None) -> bool:
