@@ -18,11 +18,18 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.chat_message import ChatMessage
 from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.internet_message_header import InternetMessageHeader
 from msgraph.generated.models.item_body import ItemBody
 from msgraph.generated.models.message import Message
 from msgraph.generated.models.recipient import Recipient
+from msgraph.generated.models.single_value_legacy_extended_property import (
+    SingleValueLegacyExtendedProperty,
+)
 from msgraph.generated.users.item.calendar.calendar_view.calendar_view_request_builder import (
     CalendarViewRequestBuilder,
+)
+from msgraph.generated.users.item.mail_folders.item.messages.messages_request_builder import (
+    MessagesRequestBuilder,
 )
 from msgraph.generated.users.item.send_mail.send_mail_post_request_body import (
     SendMailPostRequestBody,
@@ -385,6 +392,101 @@ def test_graph_sends_mail(graph: FakeGraphAPI) -> None:
     assert mail["message"]["toRecipients"][0]["emailAddress"]["address"] == "kari@example.no"
     (sent,) = graph.requests("POST", "/users/")
     assert sent.status == 202 and sent.headers["authorization"] == "Bearer tok-2"
+
+
+_PROP = "String {11111111-2222-3333-4444-555555555555} Name Ref"
+
+
+def _mail_with(
+    subject: str, *props: tuple[str, str], header: str = "x-norcrin-test"
+) -> SendMailPostRequestBody:
+    return SendMailPostRequestBody(message=Message(
+        subject=subject,
+        body=ItemBody(content_type=BodyType.Text, content="x"),
+        to_recipients=[Recipient(email_address=EmailAddress(address="kari@example.no"))],
+        internet_message_headers=[InternetMessageHeader(name=header, value=subject)],
+        single_value_extended_properties=[
+            SingleValueLegacyExtendedProperty(id=i, value=v) for i, v in props],
+    ), save_to_sent_items=True)
+
+
+def _by_property(prop_id: str, value: str) -> RequestConfiguration[Any]:
+    query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
+        filter=f"singleValueExtendedProperties/Any(ep: ep/id eq '{prop_id}' "
+               f"and ep/value eq '{value}')",
+        select=["subject"])
+    return RequestConfiguration(query_parameters=query)
+
+
+def test_graph_sent_items_filter_on_an_extended_property(graph: FakeGraphAPI) -> None:
+    async def run() -> dict[str, list[Any]]:
+        async with open_graph_client(graph.base_url) as client:
+            user = client.users.by_user_id("bot@example.no")
+            await user.send_mail.post(_mail_with("m0", (_PROP, "abc")))
+            await user.send_mail.post(_mail_with("m1", (_PROP, "ABD")))
+            await user.send_mail.post(_mail_with("m2", (_PROP.replace("Ref", "ref"), "abc")))
+            await user.send_mail.post(_mail_with("m3"))
+            folder = user.mail_folders.by_mail_folder_id("sentitems").messages
+            asked = {
+                "all": await folder.get(),
+                "abc": await folder.get(request_configuration=_by_property(_PROP, "abc")),
+                "ABC": await folder.get(request_configuration=_by_property(_PROP, "ABC")),
+                "abd": await folder.get(request_configuration=_by_property(_PROP, "abd")),
+                "other guid": await folder.get(request_configuration=_by_property(
+                    _PROP.replace("11111111", "99999999"), "abc")),
+            }
+            return {name: list(page.value or []) if page else [] for name, page in asked.items()}
+
+    pages = asyncio.run(run())
+    assert [m.subject for m in pages["all"]] == ["m3", "m2", "m1", "m0"]  # newest first
+    assert [m.subject for m in pages["abc"]] == ["m0"]  # Name case-sensitive: not m2
+    assert [m.subject for m in pages["ABC"]] == ["m0"]  # value case-insensitive
+    assert [m.subject for m in pages["abd"]] == ["m1"]
+    assert pages["other guid"] == []
+    listed = [*pages["all"], *pages["abc"]]
+    assert all(m.internet_message_headers is None and m.single_value_extended_properties is None
+               for m in listed)  # neither comes back in a listing
+    assert pages["abc"][0].sent_date_time is None and pages["all"][0].sent_date_time  # $select
+    (stored,) = [m for m in graph.sent_items("bot@example.no") if m["subject"] == "m0"]
+    assert stored["singleValueExtendedProperties"] == [{"id": _PROP, "value": "abc"}]
+
+
+def test_graph_sent_items_refusals(graph: FakeGraphAPI) -> None:
+    filters = [
+        "sentDateTime ge 2026-01-01T00:00:00Z",
+        f"singleValueExtendedProperties/Any(ep: ep/id eq '{_PROP}' and ep/value eq 'a') "
+        "and sentDateTime ge 2026-01-01T00:00:00Z",
+        f"singleValueExtendedProperties/Any(ep: ep/id eq '{_PROP}' and contains(ep/value, 'a'))",
+        "singleValueExtendedProperties/Any(ep: ep/id eq 'Ref' and ep/value eq 'a')",
+    ]
+
+    async def run() -> tuple[APIError, APIError, list[int], APIError]:
+        async with open_graph_client(graph.base_url) as client:
+            user = client.users.by_user_id("bot@example.no")
+            with pytest.raises(APIError) as bad_header:
+                await user.send_mail.post(_mail_with("m", header="Norcrin-Key"))
+            with pytest.raises(APIError) as bad_property:
+                await user.send_mail.post(_mail_with("m", ("NorcrinKey", "v")))
+            folder = user.mail_folders.by_mail_folder_id("sentitems").messages
+            refused = []
+            for expression in filters:
+                query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
+                    filter=expression)
+                with pytest.raises(APIError) as bad_filter:
+                    await folder.get(request_configuration=RequestConfiguration(
+                        query_parameters=query))
+                refused.append(int(bad_filter.value.response_status_code or 0))
+            graph.deny_mail_read("bot@example.no")
+            with pytest.raises(APIError) as denied:
+                await folder.get()
+            return bad_header.value, bad_property.value, refused, denied.value
+
+    bad_header, bad_property, refused, denied = asyncio.run(run())
+    assert bad_header.response_status_code == bad_property.response_status_code == 400
+    assert graph.sent_items("bot@example.no") == []
+    assert refused == [400] * len(filters)
+    assert denied.response_status_code == 403
+    assert denied.error.code == "ErrorAccessDenied"  # type: ignore[attr-defined]
 
 
 def test_graph_calendar_view_pages_with_next_link(graph: FakeGraphAPI) -> None:

@@ -5,12 +5,18 @@ on a dedicated thread and hands coroutines to it (`asyncio.run` per call breaks 
 Writes (channel POST/PATCH, sendMail) run with kiota's RetryHandler off: it would re-send a POST
 on 503/504, which after Teams accepted the message doubles the post. The outbox retries instead;
 reads (calendarView, message listing) keep the SDK's retries.
+
+Mail carries a digest of its outbox key in a named MAPI property of our own (an extended property:
+Graph can filter Sent Items on it, unlike internet headers, which it does not return for Sent
+Items); when a try's outcome is unknown the next one asks for that property before sending again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
+import logging
 import re
 import threading
 from collections.abc import Awaitable, Callable
@@ -31,6 +37,13 @@ if TYPE_CHECKING:
     from bot.core import Services
 
 T = TypeVar("T")
+log = logging.getLogger("norcrin_bot.outbox")
+
+# The property set GUID is ours (made once for this bot); Graph matches the Name case-sensitively.
+MAIL_KEY_PROPERTY = "String {8A660986-0592-4AD5-ADD1-273F40942CDC} Name NorcrinOutboxKey"
+# The same digest as a header, for a human tracing a delivered mail: extended properties stay in
+# the sender's mailbox, headers reach the recipients. The look-up does not use it.
+MAIL_KEY_HEADER = "x-norcrin-outbox-key"
 
 
 class GraphGateway:
@@ -219,7 +232,8 @@ class GraphSender:
         self, kind: str, target: str, reply: Reply, *, key: str, look_since: datetime | None
     ) -> str | None:
         if kind == "mail":
-            return self._mail(target, reply)
+            self._mail(target, reply, key, look_since)
+            return None
         team, _, channel = target.partition("/")
         content = reply_html(reply)
         if look_since is not None:
@@ -275,16 +289,22 @@ class GraphSender:
         self._run("channel", patch, writing=False)  # PATCH is idempotent: safe to repeat
         return ref
 
-    def _mail(self, target: str, reply: Reply) -> str | None:
+    def _mail(self, target: str, reply: Reply, key: str, look_since: datetime | None) -> None:
         sender = self.settings.graph_mail_sender
         if not sender:
             raise SendError("GRAPH_MAIL_SENDER is not set", retryable=False)
+        if look_since is not None and self._find_mail(sender, key):
+            return None
         # lazy: heavy optional dependency
         from msgraph.generated.models.body_type import BodyType
         from msgraph.generated.models.email_address import EmailAddress
+        from msgraph.generated.models.internet_message_header import InternetMessageHeader
         from msgraph.generated.models.item_body import ItemBody
         from msgraph.generated.models.message import Message
         from msgraph.generated.models.recipient import Recipient
+        from msgraph.generated.models.single_value_legacy_extended_property import (
+            SingleValueLegacyExtendedProperty,
+        )
         from msgraph.generated.users.item.send_mail.send_mail_post_request_body import (
             SendMailPostRequestBody,
         )
@@ -293,6 +313,7 @@ class GraphSender:
         people = [Recipient(email_address=EmailAddress(address=a)) for a in addresses]
         first = next((getattr(p, "text", "") for p in reply.parts), "") or reply.text[:120]
         subject = plain(first)  # a subject is plain text: markup and entities undone
+        digest = mail_key_digest(key)
         # Subscribers do not see each other: one recipient goes in To, a list in Bcc.
         message = Message(
             subject=subject[:250],
@@ -300,6 +321,9 @@ class GraphSender:
             to_recipients=people if len(people) == 1 else [
                 Recipient(email_address=EmailAddress(address=sender))],
             bcc_recipients=people if len(people) > 1 else None,
+            internet_message_headers=[InternetMessageHeader(name=MAIL_KEY_HEADER, value=digest)],
+            single_value_extended_properties=[
+                SingleValueLegacyExtendedProperty(id=MAIL_KEY_PROPERTY, value=digest)],
         )
         body = SendMailPostRequestBody(message=message, save_to_sent_items=True)
 
@@ -310,6 +334,56 @@ class GraphSender:
 
         self._run("app", send, writing=True)
         return None
+
+    def _find_mail(self, sender: str, key: str) -> bool:
+        """After an unknown outcome: is a mail with this key's property in the sender's Sent Items?
+
+        One request, filtered by Graph on the property. A look-up Graph refuses (403: no Mail.Read
+        on that mailbox; 400: a filter it does not take) sends anyway: at least once, not never."""
+        # lazy: heavy optional dependency
+        from kiota_abstractions.api_error import APIError
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.users.item.mail_folders.item.messages.messages_request_builder import (  # noqa: E501
+            MessagesRequestBuilder,
+        )
+
+        query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
+            filter=mail_key_filter(key), select=["id"], top=1,
+        )
+        config = RequestConfiguration(query_parameters=query)
+
+        async def look(client: Any) -> str | None:
+            folder = client.users.by_user_id(sender).mail_folders.by_mail_folder_id("sentitems")
+            page = await folder.messages.get(request_configuration=config)
+            return next((str(m.id) for m in (page.value if page else None) or []), None)
+
+        try:
+            found = self.gateway.run("app", look)
+        except APIError as exc:
+            status = exc.response_status_code
+            if status not in (400, 403):
+                raise _send_error(exc, writing=False) from None
+            log.warning("outbox %s: cannot look in the Sent Items of %s for an earlier try (%s%s); "
+                        "sending", key, sender, status,
+                        "; grant Mail.Read" if status == 403 else ": filter refused")
+            return False
+        except Exception as exc:
+            raise _send_error(exc, writing=False) from None
+        if found:
+            log.info("outbox %s: found in Sent Items (%s); not sent again", key, found)
+        return found is not None
+
+
+def mail_key_filter(key: str) -> str:
+    """The documented `$filter` for messages with a string extended property of a given value."""
+    return (f"singleValueExtendedProperties/Any(ep: ep/id eq '{MAIL_KEY_PROPERTY}' "
+            f"and ep/value eq '{mail_key_digest(key)}')")
+
+
+def mail_key_digest(key: str) -> str:
+    """The outbox key as stored on the mail: a digest, since the key can name the Bcc list and
+    every recipient receives the headers (hex: nothing to quote in a `$filter`)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
 
 # -- calendar ----------------------------------------------------------------------------------

@@ -4,6 +4,13 @@ msgraph-sdk talks to it over real HTTP (see `tests/support/graph_client.py`), so
 middleware, URL encoding and (de)serialisation run as in production. Faults can be queued per
 method + path prefix, including "accept then fail", where the message is stored but the client
 sees a 504: the case in which a transport retry would post twice.
+
+sendMail with saveToSentItems keeps a copy, singleValueExtendedProperties included, in the user's
+Sent Items. The folder is listed as Graph documents it for extended properties: `$filter` only in
+the form `singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')` (Name in the id
+case-sensitive, value not), any other filter 400; `$select`, `$top`; neither the properties nor the
+internet headers come back (Graph does not return headers for Sent Items). `deny_mail_read(user)`
+makes the listing answer 403 as for an app without Mail.Read.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -117,6 +125,8 @@ class FakeGraphAPI(LocalHTTPServer):
         super().__init__(port=port)
         self.page_size = page_size
         self.require_auth = require_auth
+        self._sent_items: dict[str, list[dict[str, Any]]] = {}
+        self._mail_read_denied: set[str] = set()
         self._requests: list[GraphRequest] = []
         self._faults: list[_Fault] = []
         self._messages: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -157,6 +167,11 @@ class FakeGraphAPI(LocalHTTPServer):
         with self._lock:
             self._events.setdefault(user.lower(), []).append(stored)
         return copy.deepcopy(stored)
+
+    def deny_mail_read(self, user: str) -> None:
+        """Answer 403 to listings of `user`'s mail folders (the app lacks Mail.Read there)."""
+        with self._lock:
+            self._mail_read_denied.add(user.lower())
 
     def fail_next(
         self,
@@ -216,6 +231,14 @@ class FakeGraphAPI(LocalHTTPServer):
                 if user is None or m["user"].lower() == user.lower()
             ]
 
+    def sent_items(self, user: str) -> list[dict[str, Any]]:
+        """`user`'s Sent Items as stored (extended properties, headers), oldest first."""
+        with self._lock:
+            return [
+                {k: copy.deepcopy(v) for k, v in m.items() if not k.startswith("_")}
+                for m in self._sent_items.get(user.lower(), [])
+            ]
+
     def webhook_posts(self, name: str | None = None) -> list[dict[str, Any]]:
         """Payloads posted to webhook URLs: dicts with name and payload."""
         with self._lock:
@@ -251,6 +274,8 @@ class FakeGraphAPI(LocalHTTPServer):
             self._faults.clear()
             self._messages.clear()
             self._mails.clear()
+            self._sent_items.clear()
+            self._mail_read_denied.clear()
             self._events.clear()
             self._webhooks.clear()
 
@@ -434,17 +459,97 @@ class FakeGraphAPI(LocalHTTPServer):
         # Action parameter names are case-insensitive: msgraph-sdk sends "Message" and
         # "SaveToSentItems", the docs show camelCase.
         params = {k.lower(): v for k, v in body.items()} if isinstance(body, dict) else {}
-        if not isinstance(params.get("message"), dict):
+        message = params.get("message")
+        if not isinstance(message, dict):
             return _graph_error(400, "Required property 'message' is missing.", req)
+        for header in message.get("internetMessageHeaders") or []:
+            name = str(header.get("name") or "") if isinstance(header, dict) else ""
+            if not name.lower().startswith("x-"):
+                return _graph_error(
+                    400,
+                    f"The internet message header name '{name}' should start with 'x-' or 'X-'.",
+                    req,
+                    code="InvalidInternetMessageHeader",
+                )
+        for prop in message.get("singleValueExtendedProperties") or []:
+            prop_id = str(prop.get("id") or "") if isinstance(prop, dict) else ""
+            if not _PROPERTY_ID.match(prop_id):
+                return _graph_error(400, f"The extended property id '{prop_id}' is not valid.",
+                                    req, code="ErrorInvalidProperty")
+        save = params.get("savetosentitems", True)
         self._mails.append(
             {
                 "user": user,
-                "message": copy.deepcopy(params["message"]),
-                "saveToSentItems": params.get("savetosentitems", True),
+                "message": copy.deepcopy(message),
+                "saveToSentItems": save,
                 "at": time.time(),
             }
         )
+        if save not in (False, "false", "False"):
+            self._store_sent(user, message, datetime.now(UTC))
         return Response(202)
+
+    def _store_sent(self, user: str, message: dict[str, Any], sent_at: datetime) -> dict[str, Any]:
+        stamp = sent_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        msg_id = f"AAMkAGSent{next(self._ids):012d}="
+        stored: dict[str, Any] = {
+            "id": msg_id,
+            "createdDateTime": stamp,
+            "lastModifiedDateTime": stamp,
+            "sentDateTime": stamp,
+            "receivedDateTime": stamp,
+            "subject": message.get("subject", ""),
+            "bodyPreview": _TAG.sub("", str((message.get("body") or {}).get("content", "")))[:255],
+            "body": copy.deepcopy(message.get("body") or {"contentType": "text", "content": ""}),
+            "from": {"emailAddress": {"address": user}},
+            "sender": {"emailAddress": {"address": user}},
+            "toRecipients": copy.deepcopy(message.get("toRecipients") or []),
+            "ccRecipients": copy.deepcopy(message.get("ccRecipients") or []),
+            "bccRecipients": copy.deepcopy(message.get("bccRecipients") or []),
+            "isDraft": False,
+            "isRead": True,
+            "parentFolderId": "sentitems",
+            "internetMessageId": f"<{msg_id}@fake.graph>",
+            "internetMessageHeaders": [
+                {"name": "Message-ID", "value": f"<{msg_id}@fake.graph>"},
+                {"name": "Subject", "value": message.get("subject", "")},
+                *copy.deepcopy(message.get("internetMessageHeaders") or []),
+            ],
+            "singleValueExtendedProperties": copy.deepcopy(
+                message.get("singleValueExtendedProperties") or []),
+            "_sent_at": sent_at.astimezone(UTC),
+        }
+        self._sent_items.setdefault(user.lower(), []).append(stored)
+        return {k: v for k, v in stored.items() if not k.startswith("_")}
+
+    def _folder_messages(self, req: Request, body: Any, user: str, folder: str) -> Response:
+        if user.lower() in self._mail_read_denied:
+            return _graph_error(403, "Access is denied. Check credentials and try again.", req,
+                                code="ErrorAccessDenied")
+        if folder.lower() != "sentitems":
+            return _graph_error(404, "The specified folder could not be found in the store.",
+                                req, code="ErrorItemNotFound")
+        query = {k.lower(): v for k, v in req.query.items()}
+        try:
+            keep = _property_filter(query.get("$filter", ""))
+        except ValueError as exc:
+            return _graph_error(400, str(exc), req, code="BadRequest")
+        hits = [m for m in self._sent_items.get(user.lower(), [])
+                if keep(m["singleValueExtendedProperties"])]
+        hits.sort(key=lambda m: m["_sent_at"], reverse=True)  # newest first, as Graph lists
+        selected = {s.strip().lower() for s in query.get("$select", "").split(",") if s.strip()}
+        page = []
+        for message in hits[: int(query.get("$top") or self.page_size)]:
+            visible = {k: v for k, v in message.items() if not k.startswith("_")
+                       and k not in ("internetMessageHeaders", "singleValueExtendedProperties")}
+            if selected:  # $select names what comes back (plus id)
+                visible = {k: v for k, v in visible.items() if k.lower() in selected | {"id"}}
+            page.append({"@odata.etag": f'W/"{message["id"]}"', **visible})
+        return json_response({
+            "@odata.context": f"{self.base_url}/$metadata#users('{user}')/mailFolders"
+                              f"('{folder}')/messages",
+            "value": page,
+        }, headers={"Content-Type": _JSON_CT})
 
     def _calendar_view(self, req: Request, body: Any, user: str) -> Response:
         query = {k.lower(): v for k, v in req.query.items()}
@@ -524,9 +629,49 @@ _ROUTES: list[_Route] = [
         FakeGraphAPI._post_reply,
     ),
     (("users", "{}", "sendMail"), "POST", FakeGraphAPI._send_mail),
+    (("users", "{}", "mailFolders", "{}", "messages"), "GET", FakeGraphAPI._folder_messages),
     (("users", "{}", "calendar", "calendarView"), "GET", FakeGraphAPI._calendar_view),
     (("users", "{}", "calendarView"), "GET", FakeGraphAPI._calendar_view),
 ]
+
+
+_TAG = re.compile(r"<[^>]+>")
+_GUID = r"\{[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}"
+# The documented id forms: "{type} {guid} Name {name}", "{type} {guid} Id {id}", "{type} {tag}"
+_PROPERTY_ID = re.compile(
+    rf"^[A-Za-z]+ (?:{_GUID} Name \S+|{_GUID} Id 0x[0-9A-Fa-f]{{1,4}}|0x[0-9A-Fa-f]{{4,8}})$")
+_PROPERTY_FILTER = re.compile(
+    r"^\s*singleValueExtendedProperties/any\((\w+):\s*(\w+)/id eq '([^']*)'"
+    r" and (\w+)/value eq '([^']*)'\)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _property_filter(expression: str) -> Callable[[list[dict[str, Any]]], bool]:
+    """The documented filter on a string extended property, `…/Any(ep: ep/id eq '<id>' and
+    ep/value eq '<value>')`, as a test of a message's properties; no filter keeps all; 400 else."""
+    if not expression.strip():
+        return lambda _props: True
+    match = _PROPERTY_FILTER.match(expression)
+    if match is None or not match.group(1) == match.group(2) == match.group(4):
+        raise ValueError(f"Invalid filter clause: {expression!r} (the fake knows "
+                         "singleValueExtendedProperties/Any(ep: ep/id eq … and ep/value eq …)).")
+    wanted_id, wanted_value = match.group(3), match.group(5)
+    if not _PROPERTY_ID.match(wanted_id):
+        raise ValueError(f"The extended property id '{wanted_id}' is not valid.")
+
+    def keep(props: list[dict[str, Any]]) -> bool:
+        # The type and GUID compare as Exchange resolves them (case-insensitively); Name exactly.
+        return any(_same_property(str(p.get("id", "")), wanted_id)
+                   and str(p.get("value", "")).lower() == wanted_value.lower() for p in props)
+
+    return keep
+
+
+def _same_property(stored: str, wanted: str) -> bool:
+    head_stored, _, name_stored = stored.partition(" Name ")
+    head_wanted, _, name_wanted = wanted.partition(" Name ")
+    return head_stored.lower() == head_wanted.lower() and name_stored == name_wanted
 
 
 def _matches(method: str, path: str, want_method: str | None, want_prefix: str | None) -> bool:
