@@ -142,21 +142,22 @@ _HOW_WORDS = frozenset(
 )
 
 _WP = re.compile(
-    r"\b(?:ap|wp|arbeidspakke(?:n)?|work\s*-?\s*package|workpackage)\s*[-#.]?\s*(\d{1,2})\b",
+    r"\b(?:ap|wp|arbeidspakke(?:n)?|work\s*-?\s*package|workpackage)\s*[-#.]?\s*(\d{1,2})s?\b",  # "AP8s": its owner
     re.IGNORECASE,
 )
 _GROUP_PHRASE = re.compile(
     r"\bwork\s*-?\s*packages?\b|\bworking\s+groups?\b|\barbeids(?:pakke|gruppe)\w*"
 )
-# Named groups (folded text). Ordered: longer names before the short ones they contain.
-_NAMED_GROUPS: tuple[tuple[str, str], ...] = (
+# Named groups (folded text). Ordered: longer names before the short ones they contain. Each also
+# matches with a possessive -s ("GCP-gruppens", "fagrådets"), so the -s is not left to search.
+_NAMED_GROUP_NAMES: tuple[tuple[str, str], ...] = (
     (r"gcp[\s-]*(?:gruppen|gruppa|gruppe|group)", "GCP"),
     (
-        r"(?:jus|juridisk|lov)[\s-]*(?:gruppen|gruppa|gruppe)|(?:law|legal)[\s-]*(?:working\s*)?group",
+        r"(?:jus|juridiske?|lov)[\s-]*(?:arbeids)?(?:gruppen|gruppa|gruppe)|(?:law|legal)[\s-]*(?:working\s*)?group",
         "JUS",
     ),
     (
-        r"(?:internasjonal[t]?\s+(?:arbeids)?(?:gruppen|gruppe|samarbeid))"
+        r"(?:internasjonal[et]?\s+(?:arbeids)?(?:gruppen|gruppe|samarbeid))"
         r"|(?:international\s+(?:working\s+)?group)|arbeidsgruppe\s+for\s+internasjonal\w*",
         "INT",
     ),
@@ -166,9 +167,12 @@ _NAMED_GROUPS: tuple[tuple[str, str], ...] = (
         "FAGRAD",
     ),
     (r"brukerrad\w*|user\s+(?:advisory\s+)?(?:council|board|panel)", "BRUKERRAD"),
-    (r"sekretariat\w*|secretariat|coordinating\s+unit|koordinerende\s+enhet", "SEKR"),
+    (r"sekretariat\w*|secretariat|coordinating\s+unit|koordinerende\s+enhet(?:en)?", "SEKR"),
     (r"\bstyre[t]?\b|\bstyrets\b|\bboard\b", "STYRET"),
 )
+_NAMED_GROUPS = tuple((rf"(?:{pattern})s?", group_id) for pattern, group_id in _NAMED_GROUP_NAMES)
+# "NorCRINs europeiske korrespondent": the network named as the owner is the network itself.
+_POSSESSIVE_NETWORK = frozenset({"norcrins"})
 # Small talk: a message made only of these words (and stop words) is a greeting, thanks or a
 # question about the bot itself, not a search.
 _GREETINGS = frozenset(
@@ -311,7 +315,8 @@ class Vocabulary:
 
 @lru_cache(maxsize=256)
 def _alternation(aliases: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, aliases)) + r")(?![a-z0-9])")
+    # "Haukelands lokale kontakt": an organisation named as an owner is that organisation.
+    return re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, aliases)) + r")s?(?![a-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -338,7 +343,12 @@ class Question:
         return self.asks_who or bool(self.roles)
 
 
-_INFLECTION = r"(?:s|e|er|ere|en|ene|et|a|mer|mene)?"
+# Norwegian endings of a role word (lederen, lederne, medlemmet, representantene, europeiske) and
+# English plurals, each optionally with the genitive -s (lederens); a possessive owner is cut
+# off elsewhere ("NorCRINs", "styrets", "AP8s").
+_INFLECTION = r"(?:e|er|ere|en|ene|et|ne|a|mer|mene|met)?s?"
+# Abbreviations ("pl", "nk") take no ending: "pls" is "please", not project leaders.
+_MIN_INFLECTED = 3
 
 
 @dataclass(frozen=True)
@@ -366,19 +376,35 @@ class _RolePattern:
 _compiled = lru_cache(maxsize=None)(re.compile)
 
 
+def _inflected(part: str) -> str:
+    """One word of a role phrase with the endings it takes ("deputy" -> "deputies" too)."""
+    if len(part) < _MIN_INFLECTED:
+        return re.escape(part)
+    if part.endswith("y"):
+        return re.escape(part[:-1]) + r"(?:y|ie)" + _INFLECTION
+    return re.escape(part) + _INFLECTION
+
+
 def _role_pattern(word: str, role_id: str) -> _RolePattern:
     folded = fold(word)
+    # Every word inflects, not only the last: "europeiske korrespondenten", "nestlederen i styret".
+    # "norcrin-kontakt" is two tokens by the time it is matched: hyphen or space.
+    parts = re.split(r"([ -])", folded)
+    source = "".join(
+        (r"\s+" if part == " " else r"[\s-]?") if part in (" ", "-") else _inflected(part)
+        for part in parts
+    )
     return _RolePattern(
-        # Plural and definite forms too: brukerrepresentanter, lederen, members.
-        r"(?<![a-z0-9])"
-        # "norcrin-kontakt" is two tokens by the time it is matched: hyphen or space.
-        + re.escape(folded).replace("\\-", r"[\s-]?").replace("\\ ", r"\s+")
-        + _INFLECTION
-        + r"(?![a-z0-9])",
+        r"(?<![a-z0-9])" + source + r"(?![a-z0-9])",
         role_id,
         word in WEAK_ROLE_WORDS,
-        re.split(r"[ -]", folded, maxsplit=1)[0],
+        _needle(re.split(r"[ -]", folded, maxsplit=1)[0]),
     )
+
+
+def _needle(first_word: str) -> str:
+    """What every match of the pattern contains: "deputies" has no "deputy" in it."""
+    return first_word[:-1] if len(first_word) >= _MIN_INFLECTED and first_word.endswith("y") else first_word
 
 
 _ROLE_PATTERNS: list[_RolePattern] = sorted(
@@ -453,7 +479,7 @@ def name_words(text: str) -> tuple[str, ...]:
 def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "nb") -> Question:
     """Find intent cues and entities in a question. Never raises, whatever the text."""
     language = detect_language(text, default_language)
-    original = words(text)
+    original = [token[:-1] if token in _POSSESSIVE_NETWORK else token for token in words(text)]
     folded_tokens = [fold(w) for w in original]
     offsets: list[int] = []
     position = 1
@@ -473,13 +499,15 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
             unknown_codes.append(candidate)
     folded = _blank(_WP, folded)
     mentions_group = bool(_GROUP_PHRASE.search(folded))
-    folded = _blank(_GROUP_PHRASE, folded)
+    # Named groups before the generic group words, which their names contain ("den juridiske
+    # arbeidsgruppen", "internasjonal arbeidsgruppe").
     for pattern, group_id in _NAMED_GROUPS:
         if re.search(pattern, folded):
             if group_id in vocabulary.group_ids and group_id not in group_ids:
                 group_ids.append(group_id)
             if group_id != "STYRET":
                 folded = _blank(pattern, folded)
+    folded = _blank(_GROUP_PHRASE, folded)
 
     excluded: list[str] = []
     for match in _EXCLUDING.finditer(folded):
