@@ -141,8 +141,9 @@ _HOW_WORDS = frozenset(
     {"how", "hvordan", "korleis", "where", "hvor", "which", "hvilket", "hvilken"}
 )
 
+# "AP8s leder": the possessive -s belongs to the code.
 _WP = re.compile(
-    r"\b(?:ap|wp|arbeidspakke(?:n)?|work\s*-?\s*package|workpackage)\s*[-#.]?\s*(\d{1,2})s?\b",  # "AP8s": its owner
+    r"\b(?:ap|wp|arbeidspakke(?:n)?|work\s*-?\s*package|workpackage)\s*[-#.]?\s*(\d{1,2})s?\b",
     re.IGNORECASE,
 )
 _GROUP_PHRASE = re.compile(
@@ -354,8 +355,8 @@ _MIN_INFLECTED = 3
 @dataclass(frozen=True)
 class _RolePattern:
     """One role word's pattern, compiled the first time a text holds its `needle` (the word up
-    to its first space or hyphen, which every match starts with): a question compiles a few of
-    the hundred, not all of them on every start (about 20 ms)."""
+    to its first space or hyphen, less a final -y that inflects: every match starts with it): a
+    question compiles a few of the hundred, not all of them on every start (about 20 ms)."""
 
     source: str
     role_id: str
@@ -404,7 +405,9 @@ def _role_pattern(word: str, role_id: str) -> _RolePattern:
 
 def _needle(first_word: str) -> str:
     """What every match of the pattern contains: "deputies" has no "deputy" in it."""
-    return first_word[:-1] if len(first_word) >= _MIN_INFLECTED and first_word.endswith("y") else first_word
+    if len(first_word) >= _MIN_INFLECTED and first_word.endswith("y"):
+        return first_word[:-1]
+    return first_word
 
 
 _ROLE_PATTERNS: list[_RolePattern] = sorted(
