@@ -17,6 +17,7 @@ from bot.destinations import TRANSPORTS
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
+from commands.agenda_questions import names_meeting, read_meeting_question
 from commands.ask import answer
 from commands.teachback import secretariat_destination
 from storage import outbox
@@ -343,7 +344,32 @@ def agenda_command(context: Context, rest: str) -> Reply:
         problem = esc(str(exc))
         return _reply(context, f"Beklager: {problem}.", f"Sorry: {problem}.", intent="error")
     if tail:
-        # "agenda template for the kick-off meeting" is a question, not a sub-command.
-
+        # "agenda template for the kick-off meeting" is a question, not a sub-command; "agenda
+        # for the next board meeting" is a meeting question.
+        command = meeting_command(context)
+        if command is not None:
+            return agenda_command(context, command.partition(" ")[2])
         return answer(context, context.message.text)
     return _usage(context)
+
+
+@router.question
+def meeting_command(context: Context) -> str | None:
+    """A question about meetings as the `agenda` command that answers it: the named (or next)
+    meeting's agenda, or the list of upcoming meetings."""
+    asked = read_meeting_question(context.message.text)
+    if asked is None:
+        return None
+    if asked.several and not asked.names:
+        return "agenda"
+    from storage import agenda as store  # lazy: see the note at the top
+
+    services = context.services
+    with services.db.shared_session() as session:
+        meetings = store.upcoming_meetings(session, services.clock.now())
+        ids = [m.id for m in meetings]
+        named = [m.id for m in meetings if names_meeting(asked.names, m.series, m.title)]
+    chosen = named or ([] if asked.names else ids)
+    if not chosen or asked.several:
+        return "agenda"
+    return f"agenda {chosen[0]}"
