@@ -35,14 +35,10 @@ def one_edit_apart(a: str, b: str) -> bool:
         diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
         if len(diffs) == 1:
             return True
-        first, second = (diffs + [-1, -1])[:2]
-        return len(diffs) == 2 and second == first + 1 and a[first] == b[second] and (
-            a[second] == b[first])
+        swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1
+        return swapped and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
     short, long = (a, b) if len(a) < len(b) else (b, a)
-    for i in range(len(long)):
-        if long[:i] + long[i + 1:] == short:
-            return True
-    return False
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 @dataclass(frozen=True)

@@ -300,12 +300,20 @@ def _proposals(context: Context, meeting_id: str) -> Reply:
                  language=context.language, intent="proposals")  # type: ignore[arg-type]
 
 
+def _show(context: Context, meeting_id: str) -> Reply:
+    from commands.agenda_views import agenda_reply  # lazy: see the note at the top
+    from storage import agenda as store  # lazy: see the note at the top
+
+    with context.services.db.session() as session:
+        meeting = store.get_meeting(session, meeting_id)
+        return agenda_reply(session, meeting, context.services.settings.timezone)
+
+
 @router.command("agenda", "dagsorden", usage="[vis|foreslå|forslagene|godta|avslå] …",
                 usage_en="[show|propose|proposals|accept|decline] …",
                 help_nb="møter og dagsordener; foreslå saker",
                 help_en="meetings and agendas; propose items")
 def agenda_command(context: Context, rest: str) -> Reply:
-    from commands.agenda_views import agenda_reply  # lazy: see the note at the top
     from storage import agenda as store  # lazy: see the note at the top
 
     action, tail = _split(rest)
@@ -316,9 +324,7 @@ def agenda_command(context: Context, rest: str) -> Reply:
         if action.isdigit():
             action, tail = "show", action
         if action in ("show", "vis"):
-            with context.services.db.session() as session:
-                meeting = store.get_meeting(session, tail.split()[0] if tail else "")
-                return agenda_reply(session, meeting, context.services.settings.timezone)
+            return _show(context, tail.split()[0] if tail else "")
         if action in ("propose", "foreslå", "forslag"):
             meeting_id, text = _split(tail)
             fields = [f.strip() for f in text.split("|")]
@@ -348,7 +354,8 @@ def agenda_command(context: Context, rest: str) -> Reply:
         # for the next board meeting" is a meeting question.
         command = meeting_command(context)
         if command is not None:
-            return agenda_command(context, command.partition(" ")[2])
+            meeting_id = command.partition(" ")[2]
+            return _show(context, meeting_id) if meeting_id else _list(context)
         return answer(context, context.message.text)
     return _usage(context)
 
@@ -369,7 +376,9 @@ def meeting_command(context: Context) -> str | None:
         meetings = store.upcoming_meetings(session, services.clock.now())
         ids = [m.id for m in meetings]
         named = [m.id for m in meetings if names_meeting(asked.names, m.series, m.title)]
-    chosen = named or ([] if asked.names else ids)
+    if asked.names and not named:
+        return None  # a meeting nobody has planned: the search may know it (a template)
+    chosen = named or ids
     if not chosen or asked.several:
         return "agenda"
     return f"agenda {chosen[0]}"

@@ -74,8 +74,8 @@ _ABOUT_ME = WordSet.of("jeg meg min mitt mine me my")
 _ABOUT_OTHERS = WordSet.of("hvem who which hvilke hvilken alle everyone everybody nobody andre "
                            "others grupper groups arbeidspakker arbeidspakkene packages their "
                            "deres oversikt overview")
-_ME_PHRASES = (("do", "i"), ("have", "i"), ("am", "i"), ("should", "i"), ("must", "i"), ("i", "need"),
-               ("i", "have"), ("did", "i"))
+_ME_PHRASES = (("do", "i"), ("have", "i"), ("am", "i"), ("should", "i"), ("must", "i"),
+               ("i", "need"), ("i", "have"), ("did", "i"))
 _GROUP_CODE = re.compile(r"^(?:ap|wp)\d+$")
 
 

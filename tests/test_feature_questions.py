@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.core import Bot
-from bot.replies import Person, Reply, Table
+from bot.replies import Person, Reply, Section, Table
 from commands.status_campaigns import NewCampaign
 from commands.status_delivery import launch_campaign
 from storage import agenda as store
@@ -95,7 +95,8 @@ def test_a_question_about_a_meeting_shows_its_agenda(
 
 
 @pytest.mark.parametrize(
-    "question", ["Hvilke møter er det fremover?", "upcoming meetings?", "what meetings are coming up"]
+    "question",
+    ["Hvilke møter er det fremover?", "upcoming meetings?", "what meetings are coming up"],
 )
 def test_a_question_about_meetings_lists_the_upcoming_ones(
     bot: Bot, meetings: dict[str, int], question: str
@@ -103,8 +104,9 @@ def test_a_question_about_meetings_lists_the_upcoming_ones(
     person = member(bot)
     replies = say(bot, person, question)
     listed = say(bot, person, "agenda")
-    assert replies[0].intent == "agenda" and isinstance(listed[0].parts[0], Table)
-    assert replies[0].parts[0].rows == listed[0].parts[0].rows  # type: ignore[attr-defined]
+    shown, table = replies[0].parts[0], listed[0].parts[0]
+    assert replies[0].intent == "agenda" and isinstance(table, Table)
+    assert isinstance(shown, Table) and shown.rows == table.rows
     assert "AP8-møte februar" not in replies[0].text  # past meetings are not upcoming
 
 
@@ -119,6 +121,8 @@ def test_without_meetings_the_question_gets_the_commands_answer(bot: Bot) -> Non
     [
         ("mal for agenda til oppstartsmøte", "lm-agenda-oppstartmote"),
         ("agenda template for the start-up meeting", "ct-startup-meeting-agenda"),
+        ("Hva er agendaen for et oppstartsmøte?", "lm-agenda-oppstartmote"),  # none planned
+        ("when does the start-up meeting checklist apply?", "ct-startup-meeting-checklist"),
     ],
 )
 def test_document_questions_about_meetings_stay_documents(
@@ -206,7 +210,8 @@ def test_who_submitted_is_the_overview_with_the_askers_rights(
     mine = say(bot, leader, question)
     assert same(mine, say(command, leader, "status tabell"))
     assert not any(isinstance(p, Table) for p in mine[0].parts)  # a member sees no one else's
-    assert "AP8" in mine[0].parts[1].text  # their own form, to start  # type: ignore[attr-defined]
+    form = mine[0].parts[1]
+    assert isinstance(form, Section) and "AP8" in form.text  # their own form, to start
 
     outsider = member(bot)
     assert same(say(bot, outsider, question), say(command, outsider, "status tabell"))
