@@ -24,6 +24,9 @@ Handler = Callable[["Context", str], Reply | list[Reply]]
 Interceptor = Callable[["Context"], list[Reply] | None]
 HomeSection = Callable[["Context"], list[Any]]
 Observer = Callable[["Context", list[Reply]], None]
+# A feature's reading of a free-text question as one of its commands ("når er neste møte?" ->
+# "agenda 12"): the command text, or None when the question is not of its kind.
+QuestionReader = Callable[["Context"], str | None]
 
 MAX_MESSAGE_CHARS = 4000
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -98,6 +101,7 @@ class Router:
     fallback: Handler | None = None
     home_sections: list[HomeSection] = field(default_factory=list)
     observers: list[Observer] = field(default_factory=list)
+    questions: list[QuestionReader] = field(default_factory=list)
 
     def command(
         self,
@@ -122,6 +126,13 @@ class Router:
         self.interceptors.append(interceptor)
         return interceptor
 
+    def question(self, reader: QuestionReader) -> QuestionReader:
+        """Register a reader that may answer a free-text question with one of the feature's
+        commands. It runs after the command words and before the free-text default, and the
+        command it names is run as if typed: with that command's rights."""
+        self.questions.append(reader)
+        return reader
+
     def home(self, section: HomeSection) -> HomeSection:
         """Register parts for a person's home screen (e.g. their pending forms)."""
         self.home_sections.append(section)
@@ -138,6 +149,7 @@ class Router:
         self.observers.extend(other.observers)
         self.interceptors.extend(other.interceptors)
         self.home_sections.extend(other.home_sections)
+        self.questions.extend(other.questions)
         if other.fallback is not None:
             self.fallback = other.fallback
 
@@ -159,9 +171,12 @@ class Router:
         return best[1], (parts[best[0]] if len(parts) > best[0] else "").strip()
 
     def run(self, context: Context) -> Reply | list[Reply]:
-        """Answer a message past the interceptors: its command (if the sender may use it) or the
-        free-text default. A refused command never reaches its handler."""
+        """Answer a message past the interceptors: its command (if the sender may use it), a
+        feature's command for a question of its kind, or the free-text default. A refused command
+        never reaches its handler."""
         route, rest = self.find(context.message.text)
+        if route is None:
+            route, rest = self._read_question(context)
         if route is not None:
             if not route.allows(context.message.sender):
                 return refusal(context)
@@ -169,6 +184,16 @@ class Router:
         if self.fallback is None:
             raise RuntimeError("no fallback handler registered")
         return self.fallback(context, context.message.text)
+
+    def _read_question(self, context: Context) -> tuple[Route | None, str]:
+        """The first command a question reader names for this message (none: free text)."""
+        for reader in self.questions:
+            command = reader(context)
+            if command is not None:
+                route, rest = self.find(command)
+                if route is not None:
+                    return route, rest
+        return None, ""
 
     def commands_for(self, person: Person) -> list[Route]:
         """The commands `person` may use, in registration order (what `help` lists)."""

@@ -17,6 +17,7 @@ from bot.destinations import TRANSPORTS
 from bot.markup import esc
 from bot.replies import Choice, Person, Reply, Section, Table
 from bot.router import Context, Router
+from commands.agenda_questions import names_meeting, read_meeting_question
 from commands.ask import answer
 from commands.teachback import secretariat_destination
 from storage import outbox
@@ -299,12 +300,20 @@ def _proposals(context: Context, meeting_id: str) -> Reply:
                  language=context.language, intent="proposals")  # type: ignore[arg-type]
 
 
+def _show(context: Context, meeting_id: str) -> Reply:
+    from commands.agenda_views import agenda_reply  # lazy: see the note at the top
+    from storage import agenda as store  # lazy: see the note at the top
+
+    with context.services.db.session() as session:
+        meeting = store.get_meeting(session, meeting_id)
+        return agenda_reply(session, meeting, context.services.settings.timezone)
+
+
 @router.command("agenda", "dagsorden", usage="[vis|foreslå|forslagene|godta|avslå] …",
                 usage_en="[show|propose|proposals|accept|decline] …",
                 help_nb="møter og dagsordener; foreslå saker",
                 help_en="meetings and agendas; propose items")
 def agenda_command(context: Context, rest: str) -> Reply:
-    from commands.agenda_views import agenda_reply  # lazy: see the note at the top
     from storage import agenda as store  # lazy: see the note at the top
 
     action, tail = _split(rest)
@@ -315,9 +324,7 @@ def agenda_command(context: Context, rest: str) -> Reply:
         if action.isdigit():
             action, tail = "show", action
         if action in ("show", "vis"):
-            with context.services.db.session() as session:
-                meeting = store.get_meeting(session, tail.split()[0] if tail else "")
-                return agenda_reply(session, meeting, context.services.settings.timezone)
+            return _show(context, tail.split()[0] if tail else "")
         if action in ("propose", "foreslå", "forslag"):
             meeting_id, text = _split(tail)
             fields = [f.strip() for f in text.split("|")]
@@ -343,7 +350,35 @@ def agenda_command(context: Context, rest: str) -> Reply:
         problem = esc(str(exc))
         return _reply(context, f"Beklager: {problem}.", f"Sorry: {problem}.", intent="error")
     if tail:
-        # "agenda template for the kick-off meeting" is a question, not a sub-command.
-
+        # "agenda template for the kick-off meeting" is a question, not a sub-command; "agenda
+        # for the next board meeting" is a meeting question.
+        command = meeting_command(context)
+        if command is not None:
+            meeting_id = command.partition(" ")[2]
+            return _show(context, meeting_id) if meeting_id else _list(context)
         return answer(context, context.message.text)
     return _usage(context)
+
+
+@router.question
+def meeting_command(context: Context) -> str | None:
+    """A question about meetings as the `agenda` command that answers it: the named (or next)
+    meeting's agenda, or the list of upcoming meetings."""
+    asked = read_meeting_question(context.message.text)
+    if asked is None:
+        return None
+    if asked.several and not asked.names:
+        return "agenda"
+    from storage import agenda as store  # lazy: see the note at the top
+
+    services = context.services
+    with services.db.shared_session() as session:
+        meetings = store.upcoming_meetings(session, services.clock.now())
+        ids = [m.id for m in meetings]
+        named = [m.id for m in meetings if names_meeting(asked.names, m.series, m.title)]
+    if asked.names and not named:
+        return None  # a meeting nobody has planned: the search may know it (a template)
+    chosen = named or ids
+    if not chosen or asked.several:
+        return "agenda"
+    return f"agenda {chosen[0]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.intents import FOLDED_STOPWORDS, WordSet, any_phrase, tokens
 from bot.markup import esc
 from bot.ports import FeedError
 from bot.replies import Reply, Section
@@ -98,3 +99,35 @@ def digest_command(context: Context, rest: str) -> Reply:
     with context.services.db.session() as session:
         return posts.digest_reply(posts.preview_items(session), context.language,
                                   context.services.settings.timezone)
+
+
+# A question whose subject is the news: a news word, or "nytt"/"new" as what is asked about
+# ("hva er nytt?", "what's new?"), with nothing else asked but where or when from.
+_NEWS_WORDS = WordSet.of("nyhet nyheter nyhetene nyheten nyhetsbrev nyhetsbrevet news "
+                         "newsletter digest")
+_NEW_ASKED = (("hva", "er", "nytt"), ("hva", "nytt"), ("siste", "nytt"), ("noe", "nytt"),
+              ("nytt", "i"), ("nytt", "fra"), ("what", "s", "new"), ("what", "is", "new"),
+              ("whats", "new"), ("anything", "new"), ("something", "new"), ("new", "in"),
+              ("new", "at"), ("new", "from"), ("new", "with"))
+_ASIDE = frozenset({"nytt", "new", "nye", "siste", "latest", "recent", "nylig", "norcrin",
+                    "nettverket", "network", "uka", "uken", "week", "maneden", "month", "dag",
+                    "today", "skjedd", "happened", "happening", "going", "fortell", "tell",
+                    "vis", "show", "whats", "finnes", "kommer", "coming", "neste", "next",
+                    "star", "stands", "ute", "out", "sist", "lately", "interesting", "spennende"})
+
+
+def asks_for_news(text: str) -> bool:
+    """Whether the message asks what the news is (not about a topic that has news)."""
+    found = tokens(text)
+    subject = _NEWS_WORDS.any_in(found) or (
+        any_phrase(found, _NEW_ASKED) and found[-1] in ("nytt", "new", "norcrin", "nettverket",
+                                                        "network", "uka", "uken", "week"))
+    if not subject:
+        return False
+    return all(t in FOLDED_STOPWORDS or t in _ASIDE or _NEWS_WORDS.matches(t) for t in found)
+
+
+@router.question
+def news_question(context: Context) -> str | None:
+    """"Hva er nytt?", "any news?", "siste nytt fra NorCRIN": the `news` command."""
+    return "news" if asks_for_news(context.message.text) else None
