@@ -16,7 +16,7 @@ from bot.questions import Vocabulary, parse_question
 from bot.requests import asks_for_action
 from commands.answer_policy import CANNOT_DO_EN, CANNOT_DO_NB
 from storage import directory
-from tests.support.answers import ask, assert_document_first
+from tests.support.answers import ask, assert_document_first, holder_ids
 
 # ------------------------------------------------ a seat held for the network is not the hospital's
 
@@ -290,11 +290,7 @@ def test_a_contact_noun_for_a_groups_topic_names_the_group_and_its_leader(
 ):
     answer = ask(bot, question)
     assert answer["intent"] != "none", answer
-    with db.session() as session:
-        leaders = {
-            h.person.id
-            for h in directory.role_holders(session, group_ids=[group], roles=["leader", "chair"])
-        }
+    leaders = holder_ids(db, group, ["leader", "chair"])
     ids = [r["id"] for r in answer["results"]]
     people = [r["id"] for r in answer["results"] if r["kind"] == "person"]
     assert group in ids[:2] or ids[0] in leaders, answer
@@ -360,11 +356,7 @@ def test_an_inflected_or_possessive_role_phrase_finds_the_holder(bot, db, questi
 def test_an_inflected_body_name_names_that_body(bot, db, question, group):
     """These groups have no leader on record: their card (with whom to ask) is the answer."""
     answer = ask(bot, question)
-    with db.session() as session:
-        leaders = {
-            h.person.id
-            for h in directory.role_holders(session, group_ids=[group], roles=["leader", "chair"])
-        }
+    leaders = holder_ids(db, group, ["leader", "chair"])
     people = [r["id"] for r in answer["results"] if r["kind"] == "person"]
     assert [r["id"] for r in answer["results"]][:1] == [group], answer
     assert not leaders or people[0] in leaders, answer

@@ -17,7 +17,7 @@ import yaml
 
 from bot.questions import Vocabulary, name_words, parse_question, smalltalk_kind
 from storage import directory
-from tests.support.answers import ask, assert_document_first
+from tests.support.answers import ask, assert_document_first, holder_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions_dev.yaml"
@@ -259,11 +259,7 @@ def test_topic_of_a_group_with_members_gives_group_then_its_leader(bot, db):
 )
 def test_chair_of_the_body_asked_about(bot, db, question, group):
     answer = ask(bot, question)
-    with db.session() as session:
-        heads = {
-            h.person.id
-            for h in directory.role_holders(session, group_ids=[group], roles=["chair", "leader"])
-        }
+    heads = holder_ids(db, group, ["chair", "leader"])
     assert answer["results"][0]["id"] in heads, answer
 
 
@@ -277,10 +273,7 @@ def test_chair_of_the_body_asked_about(bot, db, question, group):
 )
 def test_deputy_questions_put_the_deputy_first(bot, db, question, group, role):
     answer = ask(bot, question)
-    with db.session() as session:
-        deputies = {
-            h.person.id for h in directory.role_holders(session, group_ids=[group], roles=[role])
-        }
+    deputies = holder_ids(db, group, [role])
     assert answer["results"][0]["id"] in deputies, answer
 
 
@@ -294,27 +287,22 @@ def test_deputy_questions_put_the_deputy_first(bot, db, question, group, role):
 )
 def test_role_lists_put_people_with_that_role_first(bot, db, question, role):
     answer = ask(bot, question)
-    with db.session() as session:
-        holders = {
-            h.person.id for h in directory.role_holders(session, group_ids=["STYRET"], roles=[role])
-        }
+    holders = holder_ids(db, "STYRET", [role])
     people = [r["id"] for r in answer["results"] if r["kind"] == "person"]
     assert people and set(people[: len(holders)]) <= holders, answer
 
 
 def test_excluded_role_is_not_the_answer(bot, db):
     answer = ask(bot, "besides the chair, who else from SUS sits on the board?")
-    with db.session() as session:
-        chairs = {h.person.id for h in directory.role_holders(session, roles=["chair"])}
+    chairs = holder_ids(db, roles=["chair"])
     assert answer["results"][0]["kind"] == "person"
     assert answer["results"][0]["id"] not in chairs, answer
 
 
 def test_people_in_every_group_asked_about_come_first(bot, db):
     answer = ask(bot, "which board member from OUS is also in AU?")
-    with db.session() as session:
-        board = {h.person.id for h in directory.role_holders(session, group_ids=["STYRET"])}
-        au = {h.person.id for h in directory.role_holders(session, group_ids=["AU"])}
+    board = holder_ids(db, "STYRET")
+    au = holder_ids(db, "AU")
     assert answer["results"][0]["id"] in board & au, answer
 
 
