@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.intents import FOLDED_STOPWORDS
 from bot.roles import ROLES, WEAK_ROLE_WORDS
 from bot.text import STOPWORDS, concepts, detect_language, fold, words
 
@@ -598,6 +599,12 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
             remainder.append(head)
         else:
             remainder.append(orig)
+    if "local_contact" in roles and not local_contact_named and any(
+        fold(w) not in FOLDED_STOPWORDS for w in words(" ".join(remainder))
+    ):
+        # "kontaktperson for statistikk på Ahus": whom to ask about a topic there, not the
+        # hospital's local NorCRIN contact (that is "kontaktperson på Ahus", "lokal kontakt")
+        roles.remove("local_contact")
     return Question(
         text=text,
         language=language,

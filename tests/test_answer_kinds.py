@@ -297,13 +297,40 @@ def test_a_contact_noun_for_a_groups_topic_names_the_group_and_its_leader(
     assert leaders and people[0] in leaders, answer
 
 
+@pytest.mark.parametrize(
+    "question, group, hospital",
+    [
+        ("kontaktperson innen statistikk ved UNN", "AP9", "UNN"),
+        ("contact person for monitoring at Ahus", "AP3", "AHUS"),
+        ("hvem er kontaktpersonen for datahåndtering på Haukeland", "AP8", "HUS"),
+        ("point of contact for early phase trials at Rikshospitalet", "AP7", "OUS"),
+    ],
+)
+def test_a_contact_noun_for_a_topic_at_a_hospital_names_that_hospitals_members(
+    bot, db, question, group, hospital
+):
+    """A topic named as well: whom to ask about it there, not the hospital's local NorCRIN
+    contact (the directory has none, so that reading would decline)."""
+    answer = ask(bot, question)
+    with db.session() as session:
+        members = {h.person.id for h in directory.role_holders(
+            session, group_ids=[group], organisation_ids=[hospital]) if not h.for_network}
+    people = [r["id"] for r in answer["results"] if r["kind"] == "person"]
+    assert answer["intent"] == "person" and members and people[0] in members, answer
+
+
 def test_a_local_contact_is_still_a_role():
     vocabulary = Vocabulary({"st olavs": "STO"}, frozenset({"AP9"}))
     assert parse_question("kontaktperson ved St. Olavs", vocabulary).roles == ("local_contact",)
     assert parse_question("lokal kontakt for statistikk", vocabulary).roles == ("local_contact",)
     assert parse_question("NorCRIN contact in Trondheim", vocabulary).roles == ("local_contact",)
+    # typed without æøå, the hospital is still all that is asked about
+    assert parse_question("hvem er kontaktperson pa St. Olavs", vocabulary).roles == (
+        "local_contact",)
     topic = parse_question("kontaktperson for statistikk", vocabulary)
     assert topic.roles == () and topic.asks_who
+    there = parse_question("kontaktperson for statistikk ved St. Olavs", vocabulary)
+    assert there.roles == () and there.organisation_ids == ("STO",)  # a topic there: whom to ask
     assert parse_question("point of contact for statistics", vocabulary).asks_who
 
 
