@@ -13,11 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.text import STOPWORDS, fold, words
+from bot.text import FOLDED_STOPWORDS, fold, words
 
 MIN_TYPO_LENGTH = 6  # shorter words are too easily another ("neste" is not "nesten")
 MIN_COMPOUND_HEAD = 3  # "styre" + "møtet", never "re" + "mote"
-FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS)  # "når", "på" as tokens() gives them
 
 
 def tokens(text: str) -> list[str]:

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.intents import FOLDED_STOPWORDS
 from bot.roles import ROLES, WEAK_ROLE_WORDS
-from bot.text import STOPWORDS, concepts, detect_language, fold, words
+from bot.text import FOLDED_STOPWORDS, STOPWORDS, concepts, detect_language, fold, words
 
 _WHO = frozenset(
     {
@@ -562,9 +561,6 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
             if org_id not in organisation_ids:
                 organisation_ids.append(org_id)
         folded = _blank(org_pattern, folded)
-    if "local_contact" in roles and not local_contact_named and not organisation_ids:
-        roles.remove("local_contact")  # "kontaktperson for statistikk": whom to ask, not a role
-
     # Words that only look like cues: "contact" in "contact list" names a document, "team" in
     # "study team" is the trial's own team; both stay ordinary search words.
     plain = {
@@ -599,11 +595,12 @@ def parse_question(text: str, vocabulary: Vocabulary, default_language: str = "n
             remainder.append(head)
         else:
             remainder.append(orig)
-    if "local_contact" in roles and not local_contact_named and any(
-        fold(w) not in FOLDED_STOPWORDS for w in words(" ".join(remainder))
+    topic_named = any(fold(w) not in FOLDED_STOPWORDS for w in remainder)
+    if "local_contact" in roles and not local_contact_named and (
+        not organisation_ids or topic_named
     ):
-        # "kontaktperson for statistikk på Ahus": whom to ask about a topic there, not the
-        # hospital's local NorCRIN contact (that is "kontaktperson på Ahus", "lokal kontakt")
+        # "kontaktperson for statistikk (på Ahus)": whom to ask about a topic (there), not a
+        # hospital's local NorCRIN contact ("kontaktperson på Ahus", "lokal kontakt" are that)
         roles.remove("local_contact")
     return Question(
         text=text,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from bot.text import fold, words
+from bot.intents import tokens
 
 # What a message says to ask the bot itself (folded tokens), longest first.
 _ASKING_THE_BOT: tuple[tuple[str, ...], ...] = (
@@ -129,7 +129,7 @@ _NOT_AFTER_IMPERATIVE = frozenset(
 def _tokens(text: str) -> list[str]:
     """Folded words, with 'e-post'/'e-mail' joined back into one word."""
     out: list[str] = []
-    for token in (fold(w) for w in words(text)):
+    for token in tokens(text):
         if out and out[-1] == "e" and token in {"post", "poste", "poster", "mail", "mails"}:
             out[-1] = "e" + token
         else:

@@ -383,6 +383,8 @@ STOPWORDS_EN = frozenset(
     ]
 )
 STOPWORDS = STOPWORDS_NB | STOPWORDS_EN
+# The same, folded as tokens are matched ("når" -> "nar", "på" -> "pa").
+FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS)
 
 # Words that tell the language of a question even when it is short.
 _NB_HINTS = frozenset(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.intents import FOLDED_STOPWORDS, WordSet, tokens
+from bot.intents import WordSet, tokens
+from bot.text import FOLDED_STOPWORDS
 
 _MEETING = WordSet.of(
     "møte møtet møter møtene meeting meetings agenda agendaen dagsorden dagsordenen saksliste "

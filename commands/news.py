@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.intents import FOLDED_STOPWORDS, WordSet, any_phrase, tokens
+from bot.intents import WordSet, any_phrase, tokens
 from bot.markup import esc
 from bot.ports import FeedError
 from bot.replies import Reply, Section
 from bot.router import Context, Router
+from bot.text import FOLDED_STOPWORDS
 
 if TYPE_CHECKING:
     from bot.core import Services
